@@ -1,0 +1,35 @@
+//! What the analyzer found, in words a person can act on.
+
+use serde::Serialize;
+
+/// The kind of a finding; each maps to one of the analyzer's flags, or to "cannot decide".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    Public,
+    CrossAccount,
+    UnguardedServicePrincipal,
+    FullAdmin,
+    WildcardAction,
+    ServiceWildcard,
+    PrivilegeEscalation,
+    WildcardResourceOnWrite,
+    /// The analyzer could not tell what the statement allows; it counts against the policy.
+    CannotDecide,
+}
+
+/// One finding about one statement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub kind: FindingKind,
+    /// Position of the statement in the policy, from 0 as in `Statement[0]`; `None` when the
+    /// finding is about the policy as a whole.
+    pub statement: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    /// One sentence: what is wrong and what to change.
+    pub message: String,
+    /// The condition keys that narrow the grant, when some do but not enough.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub restricted_by: Vec<String>,
+}

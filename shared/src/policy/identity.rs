@@ -1,0 +1,473 @@
+//! Identity policies: how much a role's policies really grant, after explicit Deny
+//! (`../shared/notes/policy-semantics.md` §7).
+//!
+//! Allow conditions are ignored (a conditional grant is still a grant); only unconditional Deny
+//! statements with a plain `Action` list narrow the grant, which can only add findings.
+
+use serde::Serialize;
+
+use super::catalog::{Action, Catalog};
+use super::document::{Effect, Names, Policy, Statement};
+use super::escalation::METHODS;
+use super::finding::{Finding, FindingKind};
+use super::glob;
+
+/// A policy and the name findings should call it by (`inline policy orders-writer`).
+#[derive(Debug, Clone, Copy)]
+pub struct NamedPolicy<'a> {
+    pub name: Option<&'a str>,
+    pub policy: &'a Policy,
+}
+
+/// The verdict on the combined grant of one or more identity policies.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct IdentityPolicyAnalysis {
+    pub full_admin: bool,
+    pub wildcard_action: bool,
+    pub service_wildcard: bool,
+    pub privilege_escalation: bool,
+    pub wildcard_resource_on_write: bool,
+    pub findings: Vec<Finding>,
+}
+
+/// Analyzes one identity policy.
+pub fn analyze_identity_policy(policy: &Policy, catalog: &Catalog) -> IdentityPolicyAnalysis {
+    analyze_identity_policies(&[NamedPolicy { name: None, policy }], catalog)
+}
+
+/// Analyzes the policies of one identity together: a Deny in any of them narrows them all.
+pub fn analyze_identity_policies(
+    policies: &[NamedPolicy<'_>],
+    catalog: &Catalog,
+) -> IdentityPolicyAnalysis {
+    let statements: Vec<(Option<&str>, &Statement)> = policies
+        .iter()
+        .flat_map(|named| {
+            named
+                .policy
+                .statements
+                .iter()
+                .map(move |statement| (named.name, statement))
+        })
+        .filter(|(_, statement)| !statement.is_inert())
+        .collect();
+    let denies: Vec<&Statement> = statements
+        .iter()
+        .map(|(_, statement)| *statement)
+        .filter(|s| {
+            s.effect == Effect::Deny
+                && s.conditions.is_empty()
+                && matches!(s.action, Names::Only(_))
+        })
+        .collect();
+    let grants: Vec<Grant<'_>> = statements
+        .iter()
+        .filter(|(_, statement)| statement.effect == Effect::Allow)
+        .map(|(policy, statement)| Grant {
+            policy: *policy,
+            statement,
+            denies: denies
+                .iter()
+                .copied()
+                .filter(|deny| deny.resources_cover(statement))
+                .collect(),
+        })
+        .collect();
+
+    let mut analysis = IdentityPolicyAnalysis::default();
+    for grant in &grants {
+        judge_actions(grant, catalog, &mut analysis);
+        judge_writes_on_everything(grant, catalog, &mut analysis);
+    }
+    judge_privilege_escalation(&grants, &mut analysis);
+    analysis
+}
+
+/// An Allow statement with the Deny statements that apply to all of its resources.
+struct Grant<'a> {
+    policy: Option<&'a str>,
+    statement: &'a Statement,
+    denies: Vec<&'a Statement>,
+}
+
+impl Grant<'_> {
+    fn on_everything(&self) -> bool {
+        self.statement
+            .resource
+            .as_ref()
+            .is_none_or(Names::reaches_everything)
+    }
+
+    /// Whether a Deny takes away every action the pattern could match.
+    fn pattern_denied(&self, pattern: &str) -> bool {
+        self.denies.iter().any(|deny| match &deny.action {
+            Names::Only(denied) => denied.iter().any(|d| glob::covers(d, pattern)),
+            Names::AllExcept(_) => false,
+        })
+    }
+
+    fn grants_action(&self, action: &str) -> bool {
+        let allowed = match &self.statement.action {
+            Names::Only(patterns) => patterns.iter().any(|p| glob::matches(p, action)),
+            Names::AllExcept(excluded) => !excluded.iter().any(|p| glob::matches(p, action)),
+        };
+        allowed && !self.pattern_denied(action)
+    }
+
+    fn label(&self) -> String {
+        match self.policy {
+            Some(policy) => format!("{} of {policy}", self.statement.label()),
+            None => self.statement.label().to_string(),
+        }
+    }
+
+    fn finding(&self, kind: FindingKind, message: String) -> Finding {
+        Finding {
+            kind,
+            statement: Some(self.statement.index),
+            sid: self.statement.sid.clone(),
+            message,
+            restricted_by: Vec::new(),
+        }
+    }
+}
+
+fn judge_actions(grant: &Grant<'_>, catalog: &Catalog, analysis: &mut IdentityPolicyAnalysis) {
+    let label = grant.label();
+    let patterns = match &grant.statement.action {
+        Names::Only(patterns) => patterns,
+        Names::AllExcept(excluded) => {
+            analysis.wildcard_action = true;
+            analysis.service_wildcard = true;
+            let message = format!(
+                "{label} allows every action except {} (NotAction); replace it with an Action list of what the function calls",
+                excluded.join(", ")
+            );
+            analysis
+                .findings
+                .push(grant.finding(FindingKind::WildcardAction, message));
+            return;
+        }
+    };
+    let effective: Vec<&str> = patterns
+        .iter()
+        .map(String::as_str)
+        .filter(|pattern| !grant.pattern_denied(pattern))
+        .collect();
+    let every_action = effective.iter().any(|p| is_every_action(p));
+    if every_action && grant.on_everything() && grant.denies.is_empty() {
+        analysis.full_admin = true;
+        let message = format!(
+            "{label} allows every action on every resource (full administrator); grant only the actions the function calls, on the resources it uses"
+        );
+        analysis
+            .findings
+            .push(grant.finding(FindingKind::FullAdmin, message));
+    }
+    let service_wildcards: Vec<&str> = effective
+        .iter()
+        .copied()
+        .filter(|p| is_service_wildcard(p))
+        .collect();
+    if !service_wildcards.is_empty() {
+        analysis.service_wildcard = true;
+        let message = format!(
+            "{label} allows every action of a service ({}); list the actions the function calls instead",
+            service_wildcards.join(", ")
+        );
+        analysis
+            .findings
+            .push(grant.finding(FindingKind::ServiceWildcard, message));
+    }
+    let wildcards: Vec<&str> = effective
+        .iter()
+        .copied()
+        .filter(|p| glob::has_wildcard(p))
+        .collect();
+    if !wildcards.is_empty() {
+        analysis.wildcard_action = true;
+        let message = format!(
+            "{label} uses wildcard actions ({}), which also grant actions AWS adds later; name each action the function calls",
+            wildcards.join(", ")
+        );
+        analysis
+            .findings
+            .push(grant.finding(FindingKind::WildcardAction, message));
+    }
+    let unknown: Vec<&str> = effective
+        .iter()
+        .copied()
+        .filter(|pattern| !is_every_action(pattern) && catalog.matching(pattern).next().is_none())
+        .collect();
+    if !unknown.is_empty() {
+        let message = format!(
+            "{label} allows {}, which matches no action in the catalogue, so its access level cannot be told; check the spelling, or regenerate the catalogue if the action is new",
+            unknown.join(", ")
+        );
+        analysis
+            .findings
+            .push(grant.finding(FindingKind::CannotDecide, message));
+    }
+}
+
+fn is_every_action(pattern: &str) -> bool {
+    pattern.bytes().all(|b| b == b'*' || b == b':') && pattern.contains('*')
+}
+
+fn is_service_wildcard(pattern: &str) -> bool {
+    is_every_action(pattern) || pattern.split_once(':').is_some_and(|(_, name)| name == "*")
+}
+
+fn judge_writes_on_everything(
+    grant: &Grant<'_>,
+    catalog: &Catalog,
+    analysis: &mut IdentityPolicyAnalysis,
+) {
+    if !grant.on_everything() {
+        return;
+    }
+    const SHOWN: usize = 3;
+    let is_scopable_write =
+        |action: &Action<'_>| action.level.is_write_or_permissions() && action.resource_level;
+    let mut writes: Vec<String> = Vec::new();
+    let mut count = 0usize;
+    let mut note = |action: Action<'_>| {
+        let name = action.to_string();
+        if grant.pattern_denied(&name) {
+            return;
+        }
+        count += 1;
+        if writes.len() < SHOWN {
+            writes.push(name);
+        }
+    };
+    match &grant.statement.action {
+        Names::Only(patterns) => {
+            let mut seen = std::collections::HashSet::new();
+            for pattern in patterns {
+                for action in catalog.matching(pattern).filter(is_scopable_write) {
+                    if seen.insert((action.service, action.name)) {
+                        note(action);
+                    }
+                }
+            }
+        }
+        Names::AllExcept(excluded) => catalog
+            .all()
+            .filter(is_scopable_write)
+            .filter(|action| {
+                !excluded
+                    .iter()
+                    .any(|p| glob::matches(p, &action.to_string()))
+            })
+            .for_each(&mut note),
+    }
+    if count == 0 {
+        return;
+    }
+    analysis.wildcard_resource_on_write = true;
+    let more = if count > writes.len() {
+        format!(" and {} more", count - writes.len())
+    } else {
+        String::new()
+    };
+    let message = format!(
+        "{} allows write or permissions-management actions ({}{more}) on every resource (\"*\"); name the resource ARNs the function writes to",
+        grant.label(),
+        writes.join(", ")
+    );
+    analysis
+        .findings
+        .push(grant.finding(FindingKind::WildcardResourceOnWrite, message));
+}
+
+fn judge_privilege_escalation(grants: &[Grant<'_>], analysis: &mut IdentityPolicyAnalysis) {
+    let granting = |action: &str| {
+        grants
+            .iter()
+            .position(|grant| grant.on_everything() && grant.grants_action(action))
+    };
+    // Methods found, grouped under the statement that grants their first action.
+    let mut by_grant: Vec<(usize, Vec<&str>)> = Vec::new();
+    for (method, actions) in METHODS {
+        let positions: Option<Vec<usize>> = actions.iter().map(|action| granting(action)).collect();
+        let Some(first) = positions.and_then(|found| found.first().copied()) else {
+            continue;
+        };
+        match by_grant.iter_mut().find(|(position, _)| *position == first) {
+            Some((_, methods)) => methods.push(method),
+            None => by_grant.push((first, vec![method])),
+        }
+    }
+    for (position, methods) in by_grant {
+        let Some(grant) = grants.get(position) else {
+            continue;
+        };
+        analysis.privilege_escalation = true;
+        let message = format!(
+            "{} lets the role grant itself more permissions on \"*\" (privilege-escalation methods: {}); scope iam:PassRole to the roles it must pass and drop IAM and code-update actions",
+            grant.label(),
+            methods.join(", ")
+        );
+        analysis
+            .findings
+            .push(grant.finding(FindingKind::PrivilegeEscalation, message));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn analyze(policy: &str) -> IdentityPolicyAnalysis {
+        analyze_identity_policy(
+            &Policy::parse(policy).unwrap(),
+            Catalog::embedded().unwrap(),
+        )
+    }
+
+    fn kinds(analysis: &IdentityPolicyAnalysis) -> Vec<FindingKind> {
+        analysis.findings.iter().map(|f| f.kind).collect()
+    }
+
+    #[test]
+    fn given_administrator_access_when_analyzed_then_every_flag_is_raised() {
+        let result = analyze(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+        );
+        assert!(result.full_admin && result.wildcard_action && result.service_wildcard);
+        assert!(result.privilege_escalation && result.wildcard_resource_on_write);
+        assert_eq!(kinds(&result)[0], FindingKind::FullAdmin);
+    }
+
+    #[test]
+    fn given_a_scoped_single_purpose_policy_when_analyzed_then_nothing_is_found() {
+        let result = analyze(
+            r#"{"Statement":[{"Effect":"Allow","Action":["dynamodb:GetItem","dynamodb:PutItem"],
+            "Resource":"arn:aws:dynamodb:us-east-1:111122223333:table/bookings"}]}"#,
+        );
+        assert_eq!(result, IdentityPolicyAnalysis::default());
+    }
+
+    #[test]
+    fn given_a_service_wildcard_when_analyzed_then_it_is_a_wildcard_but_a_prefix_wildcard_is_not_a_service_one(
+    ) {
+        let s3_all = analyze(
+            r#"{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/*"}]}"#,
+        );
+        assert!(s3_all.service_wildcard && s3_all.wildcard_action && !s3_all.full_admin);
+        let s3_get = analyze(
+            r#"{"Statement":[{"Effect":"Allow","Action":"s3:Get*","Resource":"arn:aws:s3:::b/*"}]}"#,
+        );
+        assert!(s3_get.wildcard_action && !s3_get.service_wildcard);
+    }
+
+    #[test]
+    fn given_write_actions_on_star_when_analyzed_then_they_are_named() {
+        let result = analyze(
+            r#"{"Statement":[{"Effect":"Allow","Action":["sqs:SendMessage","sqs:ReceiveMessage"],"Resource":"*"}]}"#,
+        );
+        assert!(result.wildcard_resource_on_write && !result.wildcard_action);
+        assert!(
+            result.findings[0].message.contains("sqs:SendMessage"),
+            "{}",
+            result.findings[0].message
+        );
+        assert!(!result.findings[0].message.contains("ReceiveMessage"));
+    }
+
+    #[test]
+    fn given_reads_or_unscopable_writes_on_star_when_analyzed_then_they_are_not_writes_on_everything(
+    ) {
+        let result = analyze(
+            r#"{"Statement":[{"Effect":"Allow","Action":["s3:GetObject","xray:PutTraceSegments","cloudwatch:PutMetricData"],"Resource":"*"}]}"#,
+        );
+        assert!(!result.wildcard_resource_on_write, "{:?}", result.findings);
+    }
+
+    #[test]
+    fn given_pass_role_on_star_when_analyzed_then_it_is_privilege_escalation() {
+        let result =
+            analyze(r#"{"Statement":[{"Effect":"Allow","Action":"iam:PassRole","Resource":"*"}]}"#);
+        assert!(result.privilege_escalation);
+        let scoped = analyze(
+            r#"{"Statement":[{"Effect":"Allow","Action":"iam:PassRole","Resource":"arn:aws:iam::111122223333:role/worker"}]}"#,
+        );
+        assert!(!scoped.privilege_escalation);
+    }
+
+    #[test]
+    fn given_a_combination_split_across_statements_when_analyzed_then_it_is_found() {
+        let result = analyze(
+            r#"{"Statement":[{"Effect":"Allow","Action":"iam:UpdateAssumeRolePolicy","Resource":"*"},
+            {"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"#,
+        );
+        assert!(result.privilege_escalation);
+        assert!(result
+            .findings
+            .iter()
+            .any(|f| f.message.contains("UpdateRolePolicyToAssumeIt")));
+    }
+
+    #[test]
+    fn given_an_explicit_deny_when_analyzed_then_the_effective_grant_is_narrowed() {
+        let result = analyze(
+            r#"{"Statement":[{"Effect":"Allow","Action":"iam:*","Resource":"*"},
+            {"Effect":"Deny","Action":"iam:*","Resource":"*"}]}"#,
+        );
+        assert_eq!(result, IdentityPolicyAnalysis::default());
+        let partly = analyze(
+            r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},
+            {"Effect":"Deny","Action":"iam:*","Resource":"*"}]}"#,
+        );
+        assert!(!partly.full_admin && partly.wildcard_action && partly.service_wildcard);
+        let escalation = partly
+            .findings
+            .iter()
+            .find(|f| f.kind == FindingKind::PrivilegeEscalation)
+            .unwrap();
+        let methods = escalation
+            .message
+            .split("methods: ")
+            .nth(1)
+            .unwrap()
+            .split(')')
+            .next()
+            .unwrap();
+        assert_eq!(
+            methods, "UpdateExistingGlueDevEndpoint, EditExistingLambdaFunctionWithRole",
+            "iam:* is denied"
+        );
+    }
+
+    #[test]
+    fn given_a_conditional_deny_when_analyzed_then_it_does_not_narrow() {
+        let result = analyze(
+            r#"{"Statement":[{"Effect":"Allow","Action":"iam:PassRole","Resource":"*"},
+            {"Effect":"Deny","Action":"iam:PassRole","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"false"}}}]}"#,
+        );
+        assert!(result.privilege_escalation);
+    }
+
+    #[test]
+    fn given_not_action_when_analyzed_then_it_is_a_wildcard_grant() {
+        let result = analyze(
+            r#"{"Statement":[{"Effect":"Allow","NotAction":["iam:*","organizations:*"],"Resource":"*"}]}"#,
+        );
+        assert!(
+            result.wildcard_action && result.service_wildcard && result.wildcard_resource_on_write
+        );
+        assert!(!result.full_admin);
+        assert!(
+            result.privilege_escalation,
+            "lambda:UpdateFunctionCode is still granted"
+        );
+    }
+
+    #[test]
+    fn given_an_unknown_action_when_analyzed_then_it_cannot_decide() {
+        let result =
+            analyze(r#"{"Statement":[{"Effect":"Allow","Action":"s3:PutObjekt","Resource":"*"}]}"#);
+        assert_eq!(kinds(&result), vec![FindingKind::CannotDecide]);
+    }
+}

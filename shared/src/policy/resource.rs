@@ -1,0 +1,593 @@
+//! Resource policies: who outside the owner's account can get in, the way IAM Access Analyzer
+//! and S3 Block Public Access decide it (`../shared/notes/policy-semantics.md` §2 to §4).
+//!
+//! Every statement is judged against the whole policy: an Allow is cancelled by a covering
+//! unconditional Deny, and narrowed by a covering "Deny unless" on a trusted key. When the
+//! analyzer cannot tell, it errs towards a finding, as Access Analyzer does.
+
+use serde::Serialize;
+
+use super::arn::{classify_aws_principal, Arn, AwsPrincipal};
+use super::condition::Condition;
+use super::document::{Effect, Names, Policy, PrincipalClause, Principals, Statement};
+use super::finding::{Finding, FindingKind};
+use super::service::ResourceService;
+use super::trust_keys::{is_confused_deputy_guard, pin_from_allow, pin_from_deny, Pin};
+
+/// Whose resource this is and whom its owner trusts.
+#[derive(Debug, Clone, Copy)]
+pub struct ResourceContext<'a> {
+    pub service: ResourceService,
+    /// The account that owns the resource.
+    pub account: &'a str,
+    /// Other accounts the owner expects to grant (the rule's AllowedAccountIds).
+    pub allowed_accounts: &'a [String],
+    /// Organizations the owner expects to grant (the rule's AllowedOrganizationIds).
+    pub allowed_organizations: &'a [String],
+}
+
+impl ResourceContext<'_> {
+    fn trusts_account(&self, account: &str) -> bool {
+        account == self.account
+            || self
+                .allowed_accounts
+                .iter()
+                .any(|allowed| allowed == account)
+    }
+
+    fn trusts_organization(&self, organization: &str) -> bool {
+        self.allowed_organizations
+            .iter()
+            .any(|allowed| allowed == organization)
+    }
+
+    fn binds(&self, pin: &Pin<'_>) -> bool {
+        pin.binds_to(
+            |account| self.trusts_account(account),
+            |org| self.trusts_organization(org),
+        )
+    }
+}
+
+/// The verdict on one resource policy.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ResourcePolicyAnalysis {
+    /// Someone outside any fixed set of accounts can get access.
+    pub public: bool,
+    /// An account outside the trusted ones can get access (every public grant is one).
+    pub cross_account: bool,
+    /// A service principal is allowed without a confused-deputy guard.
+    pub unguarded_service_principal: bool,
+    pub findings: Vec<Finding>,
+}
+
+impl ResourcePolicyAnalysis {
+    fn add(
+        &mut self,
+        statement: &Statement,
+        kind: FindingKind,
+        message: String,
+        restricted_by: Vec<String>,
+    ) {
+        match kind {
+            FindingKind::Public => {
+                self.public = true;
+                self.cross_account = true;
+            }
+            FindingKind::CrossAccount | FindingKind::CannotDecide => self.cross_account = true,
+            FindingKind::UnguardedServicePrincipal => self.unguarded_service_principal = true,
+            _ => {}
+        }
+        self.findings.push(Finding {
+            kind,
+            statement: Some(statement.index),
+            sid: statement.sid.clone(),
+            message,
+            restricted_by,
+        });
+    }
+}
+
+/// Analyzes a resource policy owned by `context.account`.
+pub fn analyze_resource_policy(
+    policy: &Policy,
+    context: &ResourceContext<'_>,
+) -> ResourcePolicyAnalysis {
+    let mut analysis = ResourcePolicyAnalysis::default();
+    let denies: Vec<&Statement> = policy
+        .statements
+        .iter()
+        .filter(|statement| statement.effect == Effect::Deny && !statement.is_inert())
+        .collect();
+    for statement in &policy.statements {
+        if statement.effect == Effect::Allow && !statement.is_inert() {
+            judge_allow(statement, &denies, context, &mut analysis);
+        }
+    }
+    analysis
+}
+
+fn judge_allow(
+    statement: &Statement,
+    denies: &[&Statement],
+    context: &ResourceContext<'_>,
+    analysis: &mut ResourcePolicyAnalysis,
+) {
+    let label = statement.label();
+    let principals = match &statement.principal {
+        Some(PrincipalClause::Principal(principals)) => principals,
+        Some(PrincipalClause::NotPrincipal(_)) => {
+            let who =
+                "everyone except the principals in its NotPrincipal, anonymous callers included";
+            judge_open_grant(statement, who, denies, context, analysis);
+            return;
+        }
+        None => {
+            analysis.public = true;
+            analysis.add(
+                statement,
+                FindingKind::CannotDecide,
+                format!("{label} has no Principal, so who it allows cannot be told; name the principals it is for"),
+                Vec::new(),
+            );
+            return;
+        }
+    };
+    if principals.includes_anyone() {
+        judge_open_grant(
+            statement,
+            "anyone (\"Principal\": \"*\")",
+            denies,
+            context,
+            analysis,
+        );
+    }
+    for provider in principals
+        .federated
+        .iter()
+        .filter(|provider| Arn::parse(provider).is_none())
+    {
+        let who = format!("any user of the identity provider {provider}");
+        judge_open_grant(statement, &who, denies, context, analysis);
+    }
+    judge_named_principals(statement, principals, denies, context, analysis);
+    if !principals.service.is_empty() && !statement.conditions.iter().any(is_confused_deputy_guard)
+    {
+        let message = unguarded_service_message(statement, &principals.service);
+        analysis.add(
+            statement,
+            FindingKind::UnguardedServicePrincipal,
+            message,
+            Vec::new(),
+        );
+    }
+}
+
+/// A grant to a principal set with no fixed account: `*`, NotPrincipal, a web identity provider.
+fn judge_open_grant(
+    statement: &Statement,
+    who: &str,
+    denies: &[&Statement],
+    context: &ResourceContext<'_>,
+    analysis: &mut ResourcePolicyAnalysis,
+) {
+    let mut pins = pins_of(&statement.conditions, context.service);
+    for deny in denies
+        .iter()
+        .filter(|deny| deny_reaches(deny, statement, &Reach::Anyone))
+    {
+        match deny_narrowing(deny, context.service) {
+            Some(Narrowing::Cancels) => return,
+            Some(Narrowing::Pins(deny_pins)) => pins.extend(deny_pins),
+            None => {}
+        }
+    }
+    let label = statement.label();
+    let actions = describe_actions(&statement.action);
+    if pins.is_empty() {
+        let message = if context.service == ResourceService::Lambda
+            && is_function_url_grant(statement)
+        {
+            format!(
+                "{label} lets anyone invoke the function through its URL without authentication; set the URL's AuthType to AWS_IAM and grant only the principals that call it"
+            )
+        } else {
+            format!(
+                "{label} allows {who} to use {actions} with no condition that pins the caller; name the accounts or roles that need access, or add a condition on aws:SourceArn, aws:SourceAccount or aws:PrincipalOrgID"
+            )
+        };
+        analysis.add(statement, FindingKind::Public, message, Vec::new());
+        return;
+    }
+    if pins.iter().any(|pin| context.binds(pin)) {
+        return;
+    }
+    let keys: Vec<String> = pins.iter().map(|pin| pin.key.to_owned()).collect();
+    let message = format!(
+        "{label} allows {who} to use {actions}, limited only by {}, which principals of other accounts can also meet; add aws:PrincipalAccount or aws:PrincipalOrgID for the accounts you trust",
+        keys.join(" and ")
+    );
+    analysis.add(statement, FindingKind::CrossAccount, message, keys);
+}
+
+fn judge_named_principals(
+    statement: &Statement,
+    principals: &Principals,
+    denies: &[&Statement],
+    context: &ResourceContext<'_>,
+    analysis: &mut ResourcePolicyAnalysis,
+) {
+    let own_pins = pins_of(&statement.conditions, context.service);
+    let bound_by_own_conditions = own_pins.iter().any(|pin| context.binds(pin));
+    let mut foreign: Vec<&str> = Vec::new();
+    let mut unknown: Vec<&str> = Vec::new();
+    let federated_arns = principals.federated.iter().filter_map(|provider| {
+        Arn::parse(provider).map(|arn| (provider.as_str(), arn.fixed_account()))
+    });
+    let aws = principals
+        .aws
+        .iter()
+        .filter_map(|value| match classify_aws_principal(value) {
+            Ok(AwsPrincipal::InAccount(account)) => Some((value.as_str(), Some(account))),
+            Ok(AwsPrincipal::UniqueId(_)) | Err(_) => Some((value.as_str(), None)),
+            Ok(AwsPrincipal::Anyone) => None,
+        });
+    let canonical = principals
+        .canonical_user
+        .iter()
+        .map(|value| (value.as_str(), None));
+    for (written, account) in aws.chain(federated_arns).chain(canonical) {
+        match account {
+            Some(account) if context.trusts_account(account) => {}
+            _ if bound_by_own_conditions => {}
+            _ if denied_for(written, account, statement, denies, context) => {}
+            Some(_) => foreign.push(written),
+            None => unknown.push(written),
+        }
+    }
+    let label = statement.label();
+    let actions = describe_actions(&statement.action);
+    if !foreign.is_empty() {
+        let message = format!(
+            "{label} grants {} {} to {actions}, outside the trusted accounts; remove the grant, or add the account to AllowedAccountIds if it is expected",
+            if foreign.len() == 1 { "principal" } else { "principals" },
+            foreign.join(", ")
+        );
+        analysis.add(statement, FindingKind::CrossAccount, message, Vec::new());
+    }
+    if !unknown.is_empty() {
+        let message = format!(
+            "{label} grants {} to {actions}, and which account that is cannot be told (a deleted principal's id, or a canonical user); replace it with the ARN of the principal that needs access",
+            unknown.join(", ")
+        );
+        analysis.add(statement, FindingKind::CannotDecide, message, Vec::new());
+    }
+}
+
+/// Whether a Deny in the policy keeps the named principal out of what `statement` allows.
+fn denied_for(
+    written: &str,
+    account: Option<&str>,
+    statement: &Statement,
+    denies: &[&Statement],
+    context: &ResourceContext<'_>,
+) -> bool {
+    let reach = Reach::Named { written, account };
+    denies
+        .iter()
+        .filter(|deny| deny_reaches(deny, statement, &reach))
+        .any(|deny| match deny_narrowing(deny, context.service) {
+            Some(Narrowing::Cancels) => true,
+            Some(Narrowing::Pins(pins)) => pins.iter().any(|pin| context.binds(pin)),
+            None => false,
+        })
+}
+
+fn pins_of(conditions: &[Condition], service: ResourceService) -> Vec<Pin<'_>> {
+    conditions
+        .iter()
+        .filter_map(|condition| pin_from_allow(condition, service))
+        .collect()
+}
+
+/// What a covering Deny does to an Allow.
+enum Narrowing<'a> {
+    /// Unconditional: the Allow grants nothing.
+    Cancels,
+    /// "Deny unless": the Allow is pinned to the Deny's values.
+    Pins(Vec<Pin<'a>>),
+}
+
+fn deny_narrowing(deny: &Statement, service: ResourceService) -> Option<Narrowing<'_>> {
+    match deny.conditions.as_slice() {
+        [] => Some(Narrowing::Cancels),
+        // More than one condition ANDs them, which weakens the Deny: it no longer pins.
+        [only] => pin_from_deny(only, service).map(|pin| Narrowing::Pins(vec![pin])),
+        _ => None,
+    }
+}
+
+/// The principals an Allow grants, as a Deny must reach them.
+enum Reach<'a> {
+    Anyone,
+    Named {
+        written: &'a str,
+        account: Option<&'a str>,
+    },
+}
+
+/// Whether `deny` applies to every request `allow` grants to `reach`: its principal, actions
+/// and resources cover the Allow's. Deny with NotPrincipal, NotAction or NotResource is not
+/// trusted to cover anything (under-approximating a Deny can only add findings).
+fn deny_reaches(deny: &Statement, allow: &Statement, reach: &Reach<'_>) -> bool {
+    let principal_covered = match &deny.principal {
+        Some(PrincipalClause::Principal(denied)) if denied.includes_anyone() => true,
+        Some(PrincipalClause::Principal(denied)) => match reach {
+            Reach::Anyone => false,
+            Reach::Named { written, account } => denied.aws.iter().any(|value| {
+                value == written
+                    || matches!((classify_aws_principal(value), account), (Ok(AwsPrincipal::InAccount(a)), Some(b)) if a == *b && is_whole_account(value))
+            }),
+        },
+        _ => false,
+    };
+    principal_covered && allow.action.is_covered_by(&deny.action) && deny.resources_cover(allow)
+}
+
+fn is_whole_account(value: &str) -> bool {
+    super::arn::is_account_id(value) || value.ends_with(":root")
+}
+
+fn is_function_url_grant(statement: &Statement) -> bool {
+    statement.conditions.iter().any(|condition| {
+        (condition.key_lower == "lambda:functionurlauthtype"
+            && condition
+                .values
+                .iter()
+                .any(|value| value.eq_ignore_ascii_case("NONE")))
+            || condition.key_lower == "lambda:invokedviafunctionurl"
+    })
+}
+
+/// A short, readable list of what a statement allows.
+fn describe_actions(action: &Names) -> String {
+    const SHOWN: usize = 3;
+    match action {
+        Names::Only(names) if names.iter().any(|name| name == "*") => "every action".to_owned(),
+        Names::Only(names) => {
+            let shown: Vec<&str> = names.iter().take(SHOWN).map(String::as_str).collect();
+            match names.len().saturating_sub(SHOWN) {
+                0 => shown.join(", "),
+                more => format!("{} and {more} more", shown.join(", ")),
+            }
+        }
+        Names::AllExcept(names) => format!("every action except {}", names.join(", ")),
+    }
+}
+
+fn unguarded_service_message(statement: &Statement, services: &[String]) -> String {
+    let label = statement.label();
+    let actions = describe_actions(&statement.action);
+    let first = services.first().map(String::as_str).unwrap_or_default();
+    let fix = match first.split('.').next().unwrap_or_default() {
+        "s3" => "add aws:SourceAccount with your account id (bucket ARNs carry no account) and aws:SourceArn naming the bucket".to_owned(),
+        "sns" => "add aws:SourceArn naming your topic".to_owned(),
+        "events" => "add aws:SourceArn naming your EventBridge rule".to_owned(),
+        "apigateway" => "add aws:SourceArn naming your API (arn:aws:execute-api:REGION:ACCOUNT:API_ID/*)".to_owned(),
+        "logs" => "add aws:SourceArn naming your log group".to_owned(),
+        _ => "add aws:SourceArn naming the resource that calls it, or aws:SourceAccount".to_owned(),
+    };
+    format!(
+        "{label} lets {} use {actions} without an aws:SourceArn or aws:SourceAccount condition, so a resource in any account could make the service act for it (confused deputy); {fix}",
+        services.join(", ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OWNER: &str = "111122223333";
+
+    fn analyze(service: ResourceService, policy: &str) -> ResourcePolicyAnalysis {
+        analyze_with(service, policy, &[])
+    }
+
+    fn analyze_with(
+        service: ResourceService,
+        policy: &str,
+        allowed: &[&str],
+    ) -> ResourcePolicyAnalysis {
+        let allowed: Vec<String> = allowed.iter().map(|a| (*a).to_owned()).collect();
+        let context = ResourceContext {
+            service,
+            account: OWNER,
+            allowed_accounts: &allowed,
+            allowed_organizations: &[],
+        };
+        analyze_resource_policy(&Policy::parse(policy).unwrap(), &context)
+    }
+
+    #[test]
+    fn given_an_unconditioned_star_principal_when_analyzed_then_it_is_public_and_names_the_statement(
+    ) {
+        let result = analyze(
+            ResourceService::Sqs,
+            r#"{"Statement":{"Sid":"Open","Effect":"Allow","Principal":"*","Action":"sqs:SendMessage","Resource":"*"}}"#,
+        );
+        assert!(result.public && result.cross_account);
+        let finding = &result.findings[0];
+        assert_eq!(finding.kind, FindingKind::Public);
+        assert_eq!(
+            (finding.statement, finding.sid.as_deref()),
+            (Some(0), Some("Open"))
+        );
+        assert!(
+            finding.message.starts_with("Statement[0] (Sid \"Open\")"),
+            "{}",
+            finding.message
+        );
+    }
+
+    #[test]
+    fn given_the_sns_default_policy_when_analyzed_then_it_is_private() {
+        let result = analyze(
+            ResourceService::Sns,
+            r#"{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},
+            "Action":["SNS:Publish","SNS:Subscribe"],"Resource":"arn:aws:sns:us-east-1:111122223333:t",
+            "Condition":{"StringEquals":{"AWS:SourceOwner":"111122223333"}}}]}"#,
+        );
+        assert_eq!(result, ResourcePolicyAnalysis::default());
+    }
+
+    #[test]
+    fn given_a_vpce_pin_when_analyzed_then_it_is_not_public_but_still_cross_account() {
+        let result = analyze(
+            ResourceService::S3,
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*",
+            "Condition":{"StringEquals":{"aws:SourceVpce":"vpce-1a2b3c4d"}}}]}"#,
+        );
+        assert!(!result.public);
+        assert!(result.cross_account);
+        assert_eq!(
+            result.findings[0].restricted_by,
+            vec!["aws:SourceVpce".to_owned()]
+        );
+    }
+
+    #[test]
+    fn given_the_private_api_deny_unless_vpce_pattern_when_analyzed_then_it_is_not_public() {
+        let result = analyze(
+            ResourceService::ApiGateway,
+            r#"{"Statement":[
+              {"Effect":"Deny","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*",
+               "Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-1a2b3c4d"}}},
+              {"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}"#,
+        );
+        assert!(!result.public);
+        assert!(result.cross_account);
+    }
+
+    #[test]
+    fn given_a_deny_on_a_narrower_resource_when_analyzed_then_the_grant_stays_public() {
+        let result = analyze(
+            ResourceService::S3,
+            r#"{"Statement":[
+              {"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/private/*",
+               "Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-1"}}},
+              {"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}"#,
+        );
+        assert!(result.public);
+    }
+
+    #[test]
+    fn given_an_unconditional_covering_deny_when_analyzed_then_the_allow_is_cancelled() {
+        let result = analyze(
+            ResourceService::Sqs,
+            r#"{"Statement":[
+              {"Effect":"Allow","Principal":"*","Action":"sqs:SendMessage","Resource":"*"},
+              {"Effect":"Deny","Principal":{"AWS":"*"},"Action":"sqs:*","Resource":"*"}]}"#,
+        );
+        assert_eq!(result, ResourcePolicyAnalysis::default());
+    }
+
+    #[test]
+    fn given_a_foreign_account_when_analyzed_then_cross_account_unless_allowed() {
+        let policy = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},
+            "Action":"lambda:InvokeFunction","Resource":"*"}]}"#;
+        let result = analyze(ResourceService::Lambda, policy);
+        assert!(result.cross_account && !result.public);
+        assert!(result.findings[0]
+            .message
+            .contains("arn:aws:iam::444455556666:root"));
+        assert_eq!(
+            analyze_with(ResourceService::Lambda, policy, &["444455556666"]),
+            ResourcePolicyAnalysis::default()
+        );
+    }
+
+    #[test]
+    fn given_an_sns_service_principal_without_source_arn_when_analyzed_then_it_is_unguarded() {
+        let unguarded = analyze(
+            ResourceService::Lambda,
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"sns.amazonaws.com"},
+            "Action":"lambda:InvokeFunction","Resource":"arn:aws:lambda:us-east-1:111122223333:function:f"}]}"#,
+        );
+        assert!(
+            unguarded.unguarded_service_principal && !unguarded.public && !unguarded.cross_account
+        );
+        assert!(unguarded.findings[0].message.contains("naming your topic"));
+        let guarded = analyze(
+            ResourceService::Lambda,
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"sns.amazonaws.com"},
+            "Action":"lambda:InvokeFunction","Resource":"arn:aws:lambda:us-east-1:111122223333:function:f",
+            "Condition":{"ArnLike":{"AWS:SourceArn":"arn:aws:sns:us-east-1:111122223333:orders"}}}]}"#,
+        );
+        assert_eq!(guarded, ResourcePolicyAnalysis::default());
+    }
+
+    #[test]
+    fn given_a_public_function_url_when_analyzed_then_the_finding_says_so() {
+        let result = analyze(
+            ResourceService::Lambda,
+            r#"{"Statement":[{"Sid":"FunctionURLAllowPublicAccess","Effect":"Allow","Principal":"*",
+            "Action":"lambda:InvokeFunctionUrl","Resource":"arn:aws:lambda:us-east-1:111122223333:function:f",
+            "Condition":{"StringEquals":{"lambda:FunctionUrlAuthType":"NONE"}}}]}"#,
+        );
+        assert!(result.public);
+        assert!(result.findings[0].message.contains("through its URL"));
+    }
+
+    #[test]
+    fn given_allow_with_not_principal_when_analyzed_then_it_is_public() {
+        let result = analyze(
+            ResourceService::S3,
+            r#"{"Statement":[{"Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::111122223333:root"},
+            "Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}"#,
+        );
+        assert!(result.public);
+    }
+
+    #[test]
+    fn given_a_deleted_principal_id_when_analyzed_then_it_cannot_decide_and_counts_as_cross_account(
+    ) {
+        let result = analyze(
+            ResourceService::Sqs,
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"AROAEXAMPLEID12345678"},"Action":"sqs:*","Resource":"*"}]}"#,
+        );
+        assert!(result.cross_account);
+        assert_eq!(result.findings[0].kind, FindingKind::CannotDecide);
+    }
+
+    #[test]
+    fn given_a_deny_unless_principal_account_when_a_foreign_account_is_granted_then_it_is_kept_out()
+    {
+        let result = analyze(
+            ResourceService::Sqs,
+            r#"{"Statement":[
+              {"Effect":"Allow","Principal":{"AWS":"444455556666"},"Action":"sqs:SendMessage","Resource":"*"},
+              {"Effect":"Deny","Principal":"*","Action":"sqs:*","Resource":"*",
+               "Condition":{"StringNotEquals":{"aws:PrincipalAccount":"111122223333"}}}]}"#,
+        );
+        assert_eq!(result, ResourcePolicyAnalysis::default());
+    }
+
+    #[test]
+    fn given_an_empty_principal_object_when_analyzed_then_the_statement_grants_nothing() {
+        let result = analyze(
+            ResourceService::Sqs,
+            r#"{"Statement":[{"Effect":"Allow","Principal":{},"Action":"sqs:*","Resource":"*"}]}"#,
+        );
+        assert_eq!(result, ResourcePolicyAnalysis::default());
+    }
+
+    #[test]
+    fn given_an_allow_without_principal_when_analyzed_then_it_cannot_decide_and_is_not_passed() {
+        let result = analyze(
+            ResourceService::Sqs,
+            r#"{"Statement":[{"Effect":"Allow","Action":"sqs:*","Resource":"*"}]}"#,
+        );
+        assert!(result.public && result.cross_account);
+        assert_eq!(result.findings[0].kind, FindingKind::CannotDecide);
+    }
+}
