@@ -1,0 +1,188 @@
+//! `sec2 check-policy` as a user runs it: files and stdin in, JSON and exit status out.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn sec2(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sec2"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("sec2 starts");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).expect("stdout is one JSON object")
+}
+
+const RESOURCE: &[&str] = &[
+    "check-policy",
+    "--kind",
+    "resource",
+    "--service",
+    "lambda",
+    "--account",
+    "111122223333",
+];
+
+fn with(base: &[&str], extra: &[&str]) -> Vec<String> {
+    base.iter().chain(extra).map(|s| (*s).to_owned()).collect()
+}
+
+fn run(args: &[String], stdin: &str) -> Output {
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    sec2(&refs, stdin)
+}
+
+#[test]
+fn a_public_function_policy_read_from_stdin_exits_1_with_the_finding() {
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Everyone","Effect":"Allow","Principal":"*",
+        "Action":"lambda:InvokeFunction","Resource":"arn:aws:lambda:us-east-1:111122223333:function:booking"}]}"#;
+    let output = run(&with(RESOURCE, &["-"]), policy);
+    assert_eq!(output.status.code(), Some(1));
+    let result = json(&output);
+    assert_eq!(result["public"], true);
+    assert_eq!(result["cross_account"], true);
+    assert_eq!(result["unguarded_service_principal"], false);
+    assert_eq!(result["findings"][0]["kind"], "public");
+    assert_eq!(result["findings"][0]["statement"], 0);
+    assert_eq!(result["findings"][0]["sid"], "Everyone");
+}
+
+#[test]
+fn a_guarded_sns_permission_in_a_file_exits_0_with_no_findings() {
+    let dir = std::env::temp_dir().join(format!("sec2-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("loyalty.json");
+    std::fs::write(
+        &file,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"sns.amazonaws.com"},
+        "Action":"lambda:InvokeFunction","Resource":"arn:aws:lambda:us-east-1:111122223333:function:loyalty",
+        "Condition":{"ArnLike":{"AWS:SourceArn":"arn:aws:sns:us-east-1:111122223333:bookings"}}}]}"#,
+    )
+    .unwrap();
+    let output = run(&with(RESOURCE, &[file.to_str().unwrap()]), "");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(json(&output)["findings"], serde_json::json!([]));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn allowed_accounts_widen_the_zone_of_trust() {
+    let policy = r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"444455556666"},"Action":"lambda:InvokeFunction","Resource":"*"}}"#;
+    assert_eq!(run(&with(RESOURCE, &["-"]), policy).status.code(), Some(1));
+    let allowed = run(
+        &with(
+            RESOURCE,
+            &["--allowed-accounts", "999988887777,444455556666", "-"],
+        ),
+        policy,
+    );
+    assert_eq!(allowed.status.code(), Some(0));
+}
+
+#[test]
+fn an_identity_policy_reports_its_five_flags() {
+    let policy = r#"{"Statement":[{"Effect":"Allow","Action":"iam:PassRole","Resource":"*"}]}"#;
+    let output = sec2(&["check-policy", "--kind", "identity", "-"], policy);
+    assert_eq!(output.status.code(), Some(1));
+    let result = json(&output);
+    for flag in ["full_admin", "wildcard_action", "service_wildcard"] {
+        assert_eq!(result[flag], false, "{flag}");
+    }
+    // iam:PassRole is a permissions-management action that can be scoped to role ARNs.
+    assert_eq!(result["wildcard_resource_on_write"], true);
+    assert_eq!(result["privilege_escalation"], true);
+    let kinds: Vec<&str> = result["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["wildcard_resource_on_write", "privilege_escalation"]
+    );
+}
+
+#[test]
+fn a_url_encoded_policy_as_aws_config_records_it_is_read() {
+    let encoded = "%7B%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22*%22%2C%22Resource%22%3A%22*%22%7D%5D%7D";
+    let output = sec2(&["check-policy", "--kind", "identity", "-"], encoded);
+    assert_eq!(json(&output)["full_admin"], true);
+}
+
+#[test]
+fn bad_input_exits_2_with_one_line_that_says_what_and_where() {
+    let output = run(&with(RESOURCE, &["-"]), "{\"Statement\": [");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("sec2: standard input: policy is not valid:"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("line 1"), "{stderr}");
+
+    let unknown = run(
+        &with(RESOURCE, &["-"]),
+        r#"{"Statement":{"Sid":"X","Effect":"Allow","Principal":"*","Action":"*","Condition":{"StringEqualz":{"a":"b"}}}}"#,
+    );
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr)
+        .contains("unknown condition operator `StringEqualz`"));
+}
+
+#[test]
+fn a_missing_file_or_a_bad_account_exits_2_without_a_panic() {
+    let missing = run(&with(RESOURCE, &["/nonexistent/policy.json"]), "");
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("cannot read `/nonexistent/policy.json`")
+    );
+    let bad_account = sec2(
+        &[
+            "check-policy",
+            "--kind",
+            "resource",
+            "--service",
+            "sqs",
+            "--account",
+            "12",
+            "-",
+        ],
+        "{}",
+    );
+    assert_eq!(bad_account.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad_account.stderr).contains("not a 12-digit AWS account id"));
+    let bad_service = sec2(
+        &[
+            "check-policy",
+            "--kind",
+            "resource",
+            "--service",
+            "kinesis",
+            "--account",
+            "111122223333",
+            "-",
+        ],
+        "{}",
+    );
+    assert_eq!(bad_service.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&bad_service.stderr).contains("panicked"));
+}
