@@ -1,5 +1,10 @@
 //! `sec2 check-policy` as a user runs it: files and stdin in, JSON and exit status out.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, reason = "test code: a failure should stop the test")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test code: a failure should stop the test"
+)]
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

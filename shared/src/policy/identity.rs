@@ -146,6 +146,12 @@ fn judge_actions(grant: &Grant<'_>, catalog: &Catalog, analysis: &mut IdentityPo
             analysis
                 .findings
                 .push(grant.finding(FindingKind::WildcardAction, message));
+            let message = format!(
+                "{label} grants in full every service it does not exclude; list the actions the function calls"
+            );
+            analysis
+                .findings
+                .push(grant.finding(FindingKind::ServiceWildcard, message));
             return;
         }
     };
