@@ -1,1 +1,98 @@
-fn main() {}
+//! Policies analyzed per second on the reviewed corpus, parsing included.
+//! Target (issue: policy analyzer): at least 100,000 resource policies per second on one core.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "benchmark setup"
+)]
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use sec2_shared::policy::{
+    analyze_identity_policy, analyze_resource_policy, Catalog, Policy, ResourceContext,
+    ResourceService,
+};
+use serde_json::Value;
+
+struct Input {
+    service: Option<ResourceService>,
+    text: String,
+    allowed_accounts: Vec<String>,
+    allowed_organizations: Vec<String>,
+}
+
+fn corpus(file: &str) -> Vec<Input> {
+    let path = format!("{}/../tests/corpus/{file}", env!("CARGO_MANIFEST_DIR"));
+    let cases: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let strings = |case: &Value, key: &str| -> Vec<String> {
+        case[key]
+            .as_array()
+            .map(|a| a.iter().map(|v| v.as_str().unwrap().to_owned()).collect())
+            .unwrap_or_default()
+    };
+    cases
+        .iter()
+        .map(|case| Input {
+            service: case["service"].as_str().map(|s| s.parse().unwrap()),
+            text: match &case["policy_text"] {
+                Value::String(text) => text.clone(),
+                _ => case["policy"].to_string(),
+            },
+            allowed_accounts: strings(case, "allowed_accounts"),
+            allowed_organizations: strings(case, "allowed_organizations"),
+        })
+        .collect()
+}
+
+fn resource_policies(c: &mut Criterion) {
+    let inputs = corpus("resource-policies.json");
+    let mut group = c.benchmark_group("resource_policies");
+    group.throughput(Throughput::Elements(inputs.len() as u64));
+    group.bench_function("parse_and_analyze_corpus", |b| {
+        b.iter(|| {
+            for input in &inputs {
+                let policy = Policy::parse(black_box(&input.text)).unwrap();
+                let context = ResourceContext {
+                    service: input.service.unwrap(),
+                    account: "111122223333",
+                    allowed_accounts: &input.allowed_accounts,
+                    allowed_organizations: &input.allowed_organizations,
+                };
+                black_box(analyze_resource_policy(&policy, &context));
+            }
+        })
+    });
+    group.finish();
+}
+
+fn identity_policies(c: &mut Criterion) {
+    let inputs = corpus("identity-policies.json");
+    let catalog = Catalog::embedded().unwrap();
+    let mut group = c.benchmark_group("identity_policies");
+    group.throughput(Throughput::Elements(inputs.len() as u64));
+    group.bench_function("parse_and_analyze_corpus", |b| {
+        b.iter(|| {
+            for input in &inputs {
+                let policy = Policy::parse(black_box(&input.text)).unwrap();
+                black_box(analyze_identity_policy(&policy, catalog));
+            }
+        })
+    });
+    group.finish();
+}
+
+fn catalogue_load(c: &mut Criterion) {
+    c.bench_function("action_catalogue_parse", |b| {
+        b.iter(|| black_box(Catalog::parse(include_str!("../data/aws-actions.tsv")).unwrap()))
+    });
+}
+
+criterion_group!(
+    benches,
+    resource_policies,
+    identity_policies,
+    catalogue_load
+);
+criterion_main!(benches);

@@ -53,6 +53,18 @@ pub struct Action<'a> {
     pub resource_level: bool,
 }
 
+impl Action<'_> {
+    /// Whether an IAM action pattern matches this action, without building its full name.
+    pub fn matches(&self, pattern: &str) -> bool {
+        match pattern.split_once(':') {
+            Some((prefix, name)) => {
+                glob::matches(prefix, self.service) && glob::matches(name, self.name)
+            }
+            None => pattern == "*" || glob::matches(pattern, &self.to_string()),
+        }
+    }
+}
+
 impl std::fmt::Display for Action<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}:{}", self.service, self.name)
@@ -195,10 +207,7 @@ impl Catalog {
                             .map(move |entry| to_action(service, entry))
                     }),
             ),
-            None => Box::new(self.all().filter(move |action| {
-                pattern == "*"
-                    || glob::matches(pattern, &format!("{}:{}", action.service, action.name))
-            })),
+            None => Box::new(self.all().filter(move |action| action.matches(pattern))),
         }
     }
 

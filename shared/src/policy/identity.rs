@@ -98,6 +98,14 @@ impl Grant<'_> {
             .is_none_or(Names::reaches_everything)
     }
 
+    /// Whether a Deny takes away this catalogue action.
+    fn action_denied(&self, action: &Action<'_>) -> bool {
+        self.denies.iter().any(|deny| match &deny.action {
+            Names::Only(denied) => denied.iter().any(|d| action.matches(d)),
+            Names::AllExcept(_) => false,
+        })
+    }
+
     /// Whether a Deny takes away every action the pattern could match.
     fn pattern_denied(&self, pattern: &str) -> bool {
         self.denies.iter().any(|deny| match &deny.action {
@@ -238,13 +246,12 @@ fn judge_writes_on_everything(
     let mut writes: Vec<String> = Vec::new();
     let mut count = 0usize;
     let mut note = |action: Action<'_>| {
-        let name = action.to_string();
-        if grant.pattern_denied(&name) {
+        if grant.action_denied(&action) {
             return;
         }
         count += 1;
         if writes.len() < SHOWN {
-            writes.push(name);
+            writes.push(action.to_string());
         }
     };
     match &grant.statement.action {
@@ -261,30 +268,46 @@ fn judge_writes_on_everything(
         Names::AllExcept(excluded) => catalog
             .all()
             .filter(is_scopable_write)
-            .filter(|action| {
-                !excluded
-                    .iter()
-                    .any(|p| glob::matches(p, &action.to_string()))
-            })
+            .filter(|action| !excluded.iter().any(|p| action.matches(p)))
             .for_each(&mut note),
     }
     if count == 0 {
         return;
     }
     analysis.wildcard_resource_on_write = true;
-    let more = if count > writes.len() {
-        format!(" and {} more", count - writes.len())
+    let message = if count > writes.len() {
+        format!(
+            "{} allows {count} write or permissions-management actions (such as {}) on every resource (\"*\"); name the actions the function calls and the resource ARNs it writes to",
+            grant.label(),
+            writes.join(", ")
+        )
     } else {
-        String::new()
+        format!(
+            "{} allows {} on every resource (\"*\"); name the resource ARNs the function writes to",
+            grant.label(),
+            writes.join(", ")
+        )
     };
-    let message = format!(
-        "{} allows write or permissions-management actions ({}{more}) on every resource (\"*\"); name the resource ARNs the function writes to",
-        grant.label(),
-        writes.join(", ")
-    );
     analysis
         .findings
         .push(grant.finding(FindingKind::WildcardResourceOnWrite, message));
+}
+
+/// The first few names of a list, then how many more.
+fn summarize(names: &[&str]) -> String {
+    const SHOWN: usize = 4;
+    match names.len().checked_sub(SHOWN) {
+        Some(more) if more > 0 => format!(
+            "{} and {more} more",
+            names
+                .iter()
+                .take(SHOWN)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        _ => names.join(", "),
+    }
 }
 
 fn judge_privilege_escalation(grants: &[Grant<'_>], analysis: &mut IdentityPolicyAnalysis) {
@@ -313,7 +336,7 @@ fn judge_privilege_escalation(grants: &[Grant<'_>], analysis: &mut IdentityPolic
         let message = format!(
             "{} lets the role grant itself more permissions on \"*\" (privilege-escalation methods: {}); scope iam:PassRole to the roles it must pass and drop IAM and code-update actions",
             grant.label(),
-            methods.join(", ")
+            summarize(&methods)
         );
         analysis
             .findings

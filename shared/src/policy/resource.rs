@@ -249,15 +249,14 @@ fn judge_named_principals(
     let actions = describe_actions(&statement.action);
     if !foreign.is_empty() {
         let message = format!(
-            "{label} grants {} {} to {actions}, outside the trusted accounts; remove the grant, or add the account to AllowedAccountIds if it is expected",
-            if foreign.len() == 1 { "principal" } else { "principals" },
+            "{label} grants {actions} to {}, outside the trusted accounts; remove the grant, or add the account to AllowedAccountIds if it is expected",
             foreign.join(", ")
         );
         analysis.add(statement, FindingKind::CrossAccount, message, Vec::new());
     }
     if !unknown.is_empty() {
         let message = format!(
-            "{label} grants {} to {actions}, and which account that is cannot be told (a deleted principal's id, or a canonical user); replace it with the ARN of the principal that needs access",
+            "{label} grants {actions} to {}, whose account cannot be told (a deleted principal's id, or a canonical user); replace it with the ARN of the principal that needs access",
             unknown.join(", ")
         );
         analysis.add(statement, FindingKind::CannotDecide, message, Vec::new());
