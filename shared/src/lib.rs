@@ -1,4 +1,7 @@
-//! sec2-rules' library: the policy analyzer every rule stands on, and (to come) the AWS Config
-//! rule engine and AWS client seams.
+//! sec2-rules' library: the policy analyzer every rule stands on, the AWS Config rule engine,
+//! the rules' logic, and the AWS client seams.
 
+pub mod aws;
+pub mod config;
 pub mod policy;
+pub mod rules;

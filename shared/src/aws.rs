@@ -1,0 +1,149 @@
+//! AWS clients, built once per container from the environment (so `AWS_ENDPOINT_URL` points
+//! every one of them at an emulator with no code change), and re-built from a member account's
+//! role for organization rules.
+
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_credential_types::Credentials;
+
+use crate::config::error::sdk_error_text;
+use crate::config::{EngineError, Invocation};
+use crate::policy::arn::Arn;
+
+/// The clients the rules use, sharing one configuration.
+#[derive(Debug, Clone)]
+pub struct AwsClients {
+    sdk: SdkConfig,
+    pub config: aws_sdk_config::Client,
+    pub events: aws_sdk_eventbridge::Client,
+    pub dynamodb: aws_sdk_dynamodb::Client,
+}
+
+/// The rule parameter that names the role to assume in the event's account.
+pub const EXECUTION_ROLE_NAME: &str = "ExecutionRoleName";
+
+impl AwsClients {
+    /// Loads region, credentials and endpoint from the environment (the default chain).
+    pub async fn from_environment() -> Self {
+        Self::from_sdk_config(aws_config::load_defaults(BehaviorVersion::latest()).await)
+    }
+
+    pub fn from_sdk_config(sdk: SdkConfig) -> Self {
+        AwsClients {
+            config: aws_sdk_config::Client::new(&sdk),
+            events: aws_sdk_eventbridge::Client::new(&sdk),
+            dynamodb: aws_sdk_dynamodb::Client::new(&sdk),
+            sdk,
+        }
+    }
+
+    /// The clients to use for this invocation: these, or, when the rule parameter
+    /// `ExecutionRoleName` is set, clients with that role's credentials in the event's account
+    /// (the member account owns the result token, so reads and PutEvaluations must run there).
+    pub async fn for_invocation(
+        &self,
+        invocation: &Invocation,
+        rule_name: &str,
+    ) -> Result<AwsClients, EngineError> {
+        let Some(role_name) = invocation
+            .rule_parameters
+            .get(EXECUTION_ROLE_NAME)
+            .and_then(|v| v.as_str())
+        else {
+            return Ok(self.clone());
+        };
+        let role_arn = member_role_arn(invocation, role_name)?;
+        let assumed = aws_sdk_sts::Client::new(&self.sdk)
+            .assume_role()
+            .role_arn(&role_arn)
+            .role_session_name(format!("sec2-{rule_name}"))
+            .send()
+            .await
+            .map_err(|err| {
+                let text = sdk_error_text(&err);
+                let hint = if text.contains("AccessDenied") {
+                    "; the role must exist in that account and trust this function's execution role (deploy the member-account template)"
+                } else {
+                    ""
+                };
+                EngineError::AssumeRole { role_arn: role_arn.clone(), reason: format!("{text}{hint}") }
+            })?;
+        let credentials = assumed
+            .credentials()
+            .ok_or_else(|| EngineError::AssumeRole {
+                role_arn: role_arn.clone(),
+                reason: "STS returned no credentials".to_owned(),
+            })?;
+        let expiry = std::time::SystemTime::try_from(*credentials.expiration()).ok();
+        let provider = Credentials::new(
+            credentials.access_key_id(),
+            credentials.secret_access_key(),
+            Some(credentials.session_token().to_owned()),
+            expiry,
+            "sec2-execution-role",
+        );
+        let sdk = self
+            .sdk
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(provider))
+            .build();
+        Ok(Self::from_sdk_config(sdk))
+    }
+}
+
+/// `arn:PARTITION:iam::ACCOUNT:role/NAME` in the account that sent the event. The account comes
+/// from `executionRoleArn` (RDK's convention), else from `accountId`.
+fn member_role_arn(invocation: &Invocation, role_name: &str) -> Result<String, EngineError> {
+    let from_execution_role = invocation
+        .execution_role_arn
+        .as_deref()
+        .and_then(Arn::parse);
+    let partition = from_execution_role.map_or("aws", |arn| arn.partition);
+    let account = from_execution_role
+        .and_then(|arn| arn.fixed_account())
+        .or(invocation.account_id.as_deref())
+        .ok_or_else(|| EngineError::AssumeRole {
+            role_arn: format!("role/{role_name}"),
+            reason: "the event names no account to assume it in".to_owned(),
+        })?;
+    Ok(format!("arn:{partition}:iam::{account}:role/{role_name}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Trigger;
+
+    fn invocation(execution_role_arn: Option<&str>, account_id: Option<&str>) -> Invocation {
+        Invocation {
+            trigger: Trigger::Scheduled {
+                account_id: None,
+                notification_creation_time: "2026-11-20T10:00:00Z".to_owned(),
+            },
+            rule_parameters: serde_json::Map::new(),
+            result_token: "token".to_owned(),
+            event_left_scope: false,
+            execution_role_arn: execution_role_arn.map(str::to_owned),
+            config_rule_name: None,
+            account_id: account_id.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn the_member_role_is_in_the_execution_roles_account_and_partition() {
+        let inv = invocation(
+            Some("arn:aws-us-gov:iam::444455556666:role/aws-service-role/config"),
+            Some("111122223333"),
+        );
+        assert_eq!(
+            member_role_arn(&inv, "sec2-rules").unwrap(),
+            "arn:aws-us-gov:iam::444455556666:role/sec2-rules"
+        );
+        let inv = invocation(None, Some("111122223333"));
+        assert_eq!(
+            member_role_arn(&inv, "sec2-rules").unwrap(),
+            "arn:aws:iam::111122223333:role/sec2-rules"
+        );
+        assert!(member_role_arn(&invocation(None, None), "sec2-rules").is_err());
+    }
+}

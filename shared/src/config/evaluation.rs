@@ -1,0 +1,142 @@
+//! Evaluations as AWS Config takes them.
+
+use serde::Serialize;
+
+/// The compliance types PutEvaluations accepts (it refuses INSUFFICIENT_DATA).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Compliance {
+    #[serde(rename = "COMPLIANT")]
+    Compliant,
+    #[serde(rename = "NON_COMPLIANT")]
+    NonCompliant,
+    #[serde(rename = "NOT_APPLICABLE")]
+    NotApplicable,
+}
+
+impl Compliance {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Compliance::Compliant => "COMPLIANT",
+            Compliance::NonCompliant => "NON_COMPLIANT",
+            Compliance::NotApplicable => "NOT_APPLICABLE",
+        }
+    }
+}
+
+/// What a rule decides about one resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub compliance: Compliance,
+    pub annotation: String,
+}
+
+impl Verdict {
+    pub fn compliant(annotation: impl Into<String>) -> Self {
+        Verdict {
+            compliance: Compliance::Compliant,
+            annotation: annotation.into(),
+        }
+    }
+
+    pub fn non_compliant(annotation: impl Into<String>) -> Self {
+        Verdict {
+            compliance: Compliance::NonCompliant,
+            annotation: annotation.into(),
+        }
+    }
+
+    pub fn not_applicable(annotation: impl Into<String>) -> Self {
+        Verdict {
+            compliance: Compliance::NotApplicable,
+            annotation: annotation.into(),
+        }
+    }
+}
+
+/// One evaluation, in PutEvaluations' terms (and field names, when printed as JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Evaluation {
+    pub compliance_resource_type: String,
+    pub compliance_resource_id: String,
+    pub compliance_type: Compliance,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub annotation: Option<String>,
+    /// RFC 3339: the item's capture time, or the periodic notification's creation time.
+    pub ordering_timestamp: String,
+}
+
+/// The longest annotation AWS Config accepts, in characters.
+pub const MAX_ANNOTATION_CHARS: usize = 256;
+
+impl Evaluation {
+    pub fn new(
+        resource_type: &str,
+        resource_id: &str,
+        verdict: Verdict,
+        ordering_timestamp: &str,
+    ) -> Self {
+        Evaluation {
+            compliance_resource_type: resource_type.to_owned(),
+            compliance_resource_id: resource_id.to_owned(),
+            compliance_type: verdict.compliance,
+            annotation: fit_annotation(&verdict.annotation),
+            ordering_timestamp: ordering_timestamp.to_owned(),
+        }
+    }
+}
+
+/// Trims an annotation to what Config accepts: 1 to 256 characters, cut on a character
+/// boundary with an ellipsis, or none at all when empty.
+pub fn fit_annotation(text: &str) -> Option<String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    if text.chars().count() <= MAX_ANNOTATION_CHARS {
+        return Some(text.to_owned());
+    }
+    let mut cut: String = text.chars().take(MAX_ANNOTATION_CHARS - 1).collect();
+    cut.push('…');
+    Some(cut)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn annotations_are_cut_to_256_characters_on_a_character_boundary() {
+        let long = "é".repeat(300);
+        let fitted = fit_annotation(&long).unwrap();
+        assert_eq!(fitted.chars().count(), 256);
+        assert!(fitted.ends_with('…'));
+        assert_eq!(fit_annotation("  "), None);
+        assert_eq!(fit_annotation(&"a".repeat(256)).unwrap().len(), 256);
+    }
+
+    #[test]
+    fn evaluations_print_with_put_evaluations_field_names() {
+        let evaluation = Evaluation::new(
+            "AWS::SQS::Queue",
+            "q",
+            Verdict::non_compliant("public"),
+            "2026-11-20T10:00:00Z",
+        );
+        let json = serde_json::to_value(&evaluation).unwrap();
+        assert_eq!(json["ComplianceResourceType"], "AWS::SQS::Queue");
+        assert_eq!(json["ComplianceType"], "NON_COMPLIANT");
+        assert_eq!(json["Annotation"], "public");
+        assert_eq!(json["OrderingTimestamp"], "2026-11-20T10:00:00Z");
+        let silent = Evaluation::new(
+            "AWS::SQS::Queue",
+            "q",
+            Verdict::compliant(""),
+            "2026-11-20T10:00:00Z",
+        );
+        assert!(serde_json::to_value(&silent)
+            .unwrap()
+            .get("Annotation")
+            .is_none());
+    }
+}

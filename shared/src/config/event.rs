@@ -1,0 +1,293 @@
+//! The Lambda event AWS Config sends a custom rule, and the JSON strings inside it.
+
+use aws_lambda_events::event::config::ConfigEvent;
+use serde_json::{Map, Value};
+
+use super::error::EventError;
+use super::item::{peel_json_strings, ConfigurationItem, ItemStatus};
+
+/// What an invocation asks the rule to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Trigger {
+    /// A resource changed; the whole item is in the event.
+    Change {
+        item: Box<ConfigurationItem>,
+        notification_creation_time: Option<String>,
+    },
+    /// A resource changed, but its item was too large to send: fetch it.
+    Oversized {
+        summary: ItemSummary,
+        notification_creation_time: Option<String>,
+    },
+    /// The periodic run.
+    Scheduled {
+        account_id: Option<String>,
+        notification_creation_time: String,
+    },
+}
+
+/// `configurationItemSummary` of an oversized notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemSummary {
+    pub resource_type: String,
+    pub resource_id: String,
+    pub resource_name: Option<String>,
+    pub account_id: Option<String>,
+    pub status: ItemStatus,
+    pub capture_time: String,
+}
+
+/// One rule invocation, parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invocation {
+    pub trigger: Trigger,
+    /// `ruleParameters`; empty when absent, `""` or `"{}"`.
+    pub rule_parameters: Map<String, Value>,
+    pub result_token: String,
+    pub event_left_scope: bool,
+    pub execution_role_arn: Option<String>,
+    pub config_rule_name: Option<String>,
+    pub account_id: Option<String>,
+}
+
+impl Invocation {
+    /// Parses the raw Lambda payload, with errors that say what is missing.
+    pub fn from_json(payload: Value) -> Result<Self, EventError> {
+        let event: ConfigEvent =
+            serde_json::from_value(payload).map_err(|err| EventError::Shape(err.to_string()))?;
+        Self::from_event(event)
+    }
+
+    pub fn from_event(event: ConfigEvent) -> Result<Self, EventError> {
+        let invoking_text = event
+            .invoking_event
+            .as_deref()
+            .ok_or_else(|| EventError::Shape("missing field `invokingEvent`".to_owned()))?;
+        let invoking: Value = serde_json::from_str(invoking_text)
+            .map_err(|err| EventError::InvokingEvent(err.to_string()))?;
+        let result_token = event
+            .result_token
+            .clone()
+            .filter(|token| !token.is_empty())
+            .ok_or_else(|| EventError::Shape("missing field `resultToken`".to_owned()))?;
+        Ok(Invocation {
+            trigger: trigger(&invoking)?,
+            rule_parameters: rule_parameters(event.rule_parameters.as_deref())?,
+            result_token,
+            event_left_scope: event.event_left_scope,
+            execution_role_arn: event.execution_role_arn,
+            config_rule_name: event.config_rule_name,
+            account_id: event.account_id,
+        })
+    }
+}
+
+fn rule_parameters(text: Option<&str>) -> Result<Map<String, Value>, EventError> {
+    let text = text.map(str::trim).unwrap_or_default();
+    if text.is_empty() {
+        return Ok(Map::new());
+    }
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(other) => Err(EventError::RuleParameters(format!("found {other}"))),
+        Err(err) => Err(EventError::RuleParameters(err.to_string())),
+    }
+}
+
+fn text(value: &Value, key: &str) -> Option<String> {
+    value
+        .get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+fn trigger(invoking: &Value) -> Result<Trigger, EventError> {
+    let message_type = text(invoking, "messageType")
+        .ok_or_else(|| EventError::InvokingEvent("missing field `messageType`".to_owned()))?;
+    let notification_creation_time = text(invoking, "notificationCreationTime");
+    match message_type.as_str() {
+        "ConfigurationItemChangeNotification" => {
+            let item = invoking
+                .get("configurationItem")
+                .map(peel_json_strings)
+                .filter(|item| !item.is_null())
+                .ok_or_else(|| {
+                    EventError::InvokingEvent("missing field `configurationItem`".to_owned())
+                })?;
+            Ok(Trigger::Change {
+                item: Box::new(ConfigurationItem::from_json(&item)?),
+                notification_creation_time,
+            })
+        }
+        "OversizedConfigurationItemChangeNotification" => {
+            let summary = invoking.get("configurationItemSummary").ok_or_else(|| {
+                EventError::InvokingEvent("missing field `configurationItemSummary`".to_owned())
+            })?;
+            let required = |key: &str| {
+                text(summary, key).ok_or_else(|| {
+                    EventError::Item(format!("configurationItemSummary has no `{key}`"))
+                })
+            };
+            Ok(Trigger::Oversized {
+                summary: ItemSummary {
+                    resource_type: required("resourceType")?,
+                    resource_id: required("resourceId")?,
+                    resource_name: text(summary, "resourceName"),
+                    account_id: text(summary, "awsAccountId"),
+                    status: ItemStatus::parse(&required("configurationItemStatus")?),
+                    capture_time: required("configurationItemCaptureTime")?,
+                },
+                notification_creation_time,
+            })
+        }
+        "ScheduledNotification" => Ok(Trigger::Scheduled {
+            account_id: text(invoking, "awsAccountId"),
+            notification_creation_time: notification_creation_time.ok_or_else(|| {
+                EventError::InvokingEvent(
+                    "a ScheduledNotification has no `notificationCreationTime`".to_owned(),
+                )
+            })?,
+        }),
+        other => Err(EventError::UnknownMessageType(other.to_owned())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn event(invoking: Value, parameters: Option<&str>) -> Value {
+        let mut event = json!({
+            "version": "1.0",
+            "invokingEvent": invoking.to_string(),
+            "resultToken": "TESTMODE",
+            "eventLeftScope": false,
+            "executionRoleArn": "arn:aws:iam::111122223333:role/config-role",
+            "configRuleArn": "arn:aws:config:us-east-1:111122223333:config-rule/config-rule-abc123",
+            "configRuleName": "sec2-resource-policies",
+            "configRuleId": "config-rule-abc123",
+            "accountId": "111122223333"
+        });
+        if let Some(parameters) = parameters {
+            event["ruleParameters"] = json!(parameters);
+        }
+        event
+    }
+
+    fn change() -> Value {
+        json!({
+            "messageType": "ConfigurationItemChangeNotification",
+            "notificationCreationTime": "2026-11-20T10:00:01.000Z",
+            "recordVersion": "1.3",
+            "configurationItem": {
+                "configurationItemCaptureTime": "2026-11-20T10:00:00.000Z",
+                "configurationItemStatus": "OK",
+                "awsAccountId": "111122223333",
+                "resourceType": "AWS::SQS::Queue",
+                "resourceId": "https://sqs.us-east-1.amazonaws.com/111122223333/bookings",
+                "configuration": {"QueueName": "bookings"}
+            }
+        })
+    }
+
+    #[test]
+    fn a_change_notification_carries_its_item_and_parameters() {
+        let invocation = Invocation::from_json(event(
+            change(),
+            Some("{\"AllowedAccountIds\":\"444455556666\"}"),
+        ))
+        .unwrap();
+        let Trigger::Change {
+            item,
+            notification_creation_time,
+        } = &invocation.trigger
+        else {
+            panic!()
+        };
+        assert_eq!(item.resource_type, "AWS::SQS::Queue");
+        assert_eq!(
+            notification_creation_time.as_deref(),
+            Some("2026-11-20T10:00:01.000Z")
+        );
+        assert_eq!(
+            invocation.rule_parameters["AllowedAccountIds"],
+            json!("444455556666")
+        );
+        assert_eq!(invocation.result_token, "TESTMODE");
+        assert_eq!(
+            invocation.config_rule_name.as_deref(),
+            Some("sec2-resource-policies")
+        );
+    }
+
+    #[test]
+    fn absent_empty_and_empty_object_parameters_all_mean_none() {
+        for parameters in [None, Some(""), Some("{}"), Some("  ")] {
+            let invocation = Invocation::from_json(event(change(), parameters)).unwrap();
+            assert!(invocation.rule_parameters.is_empty(), "{parameters:?}");
+        }
+    }
+
+    #[test]
+    fn oversized_and_scheduled_notifications_are_recognized() {
+        let oversized = json!({
+            "messageType": "OversizedConfigurationItemChangeNotification",
+            "notificationCreationTime": "2026-11-20T10:00:01.000Z",
+            "configurationItemSummary": {
+                "changeType": "UPDATE", "configurationItemVersion": "1.3",
+                "configurationItemCaptureTime": "2026-11-20T10:00:00.000Z",
+                "configurationItemStatus": "OK", "awsAccountId": "111122223333",
+                "resourceType": "AWS::S3::Bucket", "resourceId": "airline-assets", "resourceName": "airline-assets"
+            }
+        });
+        let Trigger::Oversized { summary, .. } = Invocation::from_json(event(oversized, None))
+            .unwrap()
+            .trigger
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (summary.resource_type.as_str(), summary.resource_id.as_str()),
+            ("AWS::S3::Bucket", "airline-assets")
+        );
+        let scheduled = json!({"messageType": "ScheduledNotification", "awsAccountId": "111122223333", "notificationCreationTime": "2026-11-20T10:00:00.000Z", "recordVersion": "1.0"});
+        let Trigger::Scheduled {
+            notification_creation_time,
+            ..
+        } = Invocation::from_json(event(scheduled, None))
+            .unwrap()
+            .trigger
+        else {
+            panic!()
+        };
+        assert_eq!(notification_creation_time, "2026-11-20T10:00:00.000Z");
+    }
+
+    #[test]
+    fn malformed_events_get_clear_errors() {
+        let unknown = json!({"messageType": "ConfigurationSnapshotDeliveryCompleted"});
+        assert_eq!(
+            Invocation::from_json(event(unknown, None)).unwrap_err(),
+            EventError::UnknownMessageType("ConfigurationSnapshotDeliveryCompleted".to_owned())
+        );
+        let mut not_json = event(change(), None);
+        not_json["invokingEvent"] = json!("{not json");
+        assert!(matches!(
+            Invocation::from_json(not_json),
+            Err(EventError::InvokingEvent(_))
+        ));
+        let mut no_scope = event(change(), None);
+        no_scope.as_object_mut().unwrap().remove("eventLeftScope");
+        assert!(Invocation::from_json(no_scope)
+            .unwrap_err()
+            .to_string()
+            .contains("eventLeftScope"));
+        let bad_parameters = Invocation::from_json(event(change(), Some("[1]"))).unwrap_err();
+        assert!(bad_parameters
+            .to_string()
+            .starts_with("ruleParameters is not a JSON object"));
+        assert!(Invocation::from_json(json!("not an object")).is_err());
+    }
+}

@@ -1,0 +1,17 @@
+//! The AWS Config custom-rule engine every rule function uses.
+
+pub mod engine;
+pub mod error;
+pub mod evaluation;
+pub mod event;
+pub mod item;
+pub mod parameters;
+pub mod seams;
+
+pub use engine::{run, Assessed, Rule, Seams, TEST_MODE_TOKEN};
+pub use error::{EngineError, EventError};
+pub use evaluation::{Compliance, Evaluation, Verdict};
+pub use event::{Invocation, ItemSummary, Trigger};
+pub use item::{ConfigurationItem, ItemStatus};
+pub use parameters::{FromRuleParameters, RuleParameters};
+pub use seams::{CollectingSink, ConfigSink, EvaluationSink, ItemHistory, PreviousResults};
