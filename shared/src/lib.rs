@@ -3,5 +3,7 @@
 
 pub mod aws;
 pub mod config;
+#[cfg(feature = "lambda")]
+pub mod lambda;
 pub mod policy;
 pub mod rules;

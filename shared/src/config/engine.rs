@@ -264,3 +264,375 @@ pub async fn report<S: EvaluationSink>(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use serde_json::{json, Value};
+
+    use super::*;
+    use crate::config::{Compliance, EventError, RuleParameters};
+
+    /// A rule that passes queues whose name starts with `ok-` and fails the rest.
+    struct QueueNames;
+
+    #[derive(Debug)]
+    struct NoParameters;
+    impl FromRuleParameters for NoParameters {
+        const NAMES: &'static [&'static str] = &[];
+        fn from_parameters(_: &RuleParameters<'_>) -> Result<Self, EventError> {
+            Ok(NoParameters)
+        }
+    }
+
+    impl Rule for QueueNames {
+        const NAME: &'static str = "queue-names";
+        type Parameters = NoParameters;
+        fn resource_types(&self) -> &'static [&'static str] {
+            &["AWS::SQS::Queue"]
+        }
+        async fn evaluate(&self, item: &ConfigurationItem, _: &NoParameters) -> Verdict {
+            if item.resource_id.starts_with("ok-") {
+                Verdict::compliant("")
+            } else {
+                Verdict::non_compliant("bad name")
+            }
+        }
+        async fn evaluate_periodic(
+            &self,
+            _: &NoParameters,
+            _: Option<&str>,
+        ) -> Result<Option<Vec<Assessed>>, String> {
+            Ok(Some(
+                (0..250)
+                    .map(|i| Assessed {
+                        resource_type: "AWS::SQS::Queue".to_owned(),
+                        resource_id: format!("ok-{i}"),
+                        verdict: Verdict::compliant(""),
+                    })
+                    .collect(),
+            ))
+        }
+    }
+
+    /// Records every PutEvaluations call; refuses everything for the first `refusals` calls.
+    #[derive(Default)]
+    struct RecordingSink {
+        calls: Mutex<Vec<(Vec<Evaluation>, String, bool)>>,
+        refusals: Mutex<usize>,
+    }
+    impl EvaluationSink for RecordingSink {
+        async fn put(
+            &self,
+            batch: &[Evaluation],
+            token: &str,
+            test_mode: bool,
+        ) -> Result<Vec<Evaluation>, String> {
+            self.calls
+                .lock()
+                .unwrap()
+                .push((batch.to_vec(), token.to_owned(), test_mode));
+            let mut refusals = self.refusals.lock().unwrap();
+            if *refusals > 0 {
+                *refusals -= 1;
+                return Ok(batch.to_vec());
+            }
+            Ok(Vec::new())
+        }
+    }
+    impl RecordingSink {
+        fn reported(&self) -> Vec<Evaluation> {
+            self.calls
+                .lock()
+                .unwrap()
+                .iter()
+                .flat_map(|(batch, _, _)| batch.clone())
+                .collect()
+        }
+    }
+
+    struct History(Option<ConfigurationItem>);
+    impl ItemHistory for History {
+        async fn latest_item(
+            &self,
+            _: &str,
+            _: &str,
+            _: &str,
+        ) -> Result<Option<ConfigurationItem>, String> {
+            Ok(self.0.clone())
+        }
+    }
+
+    struct Previous(Vec<(String, String)>);
+    impl PreviousResults for Previous {
+        async fn evaluated_resources(&self, _: &str) -> Result<Vec<(String, String)>, String> {
+            Ok(self.0.clone())
+        }
+    }
+
+    fn item_json(id: &str, status: &str) -> Value {
+        json!({
+            "configurationItemCaptureTime": "2026-11-20T10:00:00.000Z",
+            "configurationItemStatus": status,
+            "awsAccountId": "111122223333",
+            "resourceType": "AWS::SQS::Queue",
+            "resourceId": id,
+            "configuration": {}
+        })
+    }
+
+    fn invocation(invoking: Value, token: &str, left_scope: bool) -> Invocation {
+        Invocation::from_json(json!({
+            "invokingEvent": invoking.to_string(),
+            "resultToken": token,
+            "eventLeftScope": left_scope,
+            "configRuleName": "sec2-queue-names",
+            "accountId": "111122223333"
+        }))
+        .unwrap()
+    }
+
+    fn change(id: &str, status: &str, left_scope: bool) -> Invocation {
+        let invoking = json!({
+            "messageType": "ConfigurationItemChangeNotification",
+            "notificationCreationTime": "2026-11-20T10:00:05.000Z",
+            "configurationItem": item_json(id, status)
+        });
+        invocation(invoking, "token-1", left_scope)
+    }
+
+    async fn run_with(
+        invocation: &Invocation,
+        sink: &RecordingSink,
+        history: &History,
+        previous: &Previous,
+    ) -> Result<Vec<Evaluation>, EngineError> {
+        run(
+            &QueueNames,
+            invocation,
+            Seams {
+                sink,
+                history,
+                previous,
+            },
+        )
+        .await
+    }
+
+    async fn run_change(
+        invocation: &Invocation,
+    ) -> (Result<Vec<Evaluation>, EngineError>, RecordingSink) {
+        let sink = RecordingSink::default();
+        let result = run_with(invocation, &sink, &History(None), &Previous(Vec::new())).await;
+        (result, sink)
+    }
+
+    #[tokio::test]
+    async fn a_change_is_evaluated_and_stamped_with_the_capture_time() {
+        let (result, sink) = run_change(&change("bad-queue", "OK", false)).await;
+        let evaluations = result.unwrap();
+        assert_eq!(sink.reported(), evaluations);
+        let only = &evaluations[0];
+        assert_eq!(only.compliance_type, Compliance::NonCompliant);
+        assert_eq!(only.compliance_resource_id, "bad-queue");
+        assert_eq!(only.ordering_timestamp, "2026-11-20T10:00:00.000Z");
+        let calls = sink.calls.lock().unwrap();
+        assert_eq!((calls[0].1.as_str(), calls[0].2), ("token-1", false));
+    }
+
+    #[tokio::test]
+    async fn deleted_left_scope_and_unrecorded_items_are_not_applicable() {
+        for invocation in [
+            change("bad-queue", "ResourceDeleted", false),
+            change("bad-queue", "ResourceDeletedNotRecorded", false),
+            change("bad-queue", "ResourceNotRecorded", false),
+            change("bad-queue", "OK", true),
+        ] {
+            let (result, sink) = run_change(&invocation).await;
+            let evaluations = result.unwrap();
+            assert_eq!(evaluations[0].compliance_type, Compliance::NotApplicable);
+            assert_eq!(
+                evaluations[0].ordering_timestamp,
+                "2026-11-20T10:00:00.000Z"
+            );
+            assert_eq!(sink.reported().len(), 1);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_type_outside_the_rules_scope_is_not_applicable() {
+        let mut item = item_json("bucket", "OK");
+        item["resourceType"] = json!("AWS::S3::Bucket");
+        let invoking = json!({"messageType": "ConfigurationItemChangeNotification", "configurationItem": item});
+        let (result, _) = run_change(&invocation(invoking, "t", false)).await;
+        let evaluation = &result.unwrap()[0];
+        assert_eq!(evaluation.compliance_type, Compliance::NotApplicable);
+        assert_eq!(
+            evaluation.annotation.as_deref(),
+            Some("AWS::S3::Bucket is not a resource type this rule evaluates")
+        );
+    }
+
+    fn oversized(status: &str) -> Invocation {
+        let invoking = json!({
+            "messageType": "OversizedConfigurationItemChangeNotification",
+            "notificationCreationTime": "2026-11-20T10:00:05.000Z",
+            "configurationItemSummary": {
+                "configurationItemCaptureTime": "2026-11-20T10:00:00.000Z", "configurationItemStatus": status,
+                "awsAccountId": "111122223333", "resourceType": "AWS::SQS::Queue", "resourceId": "bad-queue"
+            }
+        });
+        invocation(invoking, "t", false)
+    }
+
+    #[tokio::test]
+    async fn an_oversized_item_is_fetched_then_evaluated() {
+        let fetched = ConfigurationItem::from_json(&item_json("bad-queue", "OK")).unwrap();
+        let sink = RecordingSink::default();
+        let evaluations = run_with(
+            &oversized("OK"),
+            &sink,
+            &History(Some(fetched)),
+            &Previous(Vec::new()),
+        )
+        .await
+        .unwrap();
+        assert_eq!(evaluations[0].compliance_type, Compliance::NonCompliant);
+    }
+
+    #[tokio::test]
+    async fn an_oversized_item_with_no_history_fails_the_invocation_and_reports_nothing() {
+        let sink = RecordingSink::default();
+        let error = run_with(
+            &oversized("OK"),
+            &sink,
+            &History(None),
+            &Previous(Vec::new()),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(error.kind(), "OversizedItemUnavailable");
+        assert!(sink.reported().is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_oversized_deleted_item_is_not_applicable_without_a_fetch() {
+        let sink = RecordingSink::default();
+        let evaluations = run_with(
+            &oversized("ResourceDeleted"),
+            &sink,
+            &History(None),
+            &Previous(Vec::new()),
+        )
+        .await
+        .unwrap();
+        assert_eq!(evaluations[0].compliance_type, Compliance::NotApplicable);
+    }
+
+    fn scheduled(token: &str) -> Invocation {
+        let invoking = json!({"messageType": "ScheduledNotification", "awsAccountId": "111122223333", "notificationCreationTime": "2026-11-20T12:00:00.000Z"});
+        invocation(invoking, token, false)
+    }
+
+    #[tokio::test]
+    async fn a_periodic_run_batches_by_100_and_retires_stale_results() {
+        let sink = RecordingSink::default();
+        let previous = Previous(vec![
+            ("AWS::SQS::Queue".to_owned(), "ok-1".to_owned()),
+            ("AWS::SQS::Queue".to_owned(), "deleted-queue".to_owned()),
+            ("AWS::SNS::Topic".to_owned(), "ok-2".to_owned()),
+        ]);
+        let evaluations = run_with(&scheduled("TESTMODE"), &sink, &History(None), &previous)
+            .await
+            .unwrap();
+        assert_eq!(evaluations.len(), 252);
+        let calls = sink.calls.lock().unwrap();
+        assert_eq!(
+            calls
+                .iter()
+                .map(|(batch, _, _)| batch.len())
+                .collect::<Vec<_>>(),
+            vec![100, 100, 52]
+        );
+        assert!(calls
+            .iter()
+            .all(|(_, token, test_mode)| token == "TESTMODE" && *test_mode));
+        let retired: Vec<(&str, &str)> = evaluations
+            .iter()
+            .filter(|e| e.compliance_type == Compliance::NotApplicable)
+            .map(|e| {
+                (
+                    e.compliance_resource_type.as_str(),
+                    e.compliance_resource_id.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            retired,
+            vec![
+                ("AWS::SQS::Queue", "deleted-queue"),
+                ("AWS::SNS::Topic", "ok-2")
+            ]
+        );
+        assert!(evaluations
+            .iter()
+            .all(|e| e.ordering_timestamp == "2026-11-20T12:00:00.000Z"));
+    }
+
+    #[tokio::test]
+    async fn refused_evaluations_are_retried_then_fail_the_invocation() {
+        let sink = RecordingSink {
+            refusals: Mutex::new(1),
+            ..RecordingSink::default()
+        };
+        run_with(
+            &change("ok-queue", "OK", false),
+            &sink,
+            &History(None),
+            &Previous(Vec::new()),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            sink.calls.lock().unwrap().len(),
+            2,
+            "one refusal, one retry"
+        );
+
+        let stubborn = RecordingSink {
+            refusals: Mutex::new(usize::MAX),
+            ..RecordingSink::default()
+        };
+        let error = run_with(
+            &change("ok-queue", "OK", false),
+            &stubborn,
+            &History(None),
+            &Previous(Vec::new()),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(error.kind(), "PutEvaluationsFailed");
+        assert!(
+            error
+                .to_string()
+                .contains("refused 1 evaluations after 3 attempts"),
+            "{error}"
+        );
+        assert_eq!(stubborn.calls.lock().unwrap().len(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_bad_parameter_fails_before_anything_is_reported() {
+        let mut invocation = change("ok-queue", "OK", false);
+        invocation
+            .rule_parameters
+            .insert("Colour".to_owned(), json!("red"));
+        let (result, sink) = run_change(&invocation).await;
+        assert!(result
+            .unwrap_err()
+            .to_string()
+            .starts_with("rule parameter `Colour`: unknown parameter"));
+        assert!(sink.reported().is_empty());
+    }
+}

@@ -1,0 +1,86 @@
+//! The glue between the Lambda runtime and the engine: what every rule function's `main` calls.
+
+pub use lambda_runtime::Error;
+use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
+use serde_json::{json, Value};
+
+use crate::aws::AwsClients;
+use crate::config::{engine, ConfigSink, EngineError, Evaluation, Invocation, Rule, Seams};
+
+impl From<EngineError> for Diagnostic {
+    fn from(error: EngineError) -> Self {
+        Diagnostic {
+            error_type: error.kind().to_owned(),
+            error_message: error.to_string(),
+        }
+    }
+}
+
+/// Runs a rule function: tracing as Lambda configures it (AWS_LAMBDA_LOG_FORMAT and
+/// AWS_LAMBDA_LOG_LEVEL), clients built once per container, then one engine run per event.
+pub async fn serve<R, F>(make_rule: F) -> Result<(), lambda_runtime::Error>
+where
+    R: Rule,
+    F: Fn(AwsClients) -> R,
+{
+    lambda_runtime::tracing::init_default_subscriber();
+    let clients = AwsClients::from_environment().await;
+    let (clients, make_rule) = (&clients, &make_rule);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        handle(clients, make_rule, event.payload).await
+    }))
+    .await
+}
+
+/// Handles one invocation and returns a summary of what was reported.
+pub async fn handle<R, F>(
+    clients: &AwsClients,
+    make_rule: &F,
+    payload: Value,
+) -> Result<Value, EngineError>
+where
+    R: Rule,
+    F: Fn(AwsClients) -> R,
+{
+    let invocation = Invocation::from_json(payload)?;
+    let clients = clients.for_invocation(&invocation, R::NAME).await?;
+    let sink = ConfigSink::new(clients.config.clone());
+    let seams = Seams {
+        sink: &sink,
+        history: &clients.config,
+        previous: &clients.config,
+    };
+    let rule = make_rule(clients.clone());
+    let evaluations = engine::run(&rule, &invocation, seams)
+        .await
+        .inspect_err(|error| {
+            tracing::error!(rule = R::NAME, error_type = error.kind(), %error, "invocation failed");
+        })?;
+    Ok(summary::<R>(&evaluations))
+}
+
+fn summary<R: Rule>(evaluations: &[Evaluation]) -> Value {
+    for evaluation in evaluations {
+        tracing::info!(
+            rule = R::NAME,
+            resource_type = %evaluation.compliance_resource_type,
+            resource_id = %evaluation.compliance_resource_id,
+            compliance = evaluation.compliance_type.as_str(),
+            annotation = evaluation.annotation.as_deref().unwrap_or_default(),
+            "evaluated"
+        );
+    }
+    let count = |wanted: &str| {
+        evaluations
+            .iter()
+            .filter(|e| e.compliance_type.as_str() == wanted)
+            .count()
+    };
+    json!({
+        "rule": R::NAME,
+        "reported": evaluations.len(),
+        "compliant": count("COMPLIANT"),
+        "non_compliant": count("NON_COMPLIANT"),
+        "not_applicable": count("NOT_APPLICABLE"),
+    })
+}

@@ -1,0 +1,214 @@
+//! The engine's AWS Config seams on the real SDK client. moto has no
+//! GetComplianceDetailsByConfigRule and accepts only TestMode PutEvaluations, which never fail,
+//! so these calls are tested with `aws-smithy-mocks`, the SDK's own mock layer.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test code"
+)]
+
+use aws_sdk_config::operation::get_compliance_details_by_config_rule::GetComplianceDetailsByConfigRuleOutput;
+use aws_sdk_config::operation::get_resource_config_history::GetResourceConfigHistoryOutput;
+use aws_sdk_config::operation::put_evaluations::PutEvaluationsOutput;
+use aws_sdk_config::types::{
+    ComplianceType, ConfigurationItem as SdkItem, ConfigurationItemStatus, EvaluationResult,
+    EvaluationResultIdentifier, EvaluationResultQualifier, ResourceType,
+};
+use aws_sdk_config::Client;
+use aws_smithy_mocks::{mock, mock_client, RuleMode};
+use aws_smithy_types::DateTime;
+use sec2_shared::config::{engine, ConfigSink, Evaluation, ItemHistory, PreviousResults, Verdict};
+
+fn evaluation(id: &str) -> Evaluation {
+    Evaluation::new(
+        "AWS::SQS::Queue",
+        id,
+        Verdict::non_compliant("public"),
+        "2026-11-20T10:00:00.000Z",
+    )
+}
+
+#[tokio::test]
+async fn put_evaluations_sends_each_field_and_returns_what_config_refused() {
+    let put = mock!(Client::put_evaluations)
+        .match_requests(|req| {
+            let sent = &req.evaluations()[0];
+            req.result_token() == Some("token-1")
+                && req.test_mode() == Some(false)
+                && sent.compliance_type() == &ComplianceType::NonCompliant
+                && sent.annotation() == Some("public")
+                && sent.ordering_timestamp() == &DateTime::from_secs(1_795_168_800)
+        })
+        .then_output(|| {
+            PutEvaluationsOutput::builder()
+                .failed_evaluations(
+                    aws_sdk_config::types::Evaluation::builder()
+                        .compliance_resource_type("AWS::SQS::Queue")
+                        .compliance_resource_id("b")
+                        .compliance_type(ComplianceType::NonCompliant)
+                        .ordering_timestamp(DateTime::from_secs(0))
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+        });
+    let client = mock_client!(aws_sdk_config, [&put]);
+    let sink = ConfigSink::new(client);
+    use sec2_shared::config::EvaluationSink;
+    let refused = sink
+        .put(&[evaluation("a"), evaluation("b")], "token-1", false)
+        .await
+        .unwrap();
+    assert_eq!(refused, vec![evaluation("b")]);
+    assert_eq!(put.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn failed_evaluations_are_retried_then_the_invocation_fails() {
+    let refuse_all = mock!(Client::put_evaluations).then_compute_output(|req| {
+        PutEvaluationsOutput::builder()
+            .set_failed_evaluations(Some(req.evaluations().to_vec()))
+            .build()
+    });
+    let client = mock_client!(aws_sdk_config, RuleMode::MatchAny, [&refuse_all]);
+    let error = engine::report(&ConfigSink::new(client), &[evaluation("a")], "token")
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), "PutEvaluationsFailed");
+    assert_eq!(refuse_all.num_calls(), 3);
+}
+
+#[tokio::test]
+async fn an_expired_result_token_fails_the_invocation_with_configs_message() {
+    let expired = mock!(Client::put_evaluations).then_error(|| {
+        aws_sdk_config::operation::put_evaluations::PutEvaluationsError::InvalidResultTokenException(
+            aws_sdk_config::types::error::InvalidResultTokenException::builder().message("The resultToken is invalid").build(),
+        )
+    });
+    let client = mock_client!(aws_sdk_config, [&expired]);
+    let error = engine::report(&ConfigSink::new(client), &[evaluation("a")], "old-token")
+        .await
+        .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("InvalidResultTokenException: The resultToken is invalid"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn oversized_items_are_fetched_past_empty_history_pages() {
+    let empty_page = mock!(Client::get_resource_config_history)
+        .match_requests(|req| req.next_token().is_none() && req.limit() == Some(1))
+        .then_output(|| {
+            GetResourceConfigHistoryOutput::builder()
+                .next_token("page-2")
+                .build()
+        });
+    let item_page = mock!(Client::get_resource_config_history)
+        .match_requests(|req| {
+            req.next_token() == Some("page-2")
+                && req.resource_type() == Some(&ResourceType::Bucket)
+                && req.resource_id() == Some("airline-assets")
+                && req.later_time() == Some(&DateTime::from_secs(1_795_168_800))
+        })
+        .then_output(|| {
+            GetResourceConfigHistoryOutput::builder()
+                .configuration_items(
+                    SdkItem::builder()
+                        .account_id("111122223333")
+                        .resource_type(ResourceType::Bucket)
+                        .resource_id("airline-assets")
+                        .configuration_item_status(ConfigurationItemStatus::Ok)
+                        .configuration_item_capture_time(DateTime::from_secs(1_795_168_800))
+                        .configuration("{\"name\":\"airline-assets\"}")
+                        .supplementary_configuration(
+                            "BucketPolicy",
+                            "{\"policyText\":\"{\\\"Statement\\\":[]}\"}",
+                        )
+                        .build(),
+                )
+                .build()
+        });
+    let client = mock_client!(aws_sdk_config, [&empty_page, &item_page]);
+    let item = client
+        .latest_item(
+            "AWS::S3::Bucket",
+            "airline-assets",
+            "2026-11-20T10:00:00.000Z",
+        )
+        .await
+        .unwrap()
+        .expect("the second page holds the item");
+    assert_eq!(item.account_id.as_deref(), Some("111122223333"));
+    assert_eq!(item.capture_time, "2026-11-20T10:00:00Z");
+    assert_eq!(item.configuration["name"], "airline-assets");
+    assert_eq!(
+        item.supplementary_at(&["BucketPolicy", "policyText"])
+            .unwrap(),
+        "{\"Statement\":[]}"
+    );
+}
+
+#[tokio::test]
+async fn an_empty_history_gives_no_item() {
+    let empty = mock!(Client::get_resource_config_history)
+        .then_output(|| GetResourceConfigHistoryOutput::builder().build());
+    let client = mock_client!(aws_sdk_config, [&empty]);
+    assert!(client
+        .latest_item("AWS::S3::Bucket", "gone", "2026-11-20T10:00:00Z")
+        .await
+        .unwrap()
+        .is_none());
+}
+
+fn result(resource_type: &str, id: &str) -> EvaluationResult {
+    EvaluationResult::builder()
+        .evaluation_result_identifier(
+            EvaluationResultIdentifier::builder()
+                .evaluation_result_qualifier(
+                    EvaluationResultQualifier::builder()
+                        .resource_type(resource_type)
+                        .resource_id(id)
+                        .build(),
+                )
+                .build(),
+        )
+        .compliance_type(ComplianceType::Compliant)
+        .build()
+}
+
+#[tokio::test]
+async fn previous_results_are_read_across_pages() {
+    let first = mock!(Client::get_compliance_details_by_config_rule)
+        .match_requests(|req| {
+            req.next_token().is_none() && req.config_rule_name() == Some("sec2-least-privilege")
+        })
+        .then_output(|| {
+            GetComplianceDetailsByConfigRuleOutput::builder()
+                .evaluation_results(result("AWS::Lambda::Function", "booking"))
+                .next_token("next")
+                .build()
+        });
+    let second = mock!(Client::get_compliance_details_by_config_rule)
+        .match_requests(|req| req.next_token() == Some("next"))
+        .then_output(|| {
+            GetComplianceDetailsByConfigRuleOutput::builder()
+                .evaluation_results(result("AWS::Lambda::Function", "payment"))
+                .build()
+        });
+    let client = mock_client!(aws_sdk_config, [&first, &second]);
+    let resources = client
+        .evaluated_resources("sec2-least-privilege")
+        .await
+        .unwrap();
+    assert_eq!(
+        resources,
+        vec![
+            ("AWS::Lambda::Function".to_owned(), "booking".to_owned()),
+            ("AWS::Lambda::Function".to_owned(), "payment".to_owned())
+        ]
+    );
+}

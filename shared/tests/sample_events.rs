@@ -1,0 +1,140 @@
+//! Every sample event in `events/` parses, and the resource-policies samples give the verdicts
+//! their names promise when run through the engine (reports kept in memory).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code"
+)]
+
+use std::path::{Path, PathBuf};
+
+use sec2_shared::config::{
+    engine, CollectingSink, Compliance, ConfigurationItem, Invocation, ItemHistory,
+    PreviousResults, Seams,
+};
+use sec2_shared::rules::resource_policies::{PolicyReader, ResourcePolicies};
+use serde_json::{json, Value};
+
+fn events_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../events")
+}
+
+fn json_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(json_files(&path));
+        } else if path.extension().is_some_and(|e| e == "json") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
+}
+
+fn load(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn every_sample_event_is_a_valid_config_rule_event() {
+    let files = json_files(&events_dir());
+    assert!(
+        files.len() >= 8,
+        "expected the sample events, found {files:?}"
+    );
+    for file in files {
+        let event = load(&file);
+        assert!(
+            event.get("eventLeftScope").is_some(),
+            "{}: aws_lambda_events needs eventLeftScope",
+            file.display()
+        );
+        Invocation::from_json(event).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    }
+}
+
+struct NoReads;
+impl PolicyReader for NoReads {
+    async fn event_bus_policy(&self, _: &str) -> Result<Option<String>, String> {
+        Err("no reads in this test".to_owned())
+    }
+    async fn table_policy(&self, _: &str) -> Result<Option<String>, String> {
+        Err("no reads in this test".to_owned())
+    }
+}
+
+/// The oversized sample's bucket, as GetResourceConfigHistory would return it: public.
+struct PublicBucketHistory;
+impl ItemHistory for PublicBucketHistory {
+    async fn latest_item(
+        &self,
+        resource_type: &str,
+        resource_id: &str,
+        _: &str,
+    ) -> Result<Option<ConfigurationItem>, String> {
+        let policy = json!({"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::airline-assets/*"}]});
+        ConfigurationItem::from_json(&json!({
+            "accountId": "111122223333", "resourceType": resource_type, "resourceId": resource_id,
+            "configurationItemStatus": "OK", "configurationItemCaptureTime": "2026-11-20T10:00:00.000Z",
+            "configuration": "{}", "supplementaryConfiguration": {"BucketPolicy": json!({"policyText": policy.to_string()}).to_string()}
+        }))
+        .map(Some)
+        .map_err(|e| e.to_string())
+    }
+}
+
+struct NoPrevious;
+impl PreviousResults for NoPrevious {
+    async fn evaluated_resources(&self, _: &str) -> Result<Vec<(String, String)>, String> {
+        Ok(Vec::new())
+    }
+}
+
+#[tokio::test]
+async fn resource_policy_samples_give_the_verdicts_their_names_promise() {
+    let expected: &[(&str, Option<Compliance>)] = &[
+        ("lambda-public-policy.json", Some(Compliance::NonCompliant)),
+        (
+            "lambda-public-function-url.json",
+            Some(Compliance::NonCompliant),
+        ),
+        (
+            "lambda-guarded-service-principal.json",
+            Some(Compliance::Compliant),
+        ),
+        (
+            "sqs-cross-account-allowed.json",
+            Some(Compliance::Compliant),
+        ),
+        ("lambda-deleted.json", Some(Compliance::NotApplicable)),
+        ("lambda-left-scope.json", Some(Compliance::NotApplicable)),
+        ("s3-oversized.json", Some(Compliance::NonCompliant)),
+        ("scheduled.json", None),
+    ];
+    for (file, want) in expected {
+        let invocation =
+            Invocation::from_json(load(&events_dir().join("resource-policies").join(file)))
+                .unwrap();
+        let sink = CollectingSink::default();
+        let seams = Seams {
+            sink: &sink,
+            history: &PublicBucketHistory,
+            previous: &NoPrevious,
+        };
+        engine::run(&ResourcePolicies::new(NoReads), &invocation, seams)
+            .await
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        let reported = sink.into_evaluations();
+        assert_eq!(
+            reported.first().map(|e| e.compliance_type),
+            *want,
+            "{file}: {reported:?}"
+        );
+        assert!(reported.len() <= 1, "{file}");
+    }
+}
