@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod check_policy;
+mod evaluate;
 mod input;
 
 #[derive(Parser)]
@@ -24,10 +25,25 @@ enum Command {
     ///
     /// Prints one JSON object. Exit status: 0 nothing found, 1 findings, 2 bad input.
     CheckPolicy(check_policy::Args),
+    /// Run a rule on an AWS Config rule event, as the deployed function would.
+    ///
+    /// Prints the evaluations as JSON. Reads and PutEvaluations go to the account of the default
+    /// credential chain (or AWS_ENDPOINT_URL); --dry-run reports nothing.
+    Evaluate(evaluate::Args),
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::CheckPolicy(args) => check_policy::run(&args),
+        Command::Evaluate(args) => match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime.block_on(evaluate::run(&args)),
+            Err(err) => {
+                eprintln!("sec2: cannot start the async runtime: {err}");
+                ExitCode::from(2)
+            }
+        },
     }
 }

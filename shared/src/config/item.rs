@@ -151,18 +151,32 @@ impl ConfigurationItem {
         })
     }
 
-    /// Looks up a path of keys in `configuration`.
+    /// Looks up a path of keys in `configuration`. Keys match case-insensitively when there is
+    /// no exact match: item shapes spell the same key differently (`Policy`, `policy`), and a
+    /// policy missed for its spelling would pass a resource that should fail.
     pub fn configuration_at(&self, path: &[&str]) -> Option<&Value> {
-        path.iter()
-            .try_fold(&self.configuration, |value, key| value.get(*key))
+        path.iter().try_fold(&self.configuration, |value, key| {
+            field(value.as_object()?, key)
+        })
     }
 
-    /// Looks up a path of keys in `supplementaryConfiguration`.
+    /// Looks up a path of keys in `supplementaryConfiguration`, matching keys as
+    /// [`Self::configuration_at`] does.
     pub fn supplementary_at(&self, path: &[&str]) -> Option<&Value> {
         let (first, rest) = path.split_first()?;
-        let start = self.supplementary.get(*first)?;
-        rest.iter().try_fold(start, |value, key| value.get(*key))
+        let start = field(&self.supplementary, first)?;
+        rest.iter()
+            .try_fold(start, |value, key| field(value.as_object()?, key))
     }
+}
+
+fn field<'a>(object: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    object.get(key).or_else(|| {
+        object
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(key))
+            .map(|(_, value)| value)
+    })
 }
 
 fn relationship(value: &Value) -> Option<Relationship> {
@@ -266,6 +280,14 @@ mod tests {
         assert_eq!(
             event.configuration_at(&["role"]),
             Some(&json!("arn:aws:iam::111122223333:role/booking"))
+        );
+        assert_eq!(
+            event.configuration_at(&["FunctionName"]),
+            Some(&json!("airline-booking"))
+        );
+        assert_eq!(
+            api.supplementary_at(&["policy", "version"]),
+            Some(&json!("2012-10-17"))
         );
     }
 

@@ -1,0 +1,307 @@
+//! sec2-resource-policies against moto's server: resources seeded through the SDK, the rule run
+//! through the same handler Lambda calls, and its PutEvaluations read from moto's recorder.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test code"
+)]
+
+use sec2_shared::aws::AwsClients;
+use sec2_shared::rules::resource_policies::ResourcePolicies;
+use sec2_testkit::{put_evaluations_for, sdk_config, unique, MOTO_ACCOUNT};
+use serde_json::{json, Value};
+
+const FOREIGN: &str = "444455556666";
+
+fn clients() -> AwsClients {
+    AwsClients::from_sdk_config(sdk_config())
+}
+
+fn event(invoking: Value, parameters: Value) -> Value {
+    json!({
+        "version": "1.0",
+        "invokingEvent": invoking.to_string(),
+        "ruleParameters": parameters.to_string(),
+        "resultToken": "TESTMODE",
+        "eventLeftScope": false,
+        "configRuleName": "sec2-resource-policies",
+        "accountId": MOTO_ACCOUNT
+    })
+}
+
+fn change(resource_type: &str, id: &str, arn: &str, configuration: Value) -> Value {
+    json!({
+        "messageType": "ConfigurationItemChangeNotification",
+        "notificationCreationTime": "2026-11-20T10:00:05.000Z",
+        "configurationItem": {
+            "configurationItemVersion": "1.3",
+            "configurationItemCaptureTime": "2026-11-20T10:00:00.000Z",
+            "configurationItemStatus": "OK",
+            "awsAccountId": MOTO_ACCOUNT,
+            "resourceType": resource_type,
+            "resourceId": id,
+            "resourceName": id,
+            "ARN": arn,
+            "awsRegion": "us-east-1",
+            "configuration": configuration,
+            "supplementaryConfiguration": {}
+        }
+    })
+}
+
+async fn invoke(payload: Value) -> Value {
+    sec2_shared::lambda::handle(&clients(), &ResourcePolicies::new, payload)
+        .await
+        .expect("the invocation succeeds")
+}
+
+/// The one evaluation reported for the resource: its compliance type and annotation.
+fn reported(resource_id: &str) -> (String, String) {
+    let sent = put_evaluations_for(resource_id);
+    assert_eq!(sent.len(), 1, "one evaluation for {resource_id}: {sent:?}");
+    let (evaluation, test_mode) = &sent[0];
+    assert!(test_mode, "the TESTMODE token sets TestMode");
+    (
+        evaluation["ComplianceType"].as_str().unwrap().to_owned(),
+        evaluation["Annotation"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn an_oversized_public_topic_is_fetched_from_config_history_and_reported_non_compliant() {
+    let sns = aws_sdk_sns::Client::new(&sdk_config());
+    let name = unique("orders");
+    let arn = sns
+        .create_topic()
+        .name(&name)
+        .send()
+        .await
+        .unwrap()
+        .topic_arn()
+        .unwrap()
+        .to_owned();
+    let public = json!({"Version":"2012-10-17","Statement":[{"Sid":"Everyone","Effect":"Allow","Principal":"*","Action":"sns:Publish","Resource":arn}]});
+    sns.set_topic_attributes()
+        .topic_arn(&arn)
+        .attribute_name("Policy")
+        .attribute_value(public.to_string())
+        .send()
+        .await
+        .unwrap();
+
+    let oversized = json!({
+        "messageType": "OversizedConfigurationItemChangeNotification",
+        "notificationCreationTime": "2026-11-20T10:00:05.000Z",
+        "configurationItemSummary": {
+            "configurationItemCaptureTime": "2099-01-01T00:00:00.000Z", "configurationItemStatus": "OK",
+            "awsAccountId": MOTO_ACCOUNT, "resourceType": "AWS::SNS::Topic", "resourceId": arn, "resourceName": name
+        }
+    });
+    let summary = invoke(event(oversized, json!({}))).await;
+    assert_eq!(summary["non_compliant"], 1, "{summary}");
+    let (compliance, annotation) = reported(&arn);
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(
+        annotation.starts_with("Statement[0] (Sid \"Everyone\") allows anyone"),
+        "{annotation}"
+    );
+}
+
+#[tokio::test]
+async fn a_topic_with_the_default_policy_is_compliant() {
+    let sns = aws_sdk_sns::Client::new(&sdk_config());
+    let arn = sns
+        .create_topic()
+        .name(unique("bookings"))
+        .send()
+        .await
+        .unwrap()
+        .topic_arn()
+        .unwrap()
+        .to_owned();
+    let attributes = sns
+        .get_topic_attributes()
+        .topic_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    let policy = attributes.attributes().unwrap()["Policy"].clone();
+    let configuration = json!({"TopicArn": arn, "Policy": policy});
+    invoke(event(
+        change("AWS::SNS::Topic", &arn, &arn, configuration),
+        json!({}),
+    ))
+    .await;
+    assert_eq!(reported(&arn).0, "COMPLIANT");
+}
+
+#[tokio::test]
+async fn event_bus_policies_are_read_with_describe_event_bus() {
+    let events = aws_sdk_eventbridge::Client::new(&sdk_config());
+    let open = unique("open-bus");
+    let created = events.create_event_bus().name(&open).send().await.unwrap();
+    let open_arn = created.event_bus_arn().unwrap().to_owned();
+    events
+        .put_permission()
+        .event_bus_name(&open)
+        .action("events:PutEvents")
+        .principal("*")
+        .statement_id("Everyone")
+        .send()
+        .await
+        .unwrap();
+    invoke(event(
+        change(
+            "AWS::Events::EventBus",
+            &open,
+            &open_arn,
+            json!({"Name": open}),
+        ),
+        json!({}),
+    ))
+    .await;
+    let (compliance, annotation) = reported(&open);
+    assert_eq!(compliance, "NON_COMPLIANT", "{annotation}");
+
+    let partner = unique("partner-bus");
+    let created = events
+        .create_event_bus()
+        .name(&partner)
+        .send()
+        .await
+        .unwrap();
+    let partner_arn = created.event_bus_arn().unwrap().to_owned();
+    events
+        .put_permission()
+        .event_bus_name(&partner)
+        .action("events:PutEvents")
+        .principal(FOREIGN)
+        .statement_id("Partner")
+        .send()
+        .await
+        .unwrap();
+    let allowed = json!({"AllowedAccountIds": FOREIGN});
+    let item = change(
+        "AWS::Events::EventBus",
+        &partner,
+        &partner_arn,
+        json!({"Name": partner}),
+    );
+    invoke(event(item.clone(), json!({}))).await;
+    invoke(event(item, allowed)).await;
+    let sent: Vec<String> = put_evaluations_for(&partner)
+        .iter()
+        .map(|(evaluation, _)| evaluation["ComplianceType"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        sent,
+        ["NON_COMPLIANT", "COMPLIANT"],
+        "the partner account is trusted only when allowed"
+    );
+}
+
+#[tokio::test]
+async fn a_bus_that_cannot_be_read_is_non_compliant_with_the_reason() {
+    let missing = unique("missing-bus");
+    let arn = format!("arn:aws:events:us-east-1:{MOTO_ACCOUNT}:event-bus/{missing}");
+    invoke(event(
+        change(
+            "AWS::Events::EventBus",
+            &missing,
+            &arn,
+            json!({"Name": missing}),
+        ),
+        json!({}),
+    ))
+    .await;
+    let (compliance, annotation) = reported(&missing);
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(
+        annotation.starts_with("could not read the event bus policy (events:DescribeEventBus): ResourceNotFoundException"),
+        "{annotation}"
+    );
+}
+
+async fn create_table(dynamodb: &aws_sdk_dynamodb::Client, name: &str) -> String {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
+    let created = dynamodb
+        .create_table()
+        .table_name(name)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+    created
+        .table_description()
+        .unwrap()
+        .table_arn()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn table_policies_are_read_with_get_resource_policy() {
+    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk_config());
+    let shared = unique("bookings");
+    let shared_arn = create_table(&dynamodb, &shared).await;
+    let analytics = format!("arn:aws:iam::{FOREIGN}:role/analytics");
+    let policy = json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":analytics},"Action":"dynamodb:Query","Resource":shared_arn}]});
+    dynamodb
+        .put_resource_policy()
+        .resource_arn(&shared_arn)
+        .policy(policy.to_string())
+        .send()
+        .await
+        .unwrap();
+    invoke(event(
+        change(
+            "AWS::DynamoDB::Table",
+            &shared,
+            &shared_arn,
+            json!({"TableName": shared}),
+        ),
+        json!({}),
+    ))
+    .await;
+    let (compliance, annotation) = reported(&shared);
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(annotation.contains(&analytics), "{annotation}");
+
+    let private = unique("loyalty");
+    let private_arn = create_table(&dynamodb, &private).await;
+    invoke(event(
+        change(
+            "AWS::DynamoDB::Table",
+            &private,
+            &private_arn,
+            json!({"TableName": private}),
+        ),
+        json!({}),
+    ))
+    .await;
+    let (compliance, annotation) = reported(&private);
+    assert_eq!(
+        compliance, "COMPLIANT",
+        "a table without a policy: {annotation}"
+    );
+}

@@ -1,0 +1,114 @@
+//! Test support for tests that run against moto's server, which `./scripts/test` starts on a
+//! free 127.0.0.1 port (see `scripts/lib/moto.sh`) and announces in `SEC2_MOTO_ENDPOINT`.
+#![allow(
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test support: a broken harness should stop the test"
+)]
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use serde_json::Value;
+
+/// The account moto gives every request without further setup.
+pub const MOTO_ACCOUNT: &str = "123456789012";
+
+/// The emulator's endpoint; tests that need it fail with instructions when it is not running.
+pub fn moto_endpoint() -> String {
+    std::env::var("SEC2_MOTO_ENDPOINT").unwrap_or_else(|_| {
+        panic!("SEC2_MOTO_ENDPOINT is not set: run the tests with ./scripts/test, which starts moto's server")
+    })
+}
+
+/// SDK configuration that reaches moto, whatever the environment holds.
+pub fn sdk_config() -> SdkConfig {
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(moto_endpoint())
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(Credentials::new(
+                "testing", "testing", None, None, "moto",
+            )),
+        )
+        .build()
+}
+
+/// A name no other test (or run against the same server) uses.
+pub fn unique(prefix: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!(
+        "{prefix}-{}-{}-{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+fn http_get(path: &str) -> String {
+    let endpoint = moto_endpoint();
+    let address = endpoint.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = TcpStream::connect(address).expect("moto's server accepts connections");
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {address}\r\n\r\n").expect("request sent");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("response read");
+    let (head, body) = response.split_once("\r\n\r\n").expect("an HTTP response");
+    assert!(
+        head.starts_with("HTTP/1.") && head.contains(" 200 "),
+        "moto answered {head}"
+    );
+    body.to_owned()
+}
+
+/// Bodies of the recorded requests whose `X-Amz-Target` ends with `operation`.
+pub fn recorded_calls(operation: &str) -> Vec<Value> {
+    http_get("/moto-api/recorder/download-recording")
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| serde_json::from_str::<Value>(line).expect("a recorded request is JSON"))
+        .filter(|entry| {
+            entry["headers"]
+                .as_object()
+                .and_then(|headers| {
+                    headers
+                        .iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case("x-amz-target"))
+                })
+                .and_then(|(_, v)| v.as_str())
+                .is_some_and(|target| target.ends_with(&format!(".{operation}")))
+        })
+        .map(|entry| {
+            let body = entry["body"].as_str().unwrap_or_default();
+            let text = if entry["body_encoded"] == Value::Bool(true) {
+                String::from_utf8(aws_smithy_types::base64::decode(body).expect("base64 body"))
+                    .expect("UTF-8 body")
+            } else {
+                body.to_owned()
+            };
+            serde_json::from_str(&text).expect("a JSON request body")
+        })
+        .collect()
+}
+
+/// Every evaluation sent to PutEvaluations for the given resource, with the call's TestMode.
+pub fn put_evaluations_for(resource_id: &str) -> Vec<(Value, bool)> {
+    recorded_calls("PutEvaluations")
+        .into_iter()
+        .flat_map(|call| {
+            let test_mode = call["TestMode"] == Value::Bool(true);
+            call["Evaluations"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(move |evaluation| (evaluation, test_mode))
+        })
+        .filter(|(evaluation, _)| evaluation["ComplianceResourceId"] == resource_id)
+        .collect()
+}
