@@ -139,21 +139,26 @@ async fn a_topic_with_the_default_policy_is_compliant() {
     assert_eq!(reported(&arn).0, "COMPLIANT");
 }
 
+/// A bus policy that lets anyone put events, written whole with PutPermission's Policy parameter
+/// (moto renders `--principal "*"` as `arn:aws:iam::*:root`, a principal IAM would refuse).
+async fn put_public_policy(events: &aws_sdk_eventbridge::Client, bus: &str, arn: &str) {
+    let policy = json!({"Version":"2012-10-17","Statement":[{"Sid":"Everyone","Effect":"Allow","Principal":"*","Action":"events:PutEvents","Resource":arn}]});
+    events
+        .put_permission()
+        .event_bus_name(bus)
+        .policy(policy.to_string())
+        .send()
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn event_bus_policies_are_read_with_describe_event_bus() {
     let events = aws_sdk_eventbridge::Client::new(&sdk_config());
     let open = unique("open-bus");
     let created = events.create_event_bus().name(&open).send().await.unwrap();
     let open_arn = created.event_bus_arn().unwrap().to_owned();
-    events
-        .put_permission()
-        .event_bus_name(&open)
-        .action("events:PutEvents")
-        .principal("*")
-        .statement_id("Everyone")
-        .send()
-        .await
-        .unwrap();
+    put_public_policy(&events, &open, &open_arn).await;
     invoke(event(
         change(
             "AWS::Events::EventBus",
@@ -165,7 +170,11 @@ async fn event_bus_policies_are_read_with_describe_event_bus() {
     ))
     .await;
     let (compliance, annotation) = reported(&open);
-    assert_eq!(compliance, "NON_COMPLIANT", "{annotation}");
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(
+        annotation.starts_with("Statement[0] (Sid \"Everyone\") allows anyone"),
+        "{annotation}"
+    );
 
     let partner = unique("partner-bus");
     let created = events
@@ -303,5 +312,62 @@ async fn table_policies_are_read_with_get_resource_policy() {
     assert_eq!(
         compliance, "COMPLIANT",
         "a table without a policy: {annotation}"
+    );
+}
+
+/// Credentials for `role` in `account`, as an organization rule's function gets them.
+async fn member_config(account: &str, role: &str) -> aws_config::SdkConfig {
+    let sts = aws_sdk_sts::Client::new(&sdk_config());
+    let assumed = sts
+        .assume_role()
+        .role_arn(format!("arn:aws:iam::{account}:role/{role}"))
+        .role_session_name("seed")
+        .send()
+        .await
+        .unwrap();
+    let credentials = assumed.credentials().unwrap();
+    let provider = aws_credential_types::Credentials::new(
+        credentials.access_key_id(),
+        credentials.secret_access_key(),
+        Some(credentials.session_token().to_owned()),
+        None,
+        "member",
+    );
+    sdk_config()
+        .to_builder()
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(provider),
+        )
+        .build()
+}
+
+#[tokio::test]
+async fn with_execution_role_name_the_rule_reads_in_the_member_account() {
+    let member = "210987654321";
+    let events =
+        aws_sdk_eventbridge::Client::new(&member_config(member, "sec2-rules-member").await);
+    let bus = unique("member-bus");
+    let arn = events
+        .create_event_bus()
+        .name(&bus)
+        .send()
+        .await
+        .unwrap()
+        .event_bus_arn()
+        .unwrap()
+        .to_owned();
+    put_public_policy(&events, &bus, &arn).await;
+
+    let mut invoking = change("AWS::Events::EventBus", &bus, &arn, json!({"Name": bus}));
+    invoking["configurationItem"]["awsAccountId"] = json!(member);
+    let mut payload = event(invoking, json!({"ExecutionRoleName": "sec2-rules-member"}));
+    payload["accountId"] = json!(member);
+    payload["executionRoleArn"] = json!(format!("arn:aws:iam::{member}:role/config-role"));
+    invoke(payload).await;
+    let (compliance, annotation) = reported(&bus);
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(
+        annotation.contains("allows anyone"),
+        "the bus exists only in the member account: {annotation}"
     );
 }
