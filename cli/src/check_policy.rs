@@ -9,7 +9,7 @@ use sec2_shared::policy::{
 };
 use serde::Serialize;
 
-use crate::input::{account_id, read_text};
+use crate::input::{account_id, emit, read_text};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Kind {
@@ -48,14 +48,14 @@ fn parse_service(value: &str) -> Result<ResourceService, String> {
 
 pub fn run(args: &Args) -> ExitCode {
     match analyze(args) {
-        Ok(Outcome { json, found }) => {
-            println!("{json}");
-            if found {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
+        Ok(Outcome { json, found }) => match emit(&json) {
+            Ok(()) if found => ExitCode::from(1),
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("sec2: {message}");
+                ExitCode::from(2)
             }
-        }
+        },
         Err(message) => {
             eprintln!("sec2: {message}");
             ExitCode::from(2)

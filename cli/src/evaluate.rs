@@ -9,7 +9,7 @@ use sec2_shared::config::{
 };
 use sec2_shared::rules::resource_policies::ResourcePolicies;
 
-use crate::input::read_text;
+use crate::input::{emit, read_text};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum RuleName {
@@ -32,12 +32,12 @@ pub struct Args {
 
 pub async fn run(args: &Args) -> ExitCode {
     match evaluate(args).await {
-        Ok(evaluations) => match serde_json::to_string_pretty(&evaluations) {
-            Ok(json) => {
-                println!("{json}");
-                ExitCode::SUCCESS
-            }
-            Err(err) => fail(&format!("cannot write the evaluations: {err}")),
+        Ok(evaluations) => match serde_json::to_string_pretty(&evaluations)
+            .map_err(|e| e.to_string())
+            .and_then(|json| emit(&json))
+        {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => fail(&format!("cannot write the evaluations: {message}")),
         },
         Err(message) => fail(&message),
     }

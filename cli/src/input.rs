@@ -1,6 +1,6 @@
 //! Reading what the user points a command at.
 
-use std::io::Read;
+use std::io::{Read, Write};
 
 /// Reads a file, or standard input for `-`.
 pub fn read_text(path: &str) -> Result<String, String> {
@@ -20,4 +20,12 @@ pub fn account_id(value: &str) -> Result<String, String> {
     } else {
         Err(format!("`{value}` is not a 12-digit AWS account id"))
     }
+}
+
+/// Writes a result to standard output. A closed pipe (`sec2 … | head`) is not a crash.
+pub fn emit(text: &str) -> Result<(), String> {
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{text}")
+        .and_then(|()| stdout.flush())
+        .map_err(|err| format!("cannot write the result: {err}"))
 }
