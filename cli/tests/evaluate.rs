@@ -1,0 +1,81 @@
+//! `sec2 evaluate --dry-run` runs the rule function's code on a sample event and prints the
+//! evaluations PutEvaluations would get, with no AWS call for a self-contained change event.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test code"
+)]
+
+use std::process::Command;
+
+fn evaluate(event: &str) -> std::process::Output {
+    let path = format!(
+        "{}/../events/resource-policies/{event}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    Command::new(env!("CARGO_BIN_EXE_sec2"))
+        .args([
+            "evaluate",
+            "--rule",
+            "resource-policies",
+            "--event",
+            &path,
+            "--dry-run",
+        ])
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_public_function_url_event_prints_one_non_compliant_evaluation() {
+    let output = evaluate("lambda-public-function-url.json");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let evaluations: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let only = &evaluations.as_array().unwrap()[..];
+    assert_eq!(only.len(), 1);
+    assert_eq!(only[0]["ComplianceResourceType"], "AWS::Lambda::Function");
+    assert_eq!(only[0]["ComplianceResourceId"], "airline-booking");
+    assert_eq!(only[0]["ComplianceType"], "NON_COMPLIANT");
+    assert_eq!(only[0]["OrderingTimestamp"], "2026-11-20T10:00:00.000Z");
+    assert!(only[0]["Annotation"]
+        .as_str()
+        .unwrap()
+        .contains("through its URL"));
+}
+
+#[test]
+fn a_deleted_resource_is_not_applicable() {
+    let output = evaluate("lambda-deleted.json");
+    let evaluations: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(evaluations[0]["ComplianceType"], "NOT_APPLICABLE");
+}
+
+#[test]
+fn a_malformed_event_exits_2_with_the_reason() {
+    let dir = std::env::temp_dir().join(format!("sec2-evaluate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bad.json");
+    std::fs::write(&file, r#"{"eventLeftScope": false, "invokingEvent": "{\"messageType\": \"Nope\"}", "resultToken": "t"}"#).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_sec2"))
+        .args([
+            "evaluate",
+            "--rule",
+            "resource-policies",
+            "--dry-run",
+            "--event",
+            file.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown messageType `Nope`"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
