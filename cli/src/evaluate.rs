@@ -8,6 +8,7 @@ use sec2_shared::config::{
     engine, CollectingSink, ConfigSink, EngineError, Evaluation, Invocation, Rule, Seams,
 };
 use sec2_shared::rules::resource_policies::ResourcePolicies;
+use sec2_shared::rules::temporary_credentials::TemporaryCredentials;
 
 use crate::input::{emit, read_text};
 
@@ -15,6 +16,8 @@ use crate::input::{emit, read_text};
 pub enum RuleName {
     /// sec2-resource-policies: resource policies only permit necessary callers.
     ResourcePolicies,
+    /// sec2-temporary-credentials: no long-term secrets; one role per function, assumable only by Lambda.
+    TemporaryCredentials,
 }
 
 #[derive(clap::Args, Debug)]
@@ -56,6 +59,7 @@ async fn evaluate(args: &Args) -> Result<Vec<Evaluation>, String> {
     let base = AwsClients::from_environment().await;
     let rule_name = match args.rule {
         RuleName::ResourcePolicies => ResourcePolicies::<AwsClients>::NAME,
+        RuleName::TemporaryCredentials => TemporaryCredentials::<AwsClients>::NAME,
     };
     let clients = base
         .for_invocation(&invocation, rule_name)
@@ -70,6 +74,10 @@ async fn evaluate(args: &Args) -> Result<Vec<Evaluation>, String> {
                 args.dry_run,
             )
             .await
+        }
+        RuleName::TemporaryCredentials => {
+            let rule = TemporaryCredentials::new(clients.clone());
+            run_rule(&rule, &invocation, &clients, args.dry_run).await
         }
     };
     result.map_err(|err| err.to_string())

@@ -17,6 +17,8 @@ pub struct AwsClients {
     pub config: aws_sdk_config::Client,
     pub events: aws_sdk_eventbridge::Client,
     pub dynamodb: aws_sdk_dynamodb::Client,
+    pub lambda: aws_sdk_lambda::Client,
+    pub iam: aws_sdk_iam::Client,
 }
 
 /// The rule parameter that names the role to assume in the event's account.
@@ -33,6 +35,8 @@ impl AwsClients {
             config: aws_sdk_config::Client::new(&sdk),
             events: aws_sdk_eventbridge::Client::new(&sdk),
             dynamodb: aws_sdk_dynamodb::Client::new(&sdk),
+            lambda: aws_sdk_lambda::Client::new(&sdk),
+            iam: aws_sdk_iam::Client::new(&sdk),
             sdk,
         }
     }

@@ -74,6 +74,7 @@ where
     P: PreviousResults,
 {
     let parameters: R::Parameters = parse_parameters(&invocation.rule_parameters)?;
+    let mut deferred: Option<EngineError> = None;
     let evaluations = match &invocation.trigger {
         Trigger::Change { item, .. } => {
             vec![evaluate_item(rule, item, &parameters, invocation.event_left_scope).await]
@@ -113,7 +114,7 @@ where
             account_id,
             notification_creation_time,
         } => {
-            periodic(
+            let (evaluations, failure) = periodic(
                 rule,
                 invocation,
                 &parameters,
@@ -121,11 +122,16 @@ where
                 notification_creation_time,
                 seams.previous,
             )
-            .await?
+            .await?;
+            deferred = failure;
+            evaluations
         }
     };
     report(seams.sink, &evaluations, &invocation.result_token).await?;
-    Ok(evaluations)
+    match deferred {
+        Some(failure) => Err(failure),
+        None => Ok(evaluations),
+    }
 }
 
 fn not_applicable_verdict(left_scope: bool, status: &str) -> Verdict {
@@ -169,7 +175,7 @@ async fn periodic<R: Rule, P: PreviousResults>(
     account_id: Option<&str>,
     notification_time: &str,
     previous: &P,
-) -> Result<Vec<Evaluation>, EngineError> {
+) -> Result<(Vec<Evaluation>, Option<EngineError>), EngineError> {
     let Some(assessed) = rule
         .evaluate_periodic(parameters, account_id)
         .await
@@ -179,7 +185,7 @@ async fn periodic<R: Rule, P: PreviousResults>(
             rule = R::NAME,
             "the rule has no periodic part; nothing to evaluate"
         );
-        return Ok(Vec::new());
+        return Ok((Vec::new(), None));
     };
     let mut evaluations: Vec<Evaluation> = assessed
         .iter()
@@ -194,16 +200,18 @@ async fn periodic<R: Rule, P: PreviousResults>(
         .collect();
     let Some(rule_name) = invocation.config_rule_name.as_deref() else {
         tracing::warn!("the event names no rule, so stale results cannot be retired");
-        return Ok(evaluations);
+        return Ok((evaluations, None));
     };
     let present: HashSet<(&str, &str)> = assessed
         .iter()
         .map(|a| (a.resource_type.as_str(), a.resource_id.as_str()))
         .collect();
-    let earlier = previous
-        .evaluated_resources(rule_name)
-        .await
-        .map_err(EngineError::PreviousResults)?;
+    // The current verdicts are reported even when the previous ones cannot be read; the
+    // invocation still fails afterwards, so Config shows why nothing was retired.
+    let earlier = match previous.evaluated_resources(rule_name).await {
+        Ok(earlier) => earlier,
+        Err(reason) => return Ok((evaluations, Some(EngineError::PreviousResults(reason)))),
+    };
     let mut retired = HashSet::new();
     for (resource_type, resource_id) in &earlier {
         if !present.contains(&(resource_type.as_str(), resource_id.as_str()))
@@ -219,7 +227,7 @@ async fn periodic<R: Rule, P: PreviousResults>(
             ));
         }
     }
-    Ok(evaluations)
+    Ok((evaluations, None))
 }
 
 /// Sends evaluations in batches of 100; refused ones are retried, then the invocation fails so
@@ -578,6 +586,27 @@ mod tests {
         assert!(evaluations
             .iter()
             .all(|e| e.ordering_timestamp == "2026-11-20T12:00:00.000Z"));
+    }
+
+    struct PreviousUnavailable;
+    impl PreviousResults for PreviousUnavailable {
+        async fn evaluated_resources(&self, _: &str) -> Result<Vec<(String, String)>, String> {
+            Err("UnknownOperationException".to_owned())
+        }
+    }
+
+    #[tokio::test]
+    async fn when_previous_results_cannot_be_read_the_verdicts_are_still_reported_then_the_invocation_fails(
+    ) {
+        let sink = RecordingSink::default();
+        let seams = Seams {
+            sink: &sink,
+            history: &History(None),
+            previous: &PreviousUnavailable,
+        };
+        let error = run(&QueueNames, &scheduled("t"), seams).await.unwrap_err();
+        assert_eq!(error.kind(), "PreviousResultsUnavailable");
+        assert_eq!(sink.reported().len(), 250);
     }
 
     #[tokio::test]

@@ -1,3 +1,6 @@
 //! The SEC2 rules' logic: pure judgement over configuration items, with reads behind seams.
 
+mod function_reads;
 pub mod resource_policies;
+pub mod secrets;
+pub mod temporary_credentials;
