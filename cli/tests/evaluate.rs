@@ -79,3 +79,33 @@ fn a_malformed_event_exits_2_with_the_reason() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("unknown messageType `Nope`"));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn the_temporary_credentials_rule_runs_from_the_command_line_too() {
+    let path = format!(
+        "{}/../events/temporary-credentials/function-deleted.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_sec2"))
+        .args([
+            "evaluate",
+            "--rule",
+            "temporary-credentials",
+            "--event",
+            &path,
+            "--dry-run",
+        ])
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let evaluations: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(evaluations[0]["ComplianceResourceId"], "airline-booking");
+    assert_eq!(evaluations[0]["ComplianceType"], "NOT_APPLICABLE");
+}
