@@ -101,6 +101,41 @@ pub fn fit_annotation(text: &str) -> Option<String> {
     Some(cut)
 }
 
+/// Several problems in one annotation: as many whole messages as fit, then how many more, within
+/// the 256 characters Config keeps (a message too long on its own is cut with an ellipsis).
+pub fn annotate<S: AsRef<str>>(messages: &[S]) -> String {
+    let suffix = |shown: usize| match messages.len() - shown {
+        0 => String::new(),
+        more => format!(" (+{more} more)"),
+    };
+    let mut text = String::new();
+    let mut shown = 0;
+    for message in messages {
+        let candidate = if text.is_empty() {
+            message.as_ref().to_owned()
+        } else {
+            format!("{text}; {}", message.as_ref())
+        };
+        if candidate.chars().count() + suffix(shown + 1).chars().count() > MAX_ANNOTATION_CHARS {
+            break;
+        }
+        text = candidate;
+        shown += 1;
+    }
+    if shown == 0 {
+        let first = messages.first().map(|m| m.as_ref()).unwrap_or_default();
+        let tail = suffix(1);
+        let room = MAX_ANNOTATION_CHARS - tail.chars().count() - 1;
+        let cut: String = first.chars().take(room).collect();
+        return if first.chars().count() > room {
+            format!("{cut}…{tail}")
+        } else {
+            format!("{cut}{tail}")
+        };
+    }
+    format!("{text}{}", suffix(shown))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,6 +148,20 @@ mod tests {
         assert!(fitted.ends_with('…'));
         assert_eq!(fit_annotation("  "), None);
         assert_eq!(fit_annotation(&"a".repeat(256)).unwrap().len(), 256);
+    }
+
+    #[test]
+    fn several_messages_fit_whole_with_a_count_of_the_rest() {
+        let long = "x".repeat(300);
+        let cut = annotate(&[long.as_str(), "second", "third"]);
+        assert_eq!(cut.chars().count(), 256);
+        assert!(cut.ends_with("… (+2 more)"), "{cut}");
+        assert_eq!(annotate(&["only"]), "only");
+        let medium = "m".repeat(100);
+        let three = annotate(&[medium.as_str(), medium.as_str(), medium.as_str()]);
+        assert_eq!(three, format!("{medium}; {medium} (+1 more)"));
+        assert!(three.chars().count() <= 256);
+        assert_eq!(annotate(&["a", "b"]), "a; b");
     }
 
     #[test]

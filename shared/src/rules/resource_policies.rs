@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use crate::aws::AwsClients;
 use crate::config::error::sdk_error_text;
+use crate::config::evaluation::annotate;
 use crate::config::{
     ConfigurationItem, EventError, FromRuleParameters, Rule, RuleParameters, Verdict,
 };
@@ -219,7 +220,7 @@ pub fn judge(
         .iter()
         .map(|finding| finding.message.as_str())
         .collect();
-    Verdict::non_compliant(summarize(&messages))
+    Verdict::non_compliant(annotate(&messages))
 }
 
 fn severity(kind: FindingKind) -> u8 {
@@ -230,21 +231,6 @@ fn severity(kind: FindingKind) -> u8 {
         FindingKind::UnguardedServicePrincipal => 3,
         _ => 4,
     }
-}
-
-/// The first message, then how many more, kept within the 256 characters of an annotation.
-fn summarize(messages: &[&str]) -> String {
-    let first = messages.first().copied().unwrap_or_default();
-    let suffix = match messages.len() {
-        0 | 1 => String::new(),
-        n => format!(" (+{} more)", n - 1),
-    };
-    let room = crate::config::evaluation::MAX_ANNOTATION_CHARS - suffix.chars().count();
-    if first.chars().count() <= room {
-        return format!("{first}{suffix}");
-    }
-    let cut: String = first.chars().take(room - 1).collect();
-    format!("{cut}…{suffix}")
 }
 
 /// The rule, with the reader for policies Config does not record.
@@ -504,14 +490,5 @@ mod tests {
                 .compliance,
             Compliance::Compliant
         );
-    }
-
-    #[test]
-    fn several_findings_are_counted_within_the_annotation_limit() {
-        let long = "x".repeat(300);
-        let text = summarize(&[&long, "second", "third"]);
-        assert_eq!(text.chars().count(), 256);
-        assert!(text.ends_with("… (+2 more)"));
-        assert_eq!(summarize(&["only"]), "only");
     }
 }

@@ -13,6 +13,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 
+use crate::config::evaluation::annotate;
 use crate::config::{
     Assessed, ConfigurationItem, EventError, FromRuleParameters, Rule, RuleParameters, Verdict,
 };
@@ -202,11 +203,7 @@ pub fn judge(
         )),
     }
     if !problems.is_empty() {
-        let more = match problems.len() {
-            1 => String::new(),
-            n => format!(" (+{} more)", n - 1),
-        };
-        return Verdict::non_compliant(format!("{}{more}", problems.join("; ")));
+        return Verdict::non_compliant(annotate(&problems));
     }
     let guard = if guards.is_empty() {
         String::new()
