@@ -10,19 +10,14 @@
 use std::process::Command;
 
 fn evaluate(event: &str) -> std::process::Output {
-    let path = format!(
-        "{}/../events/resource-policies/{event}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    evaluate_rule("resource-policies", event)
+}
+
+/// Runs `sec2 evaluate --dry-run` on `events/RULE/EVENT`, with AWS out of reach.
+fn evaluate_rule(rule: &str, event: &str) -> std::process::Output {
+    let path = format!("{}/../events/{rule}/{event}", env!("CARGO_MANIFEST_DIR"));
     Command::new(env!("CARGO_BIN_EXE_sec2"))
-        .args([
-            "evaluate",
-            "--rule",
-            "resource-policies",
-            "--event",
-            &path,
-            "--dry-run",
-        ])
+        .args(["evaluate", "--rule", rule, "--event", &path, "--dry-run"])
         .env("AWS_REGION", "us-east-1")
         .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
         .output()
@@ -82,23 +77,7 @@ fn a_malformed_event_exits_2_with_the_reason() {
 
 #[test]
 fn the_temporary_credentials_rule_runs_from_the_command_line_too() {
-    let path = format!(
-        "{}/../events/temporary-credentials/function-deleted.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let output = Command::new(env!("CARGO_BIN_EXE_sec2"))
-        .args([
-            "evaluate",
-            "--rule",
-            "temporary-credentials",
-            "--event",
-            &path,
-            "--dry-run",
-        ])
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
-        .output()
-        .unwrap();
+    let output = evaluate_rule("temporary-credentials", "function-deleted.json");
     assert_eq!(
         output.status.code(),
         Some(0),

@@ -9,7 +9,7 @@
 
 use sec2_shared::aws::AwsClients;
 use sec2_shared::rules::resource_policies::ResourcePolicies;
-use sec2_testkit::{put_evaluations_for, sdk_config, unique, MOTO_ACCOUNT};
+use sec2_testkit::{last_reported, reported_for, sdk_config, unique, Reported, MOTO_ACCOUNT};
 use serde_json::{json, Value};
 
 const FOREIGN: &str = "444455556666";
@@ -58,17 +58,17 @@ async fn invoke(payload: Value) -> Value {
 
 /// The one evaluation reported for the resource: its compliance type and annotation.
 fn reported(resource_id: &str) -> (String, String) {
-    let sent = put_evaluations_for(resource_id);
-    assert_eq!(sent.len(), 1, "one evaluation for {resource_id}: {sent:?}");
-    let (evaluation, test_mode) = &sent[0];
-    assert!(test_mode, "the TESTMODE token sets TestMode");
-    (
-        evaluation["ComplianceType"].as_str().unwrap().to_owned(),
-        evaluation["Annotation"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-    )
+    assert_eq!(
+        reported_for(resource_id).len(),
+        1,
+        "one evaluation for {resource_id}"
+    );
+    let Reported {
+        compliance,
+        annotation,
+        ..
+    } = last_reported(resource_id);
+    (compliance, annotation)
 }
 
 #[tokio::test]
@@ -202,9 +202,9 @@ async fn event_bus_policies_are_read_with_describe_event_bus() {
     );
     invoke(event(item.clone(), json!({}))).await;
     invoke(event(item, allowed)).await;
-    let sent: Vec<String> = put_evaluations_for(&partner)
-        .iter()
-        .map(|(evaluation, _)| evaluation["ComplianceType"].as_str().unwrap().to_owned())
+    let sent: Vec<String> = reported_for(&partner)
+        .into_iter()
+        .map(|r| r.compliance)
         .collect();
     assert_eq!(
         sent,

@@ -12,7 +12,7 @@ use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{Environment, FunctionCode, Runtime};
 use sec2_shared::aws::AwsClients;
 use sec2_shared::rules::temporary_credentials::TemporaryCredentials;
-use sec2_testkit::{put_evaluations_for, sdk_config, unique, MOTO_ACCOUNT};
+use sec2_testkit::{last_reported, sdk_config, unique, Reported, MOTO_ACCOUNT};
 use serde_json::{json, Value};
 
 const LAMBDA_ONLY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"}}}]}"#;
@@ -93,19 +93,13 @@ async fn invoke(payload: Value) -> Value {
         .expect("the invocation succeeds")
 }
 
-fn last_reported(function: &str) -> (String, String) {
-    let sent = put_evaluations_for(function);
-    let (evaluation, test_mode) = sent
-        .last()
-        .unwrap_or_else(|| panic!("nothing reported for {function}"));
-    assert!(test_mode);
-    (
-        evaluation["ComplianceType"].as_str().unwrap().to_owned(),
-        evaluation["Annotation"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-    )
+fn verdict(function: &str) -> (String, String) {
+    let Reported {
+        compliance,
+        annotation,
+        ..
+    } = last_reported(function);
+    (compliance, annotation)
 }
 
 #[tokio::test]
@@ -121,7 +115,7 @@ async fn a_function_with_an_access_key_in_its_environment_is_non_compliant_and_t
     )
     .await;
     invoke(change(&name, &role)).await;
-    let (compliance, annotation) = last_reported(&name);
+    let (compliance, annotation) = verdict(&name);
     assert_eq!(compliance, "NON_COMPLIANT");
     assert!(
         annotation.starts_with("environment variable AWS_ACCESS_KEY holds an AWS access key id"),
@@ -141,13 +135,13 @@ async fn a_role_shared_by_two_functions_fails_both() {
     let second = create_function(&role, &[]).await;
     invoke(change(&first, &role)).await;
     invoke(change(&second, &role)).await;
-    let (compliance, annotation) = last_reported(&first);
+    let (compliance, annotation) = verdict(&first);
     assert_eq!(compliance, "NON_COMPLIANT");
     assert!(
         annotation.contains(&format!("is also used by {second}")),
         "{annotation}"
     );
-    let (compliance, annotation) = last_reported(&second);
+    let (compliance, annotation) = verdict(&second);
     assert_eq!(compliance, "NON_COMPLIANT");
     assert!(
         annotation.contains(&format!("is also used by {first}")),
@@ -161,7 +155,7 @@ async fn a_role_another_account_can_assume_is_non_compliant() {
     let role = create_role(trust).await;
     let name = create_function(&role, &[]).await;
     invoke(change(&name, &role)).await;
-    let (compliance, annotation) = last_reported(&name);
+    let (compliance, annotation) = verdict(&name);
     assert_eq!(compliance, "NON_COMPLIANT");
     assert!(
         annotation.contains(
@@ -183,7 +177,7 @@ async fn a_clean_function_is_compliant_and_the_periodic_run_agrees() {
     )
     .await;
     invoke(change(&clean, &role)).await;
-    let (compliance, annotation) = last_reported(&clean);
+    let (compliance, annotation) = verdict(&clean);
     assert_eq!(compliance, "COMPLIANT", "{annotation}");
     assert!(
         annotation.ends_with("guarded by aws:SourceAccount"),
@@ -200,6 +194,6 @@ async fn a_clean_function_is_compliant_and_the_periodic_run_agrees() {
     let outcome =
         sec2_shared::lambda::handle(&clients, &TemporaryCredentials::new, event(scheduled)).await;
     assert_eq!(outcome.unwrap_err().kind(), "PreviousResultsUnavailable");
-    assert_eq!(last_reported(&clean).0, "COMPLIANT");
-    assert_eq!(last_reported(&sharer).0, "NON_COMPLIANT");
+    assert_eq!(verdict(&clean).0, "COMPLIANT");
+    assert_eq!(verdict(&sharer).0, "NON_COMPLIANT");
 }

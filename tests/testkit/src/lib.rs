@@ -97,8 +97,16 @@ pub fn recorded_calls(operation: &str) -> Vec<Value> {
         .collect()
 }
 
-/// Every evaluation sent to PutEvaluations for the given resource, with the call's TestMode.
-pub fn put_evaluations_for(resource_id: &str) -> Vec<(Value, bool)> {
+/// One evaluation as moto's recorder saw it sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reported {
+    pub compliance: String,
+    pub annotation: String,
+    pub test_mode: bool,
+}
+
+/// Every evaluation sent to PutEvaluations for the given resource, oldest first.
+pub fn reported_for(resource_id: &str) -> Vec<Reported> {
     recorded_calls("PutEvaluations")
         .into_iter()
         .flat_map(|call| {
@@ -108,8 +116,27 @@ pub fn put_evaluations_for(resource_id: &str) -> Vec<(Value, bool)> {
                 .cloned()
                 .unwrap_or_default()
                 .into_iter()
-                .map(move |evaluation| (evaluation, test_mode))
+                .filter(|evaluation| evaluation["ComplianceResourceId"] == resource_id)
+                .map(move |evaluation| Reported {
+                    compliance: evaluation["ComplianceType"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                    annotation: evaluation["Annotation"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                    test_mode,
+                })
         })
-        .filter(|(evaluation, _)| evaluation["ComplianceResourceId"] == resource_id)
         .collect()
+}
+
+/// The latest evaluation reported for the resource, which must have been sent in TestMode.
+pub fn last_reported(resource_id: &str) -> Reported {
+    let last = reported_for(resource_id)
+        .pop()
+        .unwrap_or_else(|| panic!("nothing was reported for {resource_id}"));
+    assert!(last.test_mode, "the TESTMODE token sets TestMode");
+    last
 }
