@@ -7,6 +7,7 @@ use sec2_shared::aws::AwsClients;
 use sec2_shared::config::{
     engine, CollectingSink, ConfigSink, EngineError, Evaluation, Invocation, Rule, Seams,
 };
+use sec2_shared::rules::least_privilege::LeastPrivilege;
 use sec2_shared::rules::resource_policies::ResourcePolicies;
 use sec2_shared::rules::temporary_credentials::TemporaryCredentials;
 
@@ -18,6 +19,8 @@ pub enum RuleName {
     ResourcePolicies,
     /// sec2-temporary-credentials: no long-term secrets; one role per function, assumable only by Lambda.
     TemporaryCredentials,
+    /// sec2-least-privilege: roles hold only what small, single-purpose functions use.
+    LeastPrivilege,
 }
 
 #[derive(clap::Args, Debug)]
@@ -60,6 +63,7 @@ async fn evaluate(args: &Args) -> Result<Vec<Evaluation>, String> {
     let rule_name = match args.rule {
         RuleName::ResourcePolicies => ResourcePolicies::<AwsClients>::NAME,
         RuleName::TemporaryCredentials => TemporaryCredentials::<AwsClients>::NAME,
+        RuleName::LeastPrivilege => LeastPrivilege::<AwsClients>::NAME,
     };
     let clients = base
         .for_invocation(&invocation, rule_name)
@@ -77,6 +81,10 @@ async fn evaluate(args: &Args) -> Result<Vec<Evaluation>, String> {
         }
         RuleName::TemporaryCredentials => {
             let rule = TemporaryCredentials::new(clients.clone());
+            run_rule(&rule, &invocation, &clients, args.dry_run).await
+        }
+        RuleName::LeastPrivilege => {
+            let rule = LeastPrivilege::new(clients.clone());
             run_rule(&rule, &invocation, &clients, args.dry_run).await
         }
     };

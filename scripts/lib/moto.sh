@@ -9,7 +9,7 @@ moto_start() {
   port=$("$root/.venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   MOTO_WORKDIR=$(mktemp -d)
   log="$MOTO_WORKDIR/moto.log"
-  MOTO_RECORDER_FILEPATH="$MOTO_WORKDIR/recording.jsonl" \
+  MOTO_RECORDER_FILEPATH="$MOTO_WORKDIR/recording.jsonl" MOTO_IAM_LOAD_MANAGED_POLICIES=true \
     "$root/.venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
   MOTO_PID=$!
   trap moto_stop EXIT

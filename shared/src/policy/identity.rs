@@ -344,6 +344,42 @@ fn judge_privilege_escalation(grants: &[Grant<'_>], analysis: &mut IdentityPolic
     }
 }
 
+/// The services in which the policies allow at least one write or permissions-management
+/// action (on any resource): the function's purposes, as IAM sees them.
+pub fn write_services(
+    policies: &[NamedPolicy<'_>],
+    catalog: &Catalog,
+) -> std::collections::BTreeSet<String> {
+    let mut services = std::collections::BTreeSet::new();
+    let allows = policies
+        .iter()
+        .flat_map(|named| named.policy.statements.iter())
+        .filter(|statement| statement.effect == Effect::Allow && !statement.is_inert());
+    for statement in allows {
+        let writes = |action: &Action<'_>| action.level.is_write_or_permissions();
+        match &statement.action {
+            Names::Only(patterns) => {
+                for pattern in patterns {
+                    services.extend(
+                        catalog
+                            .matching(pattern)
+                            .filter(writes)
+                            .map(|a| a.service.to_owned()),
+                    );
+                }
+            }
+            Names::AllExcept(excluded) => services.extend(
+                catalog
+                    .all()
+                    .filter(writes)
+                    .filter(|action| !excluded.iter().any(|p| action.matches(p)))
+                    .map(|a| a.service.to_owned()),
+            ),
+        }
+    }
+    services
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -490,6 +526,25 @@ mod tests {
         assert!(
             result.privilege_escalation,
             "lambda:UpdateFunctionCode is still granted"
+        );
+    }
+
+    #[test]
+    fn write_services_count_the_services_a_role_can_change() {
+        let policy = Policy::parse(
+            r#"{"Statement":[{"Effect":"Allow","Action":["dynamodb:PutItem","dynamodb:GetItem","sns:Publish","s3:GetObject"],"Resource":"*"}]}"#,
+        )
+        .unwrap();
+        let services = write_services(
+            &[NamedPolicy {
+                name: None,
+                policy: &policy,
+            }],
+            Catalog::embedded().unwrap(),
+        );
+        assert_eq!(
+            services.into_iter().collect::<Vec<_>>(),
+            vec!["dynamodb", "sns"]
         );
     }
 

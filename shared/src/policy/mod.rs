@@ -19,7 +19,8 @@ pub use document::{Effect, Names, Policy, PrincipalClause, Principals, Statement
 pub use error::PolicyError;
 pub use finding::{Finding, FindingKind};
 pub use identity::{
-    analyze_identity_policies, analyze_identity_policy, IdentityPolicyAnalysis, NamedPolicy,
+    analyze_identity_policies, analyze_identity_policy, write_services, IdentityPolicyAnalysis,
+    NamedPolicy,
 };
 pub use resource::{analyze_resource_policy, ResourceContext, ResourcePolicyAnalysis};
 pub use service::{ResourceService, UnknownService};

@@ -1,0 +1,9 @@
+//! AWS Config rule `sec2-least-privilege`: small, single-purpose functions whose roles hold only
+//! what they use.
+
+use sec2_shared::rules::least_privilege::LeastPrivilege;
+
+#[tokio::main]
+async fn main() -> Result<(), sec2_shared::lambda::Error> {
+    sec2_shared::lambda::serve(LeastPrivilege::new).await
+}

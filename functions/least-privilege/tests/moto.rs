@@ -1,0 +1,177 @@
+//! sec2-least-privilege against moto's server (started with its AWS managed policies loaded):
+//! roles with inline, managed and boundary policies seeded through the SDK, the rule run through
+//! the handler Lambda calls, PutEvaluations read from moto's recorder.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test code"
+)]
+
+use sec2_shared::aws::AwsClients;
+use sec2_shared::rules::least_privilege::LeastPrivilege;
+use sec2_testkit::{last_reported, sdk_config, unique, Reported, MOTO_ACCOUNT};
+use serde_json::{json, Value};
+
+const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+const SCOPED: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["dynamodb:GetItem","dynamodb:PutItem"],"Resource":"arn:aws:dynamodb:us-east-1:123456789012:table/bookings"}]}"#;
+
+fn iam() -> aws_sdk_iam::Client {
+    aws_sdk_iam::Client::new(&sdk_config())
+}
+
+/// A role with the given inline policies, attached policy ARNs and boundary; returns its ARN.
+async fn role(inline: &[&str], attached: &[&str], boundary: Option<&str>) -> String {
+    let name = unique("role");
+    let created = iam()
+        .create_role()
+        .role_name(&name)
+        .assume_role_policy_document(TRUST)
+        .set_permissions_boundary(boundary.map(str::to_owned))
+        .send()
+        .await
+        .unwrap();
+    for (index, document) in inline.iter().enumerate() {
+        iam()
+            .put_role_policy()
+            .role_name(&name)
+            .policy_name(format!("inline-{index}"))
+            .policy_document(*document)
+            .send()
+            .await
+            .unwrap();
+    }
+    for arn in attached {
+        iam()
+            .attach_role_policy()
+            .role_name(&name)
+            .policy_arn(*arn)
+            .send()
+            .await
+            .unwrap();
+    }
+    created.role().unwrap().arn().to_owned()
+}
+
+async fn managed_policy(document: &str) -> String {
+    let created = iam()
+        .create_policy()
+        .policy_name(unique("policy"))
+        .policy_document(document)
+        .send()
+        .await
+        .unwrap();
+    created.policy().unwrap().arn().unwrap().to_owned()
+}
+
+fn change(function: &str, role_arn: &str) -> Value {
+    let invoking = json!({
+        "messageType": "ConfigurationItemChangeNotification",
+        "notificationCreationTime": "2026-11-20T10:00:05.000Z",
+        "configurationItem": {
+            "configurationItemCaptureTime": "2026-11-20T10:00:00.000Z",
+            "configurationItemStatus": "OK",
+            "awsAccountId": MOTO_ACCOUNT,
+            "resourceType": "AWS::Lambda::Function",
+            "resourceId": function,
+            "resourceName": function,
+            "configuration": {"functionName": function, "role": role_arn}
+        }
+    });
+    json!({
+        "version": "1.0",
+        "invokingEvent": invoking.to_string(),
+        "ruleParameters": "{}",
+        "resultToken": "TESTMODE",
+        "eventLeftScope": false,
+        "configRuleName": "sec2-least-privilege",
+        "accountId": MOTO_ACCOUNT
+    })
+}
+
+async fn judge(role_arn: &str) -> Reported {
+    let function = unique("fn");
+    let clients = AwsClients::from_sdk_config(sdk_config());
+    sec2_shared::lambda::handle(&clients, &LeastPrivilege::new, change(&function, role_arn))
+        .await
+        .unwrap();
+    last_reported(&function)
+}
+
+#[tokio::test]
+async fn a_role_with_one_scoped_inline_policy_is_compliant() {
+    let verdict = judge(&role(&[SCOPED], &[], None).await).await;
+    assert_eq!(verdict.compliance, "COMPLIANT", "{}", verdict.annotation);
+}
+
+#[tokio::test]
+async fn an_attached_administrator_access_is_resolved_and_named() {
+    let verdict =
+        judge(&role(&[], &["arn:aws:iam::aws:policy/AdministratorAccess"], None).await).await;
+    assert_eq!(verdict.compliance, "NON_COMPLIANT");
+    assert!(
+        verdict
+            .annotation
+            .contains("has arn:aws:iam::aws:policy/AdministratorAccess attached"),
+        "{}",
+        verdict.annotation
+    );
+}
+
+#[tokio::test]
+async fn a_customer_managed_service_wildcard_is_named_by_its_policy_arn() {
+    let broad = managed_policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:*","Resource":"arn:aws:sqs:us-east-1:123456789012:bookings"}]}"#).await;
+    let verdict = judge(&role(&[SCOPED], &[&broad], None).await).await;
+    assert_eq!(verdict.compliance, "NON_COMPLIANT");
+    assert!(
+        verdict.annotation.starts_with(&format!(
+            "Statement[0] of {broad} allows every action of a service (sqs:*)"
+        )),
+        "{}",
+        verdict.annotation
+    );
+}
+
+#[tokio::test]
+async fn a_permissions_boundary_is_read_and_caps_the_grant() {
+    let boundary = managed_policy(SCOPED).await;
+    let admin_inline =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+    let verdict = judge(&role(&[admin_inline], &[], Some(&boundary)).await).await;
+    assert_eq!(verdict.compliance, "NON_COMPLIANT");
+    let capped = format!("(capped by permissions boundary {}", &boundary[..40]);
+    assert!(
+        verdict
+            .annotation
+            .contains("every resource (a wildcard grant)"),
+        "{}",
+        verdict.annotation
+    );
+    assert!(
+        verdict.annotation.contains(&capped),
+        "{}",
+        verdict.annotation
+    );
+}
+
+#[tokio::test]
+async fn a_missing_role_is_non_compliant_with_the_reason() {
+    let verdict = judge(&format!(
+        "arn:aws:iam::{MOTO_ACCOUNT}:role/{}",
+        unique("gone")
+    ))
+    .await;
+    assert_eq!(verdict.compliance, "NON_COMPLIANT");
+    assert!(
+        verdict
+            .annotation
+            .starts_with("could not read the policies of role"),
+        "{}",
+        verdict.annotation
+    );
+    assert!(
+        verdict.annotation.contains("NoSuchEntity"),
+        "{}",
+        verdict.annotation
+    );
+}

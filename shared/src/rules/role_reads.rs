@@ -1,0 +1,134 @@
+//! The least-privilege rule's reads, on the AWS SDK: a role's whole grant.
+
+use crate::aws::AwsClients;
+use crate::config::error::sdk_error_text;
+
+use super::least_privilege::{PolicyText, RoleGrant, RoleReader};
+
+/// Pages we read at most from a list call.
+const MAX_PAGES: usize = 100;
+
+impl RoleReader for AwsClients {
+    async fn role_grant(&self, role_name: &str) -> Result<RoleGrant, String> {
+        let role = self
+            .iam
+            .get_role()
+            .role_name(role_name)
+            .send()
+            .await
+            .map_err(|err| sdk_error_text(&err))?;
+        let boundary_arn = role
+            .role()
+            .and_then(|role| role.permissions_boundary())
+            .and_then(|boundary| boundary.permissions_boundary_arn())
+            .map(str::to_owned);
+        let mut inline = Vec::new();
+        for name in self.inline_policy_names(role_name).await? {
+            let policy = self
+                .iam
+                .get_role_policy()
+                .role_name(role_name)
+                .policy_name(&name)
+                .send()
+                .await
+                .map_err(|err| sdk_error_text(&err))?;
+            inline.push(PolicyText {
+                name: format!("inline policy {name}"),
+                document: policy.policy_document().to_owned(),
+            });
+        }
+        let mut attached = Vec::new();
+        for arn in self.attached_policy_arns(role_name).await? {
+            attached.push(self.managed_policy(&arn).await?);
+        }
+        let boundary = match boundary_arn {
+            Some(arn) => Some(self.managed_policy(&arn).await?),
+            None => None,
+        };
+        Ok(RoleGrant {
+            role_name: role_name.to_owned(),
+            inline,
+            attached,
+            boundary,
+        })
+    }
+}
+
+impl AwsClients {
+    async fn inline_policy_names(&self, role_name: &str) -> Result<Vec<String>, String> {
+        let mut names = Vec::new();
+        let mut marker: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let page = self
+                .iam
+                .list_role_policies()
+                .role_name(role_name)
+                .set_marker(marker.take())
+                .send()
+                .await
+                .map_err(|err| sdk_error_text(&err))?;
+            names.extend(page.policy_names().iter().cloned());
+            match page.marker() {
+                Some(next) if page.is_truncated() => marker = Some(next.to_owned()),
+                _ => return Ok(names),
+            }
+        }
+        Err(format!("more than {MAX_PAGES} pages of inline policies"))
+    }
+
+    async fn attached_policy_arns(&self, role_name: &str) -> Result<Vec<String>, String> {
+        let mut arns = Vec::new();
+        let mut marker: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let page = self
+                .iam
+                .list_attached_role_policies()
+                .role_name(role_name)
+                .set_marker(marker.take())
+                .send()
+                .await
+                .map_err(|err| sdk_error_text(&err))?;
+            arns.extend(
+                page.attached_policies()
+                    .iter()
+                    .filter_map(|p| p.policy_arn().map(str::to_owned)),
+            );
+            match page.marker() {
+                Some(next) if page.is_truncated() => marker = Some(next.to_owned()),
+                _ => return Ok(arns),
+            }
+        }
+        Err(format!("more than {MAX_PAGES} pages of attached policies"))
+    }
+
+    /// A managed policy's default version, named by its ARN.
+    async fn managed_policy(&self, arn: &str) -> Result<PolicyText, String> {
+        let policy = self
+            .iam
+            .get_policy()
+            .policy_arn(arn)
+            .send()
+            .await
+            .map_err(|err| sdk_error_text(&err))?;
+        let version_id = policy
+            .policy()
+            .and_then(|p| p.default_version_id())
+            .ok_or_else(|| format!("{arn} has no default version"))?;
+        let version = self
+            .iam
+            .get_policy_version()
+            .policy_arn(arn)
+            .version_id(version_id)
+            .send()
+            .await
+            .map_err(|err| sdk_error_text(&err))?;
+        let document = version
+            .policy_version()
+            .and_then(|v| v.document())
+            .ok_or_else(|| format!("{arn} version {version_id} has no document"))?;
+        Ok(PolicyText {
+            name: arn.to_owned(),
+            document: document.to_owned(),
+        })
+    }
+}
