@@ -10,11 +10,12 @@
 //! 4. Write access to more than MaxServices services: NON_COMPLIANT, listing them.
 //! 5. A policy that cannot be read: NON_COMPLIANT, saying which.
 
+use std::collections::HashMap;
 use std::future::Future;
 
 use crate::config::evaluation::annotate;
 use crate::config::{
-    ConfigurationItem, EventError, FromRuleParameters, Rule, RuleParameters, Verdict,
+    Assessed, ConfigurationItem, EventError, FromRuleParameters, Rule, RuleParameters, Verdict,
 };
 use crate::policy::{
     analyze_identity_policies, write_services, Catalog, FindingKind, IdentityPolicyAnalysis,
@@ -36,6 +37,8 @@ pub struct Parameters {
     pub blocked_policy_arns: Vec<String>,
     pub require_permissions_boundary: bool,
     pub max_services: u32,
+    /// Services granted but unused for this many days fail the periodic run.
+    pub unused_days: u32,
 }
 
 impl FromRuleParameters for Parameters {
@@ -46,9 +49,8 @@ impl FromRuleParameters for Parameters {
         "UnusedDays",
     ];
     fn from_parameters(parameters: &RuleParameters<'_>) -> Result<Self, EventError> {
-        // UnusedDays belongs to the Access Advisor check of the periodic run; it is validated here.
-        parameters.number("UnusedDays", 90, 1..=3650)?;
         Ok(Parameters {
+            unused_days: parameters.number("UnusedDays", 90, 1..=3650)?,
             blocked_policy_arns: parameters.list("BlockedPolicyArns")?,
             require_permissions_boundary: parameters.flag("RequirePermissionsBoundary", false)?,
             max_services: parameters.number("MaxServices", 5, 1..=400)?,
@@ -72,6 +74,15 @@ pub struct RoleGrant {
     /// Attached managed policies, each with its default version's document.
     pub attached: Vec<PolicyText>,
     pub boundary: Option<PolicyText>,
+    /// When the role was created, in seconds since the epoch.
+    pub created: Option<i64>,
+}
+
+/// IAM Access Advisor's view of a role: each service it may use and when it last did, in
+/// seconds since the epoch (`None`: never in the tracking period).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessAdvice {
+    pub services: Vec<(String, Option<i64>)>,
 }
 
 /// The reads the rule makes.
@@ -80,6 +91,13 @@ pub trait RoleReader: Sync {
     /// GetPolicyVersion (the default version), and the same for the permissions boundary.
     fn role_grant(&self, role_name: &str)
         -> impl Future<Output = Result<RoleGrant, String>> + Send;
+    /// lambda:ListFunctions: every function's name and execution role, for the periodic run.
+    fn function_roles(&self) -> impl Future<Output = Result<Vec<(String, String)>, String>> + Send;
+    /// iam:GenerateServiceLastAccessedDetails, then GetServiceLastAccessedDetails until done.
+    fn access_advice(
+        &self,
+        role_arn: &str,
+    ) -> impl Future<Output = Result<AccessAdvice, String>> + Send;
 }
 
 fn parse_all(policies: &[PolicyText], problems: &mut Vec<String>) -> Vec<(String, Policy)> {
@@ -209,6 +227,70 @@ pub fn judge(grant: &RoleGrant, parameters: &Parameters, catalog: &Catalog) -> V
     Verdict::non_compliant(annotate(&problems))
 }
 
+const DAY: i64 = 86_400;
+
+/// Services the role may use but has not used for `days` days; `None` when the role is younger
+/// than that, so not judged on it.
+pub fn unused_services(
+    created: Option<i64>,
+    advice: &AccessAdvice,
+    now: i64,
+    days: u32,
+) -> Option<Vec<String>> {
+    let window = i64::from(days) * DAY;
+    if created.is_none_or(|created| now - created < window) {
+        return None;
+    }
+    let unused: Vec<String> = advice
+        .services
+        .iter()
+        .filter(|(_, last)| last.is_none_or(|last| now - last >= window))
+        .map(|(service, _)| service.clone())
+        .collect();
+    Some(unused)
+}
+
+/// The periodic verdict: the change verdict, plus services unused for `unused_days`.
+pub fn judge_with_usage(
+    grant: &RoleGrant,
+    advice: Result<&AccessAdvice, &str>,
+    now: i64,
+    parameters: &Parameters,
+    catalog: &Catalog,
+) -> Verdict {
+    let verdict = judge(grant, parameters, catalog);
+    let usage_problem = match advice {
+        Err(reason) => Some(format!(
+            "could not read IAM Access Advisor for role {}: {reason}",
+            grant.role_name
+        )),
+        Ok(advice) => match unused_services(grant.created, advice, now, parameters.unused_days) {
+            Some(unused) if !unused.is_empty() => Some(format!(
+                "role {} has not used {} in {} days; remove those permissions",
+                grant.role_name,
+                unused.join(", "),
+                parameters.unused_days
+            )),
+            _ => None,
+        },
+    };
+    match usage_problem {
+        None => verdict,
+        Some(problem) if verdict.compliance == crate::config::Compliance::Compliant => {
+            Verdict::non_compliant(problem)
+        }
+        Some(problem) => Verdict::non_compliant(annotate(&[verdict.annotation, problem])),
+    }
+}
+
+fn now_seconds() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
+        })
+}
+
 /// The rule, with its reads.
 #[derive(Debug, Clone)]
 pub struct LeastPrivilege<R> {
@@ -249,6 +331,51 @@ impl<R: RoleReader> Rule for LeastPrivilege<R> {
             )),
         }
     }
+
+    async fn evaluate_periodic(
+        &self,
+        parameters: &Parameters,
+        _: Option<&str>,
+    ) -> Result<Option<Vec<Assessed>>, String> {
+        let catalog = Catalog::embedded().map_err(|err| err.to_string())?;
+        let functions = self.reader.function_roles().await?;
+        let now = now_seconds();
+        // Each role is read once, however many functions share it.
+        let mut verdicts: HashMap<&str, Verdict> = HashMap::new();
+        for (_, role_arn) in &functions {
+            if verdicts.contains_key(role_arn.as_str()) {
+                continue;
+            }
+            let role_name = role_arn.rsplit('/').next().unwrap_or(role_arn);
+            let verdict = match self.reader.role_grant(role_name).await {
+                Err(reason) => Verdict::non_compliant(format!(
+                    "could not read the policies of role {role_name}: {reason}"
+                )),
+                Ok(grant) => {
+                    let advice = self.reader.access_advice(role_arn).await;
+                    judge_with_usage(
+                        &grant,
+                        advice.as_ref().map_err(String::as_str),
+                        now,
+                        parameters,
+                        catalog,
+                    )
+                }
+            };
+            verdicts.insert(role_arn, verdict);
+        }
+        let assessed = functions
+            .iter()
+            .filter_map(|(name, role_arn)| {
+                verdicts.get(role_arn.as_str()).map(|verdict| Assessed {
+                    resource_type: "AWS::Lambda::Function".to_owned(),
+                    resource_id: name.clone(),
+                    verdict: verdict.clone(),
+                })
+            })
+            .collect();
+        Ok(Some(assessed))
+    }
 }
 
 #[cfg(test)]
@@ -273,6 +400,7 @@ mod tests {
                 .collect(),
             attached: attached.iter().map(|(arn, d)| text(arn, d)).collect(),
             boundary: boundary.map(|d| text("arn:aws:iam::111122223333:policy/boundary", d)),
+            created: Some(0),
         }
     }
 
@@ -281,6 +409,7 @@ mod tests {
             blocked_policy_arns: Vec::new(),
             require_permissions_boundary: false,
             max_services: 5,
+            unused_days: 90,
         }
     }
 
@@ -419,6 +548,46 @@ mod tests {
             "{}",
             result.annotation
         );
+    }
+
+    #[test]
+    fn unused_services_are_judged_only_on_roles_older_than_the_window() {
+        let now = 400 * DAY;
+        let advice = AccessAdvice {
+            services: vec![
+                ("dynamodb".to_owned(), Some(now - DAY)),
+                ("sqs".to_owned(), Some(now - 100 * DAY)),
+                ("sns".to_owned(), None),
+            ],
+        };
+        assert_eq!(
+            unused_services(Some(0), &advice, now, 90),
+            Some(vec!["sqs".to_owned(), "sns".to_owned()])
+        );
+        assert_eq!(
+            unused_services(Some(now - 10 * DAY), &advice, now, 90),
+            None,
+            "a young role is not judged"
+        );
+        let result = judge_with_usage(
+            &grant(&[SCOPED], &[], None),
+            Ok(&advice),
+            now,
+            &defaults(),
+            Catalog::embedded().unwrap(),
+        );
+        assert_eq!(
+            result.annotation,
+            "role airline-booking has not used sqs, sns in 90 days; remove those permissions"
+        );
+        let unreadable = judge_with_usage(
+            &grant(&[SCOPED], &[], None),
+            Err("AccessDenied"),
+            now,
+            &defaults(),
+            Catalog::embedded().unwrap(),
+        );
+        assert_eq!(unreadable.compliance, Compliance::NonCompliant);
     }
 
     #[test]

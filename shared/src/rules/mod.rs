@@ -3,6 +3,6 @@
 mod function_reads;
 pub mod least_privilege;
 pub mod resource_policies;
-mod role_reads;
+pub mod role_reads;
 pub mod secrets;
 pub mod temporary_credentials;

@@ -3,7 +3,8 @@
 use crate::aws::AwsClients;
 use crate::config::error::sdk_error_text;
 
-use super::least_privilege::{PolicyText, RoleGrant, RoleReader};
+use super::least_privilege::{AccessAdvice, PolicyText, RoleGrant, RoleReader};
+use super::temporary_credentials::FunctionReader;
 
 /// Pages we read at most from a list call.
 const MAX_PAGES: usize = 100;
@@ -45,13 +46,89 @@ impl RoleReader for AwsClients {
             Some(arn) => Some(self.managed_policy(&arn).await?),
             None => None,
         };
+        let created = role.role().map(|role| role.create_date().secs());
         Ok(RoleGrant {
             role_name: role_name.to_owned(),
             inline,
             attached,
             boundary,
+            created,
         })
     }
+
+    async fn function_roles(&self) -> Result<Vec<(String, String)>, String> {
+        let functions = FunctionReader::all_functions(self).await?;
+        Ok(functions
+            .into_iter()
+            .map(|f| (f.name, f.role_arn))
+            .collect())
+    }
+
+    async fn access_advice(&self, role_arn: &str) -> Result<AccessAdvice, String> {
+        access_advice(&self.iam, role_arn).await
+    }
+}
+
+/// How often, at most, we ask whether Access Advisor's report is ready.
+const MAX_POLLS: u32 = 30;
+
+/// Generates a role's Access Advisor report and waits (bounded) until it is ready.
+pub async fn access_advice(
+    iam: &aws_sdk_iam::Client,
+    role_arn: &str,
+) -> Result<AccessAdvice, String> {
+    use aws_sdk_iam::types::JobStatusType;
+    let job = iam
+        .generate_service_last_accessed_details()
+        .arn(role_arn)
+        .send()
+        .await
+        .map_err(|err| sdk_error_text(&err))?;
+    let job_id = job
+        .job_id()
+        .ok_or_else(|| "IAM returned no job id".to_owned())?
+        .to_owned();
+    let mut services = Vec::new();
+    let mut marker: Option<String> = None;
+    for attempt in 1..=MAX_POLLS {
+        let page = iam
+            .get_service_last_accessed_details()
+            .job_id(&job_id)
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|err| sdk_error_text(&err))?;
+        match page.job_status() {
+            JobStatusType::InProgress => {
+                tokio::time::sleep(std::time::Duration::from_millis(
+                    200 * u64::from(attempt.min(10)),
+                ))
+                .await;
+                continue;
+            }
+            JobStatusType::Failed => {
+                let reason = page
+                    .error()
+                    .map(|e| e.message().to_owned())
+                    .unwrap_or_else(|| "the report failed".to_owned());
+                return Err(reason);
+            }
+            _ => {}
+        }
+        services.extend(page.services_last_accessed().iter().map(|s| {
+            (
+                s.service_namespace().to_owned(),
+                s.last_authenticated().map(|t| t.secs()),
+            )
+        }));
+        match page.marker() {
+            Some(next) if page.is_truncated() => marker = Some(next.to_owned()),
+            _ => return Ok(AccessAdvice { services }),
+        }
+    }
+    Err(format!(
+        "the Access Advisor report was not ready after {MAX_POLLS} polls"
+    ))
 }
 
 impl AwsClients {
