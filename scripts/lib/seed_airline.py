@@ -1,9 +1,9 @@
 """Seeds the sample serverless airline app into the emulator, with the mistakes the demo finds.
 
 Account 111122223333 (the demo starts moto with MOTO_ACCOUNT_ID): booking, payment and loyalty
-functions. Booking has its own role and keeps its database password in SSM; payment holds an
-access key in its environment; loyalty shares payment's role, whose trust also admits a partner
-account.
+functions. Booking has its own role, scoped to its table, and keeps its database password in
+SSM; payment holds an access key in its environment; loyalty shares payment's role, which has
+AdministratorAccess attached and whose trust also admits a partner account.
 """
 
 import io
@@ -49,6 +49,11 @@ booking_role = role("airline-booking", trust())
 shared_role = role("airline-payment", trust({"Sid": "PartnerSupport", "Effect": "Allow",
                                               "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
                                               "Action": "sts:AssumeRole"}))
+iam.put_role_policy(RoleName="airline-booking", PolicyName="bookings-table", PolicyDocument=json.dumps({
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem"],
+                   "Resource": f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/airline-bookings"}]}))
+iam.attach_role_policy(RoleName="airline-payment", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
 function("airline-booking", booking_role, {"TABLE_NAME": "airline-bookings", "DB_PASSWORD_PARAMETER": "/airline/db-password"})
 function("airline-payment", shared_role, {"PAYMENT_PROVIDER_KEY_ID": "AKIAIOSFODNN7EXAMPLE", "TABLE_NAME": "airline-payments"})
 function("airline-loyalty", shared_role, {"TABLE_NAME": "airline-loyalty"})
