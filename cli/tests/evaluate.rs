@@ -88,3 +88,16 @@ fn the_temporary_credentials_rule_runs_from_the_command_line_too() {
     assert_eq!(evaluations[0]["ComplianceResourceId"], "airline-booking");
     assert_eq!(evaluations[0]["ComplianceType"], "NOT_APPLICABLE");
 }
+
+#[test]
+fn the_least_privilege_rule_runs_from_the_command_line_too() {
+    let output = evaluate_rule("least-privilege", "function-deleted.json");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let evaluations: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(evaluations[0]["ComplianceType"], "NOT_APPLICABLE");
+}
