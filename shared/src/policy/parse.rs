@@ -13,7 +13,9 @@ use serde::Deserialize;
 
 use super::arn::{classify_aws_principal, PrincipalProblem};
 use super::condition::{Condition, Family, Operator};
-use super::document::{Effect, Names, Policy, PrincipalClause, Principals, Statement};
+use super::document::{
+    Effect, Names, Policy, PrincipalClause, Principals, Statement, StatementLabel,
+};
 use super::error::PolicyError;
 
 /// The largest policy we read, after decoding. AWS's largest resource policies (S3, Lambda,
@@ -434,10 +436,7 @@ impl RawPolicy {
 }
 
 fn statement_error(index: usize, sid: Option<&str>, problem: String) -> PolicyError {
-    let location = match sid {
-        Some(sid) if !sid.is_empty() => format!("Statement[{index}] (Sid {sid:?})"),
-        _ => format!("Statement[{index}]"),
-    };
+    let location = StatementLabel { index, sid }.to_string();
     PolicyError::Statement { location, problem }
 }
 
