@@ -19,6 +19,8 @@ pub struct AwsClients {
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub lambda: aws_sdk_lambda::Client,
     pub iam: aws_sdk_iam::Client,
+    pub ec2: aws_sdk_ec2::Client,
+    pub apigateway: aws_sdk_apigateway::Client,
 }
 
 /// The rule parameter that names the role to assume in the event's account.
@@ -37,6 +39,8 @@ impl AwsClients {
             dynamodb: aws_sdk_dynamodb::Client::new(&sdk),
             lambda: aws_sdk_lambda::Client::new(&sdk),
             iam: aws_sdk_iam::Client::new(&sdk),
+            ec2: aws_sdk_ec2::Client::new(&sdk),
+            apigateway: aws_sdk_apigateway::Client::new(&sdk),
             sdk,
         }
     }

@@ -136,6 +136,20 @@ impl<'a> RuleParameters<'a> {
         }
     }
 
+    /// A list of TCP/UDP port numbers (1 to 65535).
+    pub fn ports(&self, name: &str) -> Result<Vec<u16>, EventError> {
+        self.list(name)?
+            .iter()
+            .map(|text| match text.parse::<u16>() {
+                Ok(port) if port > 0 => Ok(port),
+                _ => Err(parameter_error(
+                    name,
+                    format!("`{text}` is not a port number from 1 to 65535"),
+                )),
+            })
+            .collect()
+    }
+
     /// A whole number within bounds, or the default when absent.
     pub fn number(
         &self,

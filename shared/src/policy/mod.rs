@@ -22,5 +22,7 @@ pub use identity::{
     analyze_identity_policies, analyze_identity_policy, write_services, IdentityPolicyAnalysis,
     NamedPolicy,
 };
-pub use resource::{analyze_resource_policy, ResourceContext, ResourcePolicyAnalysis};
+pub use resource::{
+    analyze_resource_policy, network_limits, NetworkLimits, ResourceContext, ResourcePolicyAnalysis,
+};
 pub use service::{ResourceService, UnknownService};

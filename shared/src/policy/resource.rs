@@ -12,7 +12,7 @@ use super::condition::Condition;
 use super::document::{Effect, Names, Policy, PrincipalClause, Principals, Statement};
 use super::finding::{Finding, FindingKind};
 use super::service::ResourceService;
-use super::trust_keys::{is_confused_deputy_guard, pin_from_allow, pin_from_deny, Pin};
+use super::trust_keys::{is_confused_deputy_guard, pin_from_allow, pin_from_deny, KeyKind, Pin};
 
 /// Whose resource this is and whom its owner trusts.
 #[derive(Debug, Clone, Copy)]
@@ -333,6 +333,63 @@ fn deny_reaches(deny: &Statement, allow: &Statement, reach: &Reach<'_>) -> bool 
     principal_covered && allow.action.is_covered_by(&deny.action) && deny.resources_cover(allow)
 }
 
+/// How a policy limits its grants to networks: aws:SourceVpc or aws:SourceVpce pinned to fixed
+/// values, on the Allow itself or by a "Deny unless" that covers it (the pattern AWS documents
+/// for private APIs).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NetworkLimits {
+    /// Allow statements a caller can use from any network, by label.
+    pub unlimited: Vec<String>,
+    /// The VPCs and VPC endpoints the limited statements admit.
+    pub networks: Vec<String>,
+}
+
+/// Which grants of `policy` are limited to fixed VPCs or VPC endpoints.
+pub fn network_limits(policy: &Policy, service: ResourceService) -> NetworkLimits {
+    let denies: Vec<&Statement> = policy
+        .statements
+        .iter()
+        .filter(|statement| statement.effect == Effect::Deny && !statement.is_inert())
+        .collect();
+    let mut limits = NetworkLimits::default();
+    for allow in policy
+        .statements
+        .iter()
+        .filter(|statement| statement.effect == Effect::Allow && !statement.is_inert())
+    {
+        let mut pins = pins_of(&allow.conditions, service);
+        let mut cancelled = false;
+        for deny in denies
+            .iter()
+            .filter(|deny| deny_reaches(deny, allow, &Reach::Anyone))
+        {
+            match deny_narrowing(deny, service) {
+                Some(Narrowing::Cancels) => cancelled = true,
+                Some(Narrowing::Pins(deny_pins)) => pins.extend(deny_pins),
+                None => {}
+            }
+        }
+        let network_pins: Vec<&Pin<'_>> = pins
+            .iter()
+            .filter(|pin| pin.kind == KeyKind::Network)
+            .collect();
+        if cancelled {
+            continue;
+        }
+        if network_pins.is_empty() {
+            limits.unlimited.push(allow.label().to_string());
+        }
+        limits.networks.extend(
+            network_pins
+                .iter()
+                .flat_map(|pin| pin.values.iter().cloned()),
+        );
+    }
+    limits.networks.sort();
+    limits.networks.dedup();
+    limits
+}
+
 fn is_whole_account(value: &str) -> bool {
     super::arn::is_account_id(value) || value.ends_with(":root")
 }
@@ -405,6 +462,50 @@ mod tests {
             allowed_organizations: &[],
         };
         analyze_resource_policy(&Policy::parse(policy).unwrap(), &context)
+    }
+
+    fn limits(policy: &str) -> NetworkLimits {
+        network_limits(&Policy::parse(policy).unwrap(), ResourceService::ApiGateway)
+    }
+
+    #[test]
+    fn a_private_api_policy_with_deny_unless_source_vpce_limits_every_grant() {
+        let result = limits(
+            r#"{"Statement":[
+            {"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"},
+            {"Effect":"Deny","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-1a2b3c4d"}}}]}"#,
+        );
+        assert!(result.unlimited.is_empty(), "{result:?}");
+        assert_eq!(result.networks, ["vpce-1a2b3c4d"]);
+    }
+
+    #[test]
+    fn an_allow_pinned_to_a_vpc_is_limited_but_a_deny_on_other_actions_does_not_limit() {
+        let own = limits(
+            r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"execute-api:Invoke","Resource":"*","Condition":{"StringEquals":{"aws:SourceVpc":"vpc-0abc"}}}}"#,
+        );
+        assert!(own.unlimited.is_empty());
+        assert_eq!(own.networks, ["vpc-0abc"]);
+        let narrow_deny = limits(
+            r#"{"Statement":[
+            {"Sid":"Invoke","Effect":"Allow","Principal":"*","Action":"execute-api:*","Resource":"*"},
+            {"Effect":"Deny","Principal":"*","Action":"execute-api:Invoke","Resource":"*","Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-1"}}}]}"#,
+        );
+        assert_eq!(narrow_deny.unlimited, ["Statement[0] (Sid \"Invoke\")"]);
+    }
+
+    #[test]
+    fn a_wildcard_or_if_exists_source_vpce_does_not_limit() {
+        for condition in [
+            r#"{"StringLike":{"aws:SourceVpce":"vpce-*"}}"#,
+            r#"{"StringEqualsIfExists":{"aws:SourceVpce":"vpce-1"}}"#,
+            r#"{"StringEquals":{"aws:SourceIp":"10.0.0.0/8"}}"#,
+        ] {
+            let policy = format!(
+                r#"{{"Statement":{{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"*","Condition":{condition}}}}}"#
+            );
+            assert_eq!(limits(&policy).unlimited.len(), 1, "{condition}");
+        }
     }
 
     #[test]

@@ -2,6 +2,8 @@
 
 mod function_reads;
 pub mod least_privilege;
+pub mod network_controls;
+mod network_reads;
 pub mod resource_policies;
 pub mod role_reads;
 pub mod secrets;

@@ -1,0 +1,558 @@
+//! sec2-network-controls against moto's server: VPCs, subnets, route tables, security groups,
+//! flow logs, VPC endpoints, functions with URLs, REST APIs, stages and WAF associations seeded
+//! through the SDK; the rule run through the handler Lambda calls; PutEvaluations read from
+//! moto's recorder.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code"
+)]
+
+use aws_sdk_apigateway::types::{EndpointConfiguration, EndpointType, IntegrationType};
+use aws_sdk_ec2::types::{
+    FlowLogsResourceType, IpPermission, IpRange, TrafficType, UserIdGroupPair,
+};
+use aws_sdk_lambda::primitives::Blob;
+use aws_sdk_lambda::types::{FunctionCode, FunctionUrlAuthType, Runtime, VpcConfig};
+use aws_sdk_wafv2::types::{AllowAction, DefaultAction, Scope, VisibilityConfig};
+use sec2_shared::aws::AwsClients;
+use sec2_shared::rules::network_controls::NetworkControls;
+use sec2_testkit::{last_reported, sdk_config, unique, MOTO_ACCOUNT};
+use serde_json::{json, Value};
+
+const REGION: &str = "us-east-1";
+const EMPTY_ZIP: &[u8] = b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0";
+const LAMBDA_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
+fn ec2() -> aws_sdk_ec2::Client {
+    aws_sdk_ec2::Client::new(&sdk_config())
+}
+
+/// A VPC with one subnet and one security group, seeded as a test asks.
+struct Network {
+    vpc: String,
+    subnet: String,
+    group: String,
+}
+
+#[derive(Clone, Copy)]
+struct Seed {
+    public_subnet: bool,
+    flow_logs: bool,
+    open_egress: bool,
+}
+
+const GOOD: Seed = Seed {
+    public_subnet: false,
+    flow_logs: true,
+    open_egress: false,
+};
+
+async fn seed_network(seed: Seed) -> Network {
+    let ec2 = ec2();
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.20.0.0/16")
+        .send()
+        .await
+        .unwrap()
+        .vpc()
+        .unwrap()
+        .vpc_id()
+        .unwrap()
+        .to_owned();
+    let subnet = ec2
+        .create_subnet()
+        .vpc_id(&vpc)
+        .cidr_block("10.20.1.0/24")
+        .send()
+        .await
+        .unwrap()
+        .subnet()
+        .unwrap()
+        .subnet_id()
+        .unwrap()
+        .to_owned();
+    let group = ec2
+        .create_security_group()
+        .group_name(unique("sg"))
+        .description("function group")
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .unwrap()
+        .group_id()
+        .unwrap()
+        .to_owned();
+    if !seed.open_egress {
+        // Replace the default all-traffic rule with HTTPS to a security group only.
+        ec2.revoke_security_group_egress()
+            .group_id(&group)
+            .ip_permissions(
+                IpPermission::builder()
+                    .ip_protocol("-1")
+                    .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        ec2.authorize_security_group_egress()
+            .group_id(&group)
+            .ip_permissions(
+                IpPermission::builder()
+                    .ip_protocol("tcp")
+                    .from_port(443)
+                    .to_port(443)
+                    .user_id_group_pairs(UserIdGroupPair::builder().group_id(&group).build())
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    if seed.public_subnet {
+        let igw = ec2
+            .create_internet_gateway()
+            .send()
+            .await
+            .unwrap()
+            .internet_gateway()
+            .unwrap()
+            .internet_gateway_id()
+            .unwrap()
+            .to_owned();
+        ec2.attach_internet_gateway()
+            .internet_gateway_id(&igw)
+            .vpc_id(&vpc)
+            .send()
+            .await
+            .unwrap();
+        let table = ec2
+            .create_route_table()
+            .vpc_id(&vpc)
+            .send()
+            .await
+            .unwrap()
+            .route_table()
+            .unwrap()
+            .route_table_id()
+            .unwrap()
+            .to_owned();
+        ec2.create_route()
+            .route_table_id(&table)
+            .destination_cidr_block("0.0.0.0/0")
+            .gateway_id(&igw)
+            .send()
+            .await
+            .unwrap();
+        ec2.associate_route_table()
+            .route_table_id(&table)
+            .subnet_id(&subnet)
+            .send()
+            .await
+            .unwrap();
+    }
+    if seed.flow_logs {
+        ec2.create_flow_logs()
+            .resource_ids(&vpc)
+            .resource_type(FlowLogsResourceType::Vpc)
+            .traffic_type(TrafficType::All)
+            .log_group_name(unique("flow-logs"))
+            .deliver_logs_permission_arn(format!("arn:aws:iam::{MOTO_ACCOUNT}:role/flow-logs"))
+            .send()
+            .await
+            .unwrap();
+    }
+    Network { vpc, subnet, group }
+}
+
+async fn create_function(network: Option<&Network>) -> String {
+    let config = sdk_config();
+    let role = aws_sdk_iam::Client::new(&config)
+        .create_role()
+        .role_name(unique("role"))
+        .assume_role_policy_document(LAMBDA_TRUST)
+        .send()
+        .await
+        .unwrap()
+        .role()
+        .unwrap()
+        .arn()
+        .to_owned();
+    let name = unique("fn");
+    let mut create = aws_sdk_lambda::Client::new(&config)
+        .create_function()
+        .function_name(&name)
+        .runtime(Runtime::Providedal2023)
+        .handler("bootstrap")
+        .role(role)
+        .code(
+            FunctionCode::builder()
+                .zip_file(Blob::new(EMPTY_ZIP))
+                .build(),
+        );
+    if let Some(network) = network {
+        create = create.vpc_config(
+            VpcConfig::builder()
+                .subnet_ids(&network.subnet)
+                .security_group_ids(&network.group)
+                .build(),
+        );
+    }
+    create.send().await.unwrap();
+    name
+}
+
+fn function_arn(name: &str) -> String {
+    format!("arn:aws:lambda:{REGION}:{MOTO_ACCOUNT}:function:{name}")
+}
+
+fn event(item: Value, parameters: Value) -> Value {
+    json!({
+        "version": "1.0",
+        "invokingEvent": json!({
+            "messageType": "ConfigurationItemChangeNotification",
+            "notificationCreationTime": "2026-11-20T10:00:05.000Z",
+            "configurationItem": item,
+        }).to_string(),
+        "ruleParameters": parameters.to_string(),
+        "resultToken": "TESTMODE",
+        "eventLeftScope": false,
+        "configRuleName": "sec2-network-controls",
+        "accountId": MOTO_ACCOUNT
+    })
+}
+
+fn item(resource_type: &str, resource_id: &str, arn: &str, configuration: Value) -> Value {
+    json!({
+        "configurationItemCaptureTime": "2026-11-20T10:00:00.000Z",
+        "configurationItemStatus": "OK",
+        "awsAccountId": MOTO_ACCOUNT,
+        "awsRegion": REGION,
+        "resourceType": resource_type,
+        "resourceId": resource_id,
+        "ARN": arn,
+        "configuration": configuration
+    })
+}
+
+fn function_item(name: &str, network: Option<&Network>) -> Value {
+    let vpc_config = match network {
+        Some(network) => {
+            json!({"subnetIds": [network.subnet], "securityGroupIds": [network.group]})
+        }
+        None => json!({"subnetIds": [], "securityGroupIds": []}),
+    };
+    item(
+        "AWS::Lambda::Function",
+        name,
+        &function_arn(name),
+        json!({"functionName": name, "vpcConfig": vpc_config}),
+    )
+}
+
+async fn evaluate(item: Value, parameters: Value) -> (String, String) {
+    let resource_id = item["resourceId"].as_str().unwrap().to_owned();
+    let clients = AwsClients::from_sdk_config(sdk_config());
+    sec2_shared::lambda::handle(&clients, &NetworkControls::new, event(item, parameters))
+        .await
+        .expect("the invocation succeeds");
+    let reported = last_reported(&resource_id);
+    (reported.compliance, reported.annotation)
+}
+
+#[tokio::test]
+async fn a_function_on_a_private_subnet_with_bounded_egress_and_flow_logs_is_compliant() {
+    let network = seed_network(GOOD).await;
+    let name = create_function(Some(&network)).await;
+    let (compliance, annotation) = evaluate(function_item(&name, Some(&network)), json!({})).await;
+    assert_eq!(compliance, "COMPLIANT", "{annotation}");
+    assert_eq!(
+        annotation,
+        format!(
+            "egress bounded by {}; in VPC {} on private subnets ({}); flow logs active; no function URL",
+            network.group, network.vpc, network.subnet
+        )
+    );
+}
+
+#[tokio::test]
+async fn the_default_security_group_egress_is_wide_open() {
+    let network = seed_network(Seed {
+        open_egress: true,
+        ..GOOD
+    })
+    .await;
+    let name = create_function(Some(&network)).await;
+    let item = function_item(&name, Some(&network));
+    let (compliance, annotation) = evaluate(item.clone(), json!({})).await;
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(
+        annotation.starts_with(&format!(
+            "security group {} ({}) allows all traffic out to 0.0.0.0/0",
+            network.group,
+            annotation.split(['(', ')']).nth(1).unwrap()
+        )),
+        "{annotation}"
+    );
+    let (compliance, _) = evaluate(item, json!({"AllowOpenEgress": "true"})).await;
+    assert_eq!(compliance, "COMPLIANT");
+}
+
+#[tokio::test]
+async fn a_public_subnet_and_a_vpc_without_flow_logs_are_named() {
+    let network = seed_network(Seed {
+        public_subnet: true,
+        flow_logs: false,
+        ..GOOD
+    })
+    .await;
+    let name = create_function(Some(&network)).await;
+    let (compliance, annotation) = evaluate(function_item(&name, Some(&network)), json!({})).await;
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(
+        annotation.contains(&format!("subnet {} is public (rtb-", network.subnet)),
+        "{annotation}"
+    );
+    assert!(
+        annotation.contains(&format!("VPC {} has no active flow logs", network.vpc)),
+        "{annotation}"
+    );
+}
+
+#[tokio::test]
+async fn required_vpc_endpoints_are_found_in_the_vpc() {
+    let network = seed_network(GOOD).await;
+    ec2()
+        .create_vpc_endpoint()
+        .vpc_id(&network.vpc)
+        .service_name(format!("com.amazonaws.{REGION}.dynamodb"))
+        .send()
+        .await
+        .unwrap();
+    let name = create_function(Some(&network)).await;
+    let item = function_item(&name, Some(&network));
+    let (compliance, annotation) =
+        evaluate(item.clone(), json!({"RequireVpcEndpoints": "dynamodb"})).await;
+    assert_eq!(compliance, "COMPLIANT", "{annotation}");
+    let (compliance, annotation) =
+        evaluate(item, json!({"RequireVpcEndpoints": "dynamodb,sqs"})).await;
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(
+        annotation.contains("no available endpoint for sqs"),
+        "{annotation}"
+    );
+}
+
+#[tokio::test]
+async fn outside_a_vpc_is_compliant_unless_a_vpc_is_required() {
+    let name = create_function(None).await;
+    let (compliance, _) = evaluate(function_item(&name, None), json!({})).await;
+    assert_eq!(compliance, "COMPLIANT");
+    let (compliance, annotation) =
+        evaluate(function_item(&name, None), json!({"RequireVpc": "true"})).await;
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(annotation.starts_with("the function is not in a VPC"));
+}
+
+#[tokio::test]
+async fn a_function_url_without_auth_fails_unless_tagged_public_by_design() {
+    let name = create_function(None).await;
+    let lambda = aws_sdk_lambda::Client::new(&sdk_config());
+    lambda
+        .create_function_url_config()
+        .function_name(&name)
+        .auth_type(FunctionUrlAuthType::None)
+        .send()
+        .await
+        .unwrap();
+    let (compliance, annotation) = evaluate(function_item(&name, None), json!({})).await;
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(
+        annotation.contains("the function URL has AuthType NONE"),
+        "{annotation}"
+    );
+    lambda
+        .tag_resource()
+        .resource(function_arn(&name))
+        .tags("public-by-design", "true")
+        .send()
+        .await
+        .unwrap();
+    let (compliance, annotation) = evaluate(
+        function_item(&name, None),
+        json!({"PublicUrlTag": "public-by-design"}),
+    )
+    .await;
+    assert_eq!(compliance, "COMPLIANT", "{annotation}");
+    assert!(annotation.contains("public by design"));
+}
+
+/// A REST API with one mocked GET method deployed to stage `prod`.
+async fn create_api(endpoint: EndpointType, policy: Option<&str>) -> String {
+    let apigateway = aws_sdk_apigateway::Client::new(&sdk_config());
+    let api = apigateway
+        .create_rest_api()
+        .name(unique("api"))
+        .endpoint_configuration(EndpointConfiguration::builder().types(endpoint).build())
+        .set_policy(policy.map(str::to_owned))
+        .send()
+        .await
+        .unwrap()
+        .id()
+        .unwrap()
+        .to_owned();
+    let resources = apigateway
+        .get_resources()
+        .rest_api_id(&api)
+        .send()
+        .await
+        .unwrap();
+    let root = resources
+        .items()
+        .iter()
+        .find(|r| r.path() == Some("/"))
+        .unwrap()
+        .id()
+        .unwrap()
+        .to_owned();
+    apigateway
+        .put_method()
+        .rest_api_id(&api)
+        .resource_id(&root)
+        .http_method("GET")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    apigateway
+        .put_integration()
+        .rest_api_id(&api)
+        .resource_id(&root)
+        .http_method("GET")
+        .r#type(IntegrationType::Mock)
+        .send()
+        .await
+        .unwrap();
+    apigateway
+        .create_deployment()
+        .rest_api_id(&api)
+        .stage_name("prod")
+        .send()
+        .await
+        .unwrap();
+    api
+}
+
+#[tokio::test]
+async fn a_stage_needs_a_waf_web_acl_and_passes_once_one_is_associated() {
+    let api = create_api(EndpointType::Regional, None).await;
+    let stage_arn = format!("arn:aws:apigateway:{REGION}::/restapis/{api}/stages/prod");
+    let stage_item = item(
+        "AWS::ApiGateway::Stage",
+        &stage_arn,
+        &stage_arn,
+        json!({"stageName": "prod"}),
+    );
+    let (compliance, annotation) = evaluate(stage_item.clone(), json!({})).await;
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(
+        annotation.starts_with(&format!(
+            "stage prod of REST API {api} has no AWS WAF web ACL"
+        )),
+        "{annotation}"
+    );
+
+    let waf = aws_sdk_wafv2::Client::new(&sdk_config());
+    let web_acl = waf
+        .create_web_acl()
+        .name(unique("acl"))
+        .scope(Scope::Regional)
+        .default_action(
+            DefaultAction::builder()
+                .allow(AllowAction::builder().build())
+                .build(),
+        )
+        .visibility_config(
+            VisibilityConfig::builder()
+                .sampled_requests_enabled(false)
+                .cloud_watch_metrics_enabled(false)
+                .metric_name("api")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .summary()
+        .unwrap()
+        .arn()
+        .unwrap()
+        .to_owned();
+    waf.associate_web_acl()
+        .web_acl_arn(&web_acl)
+        .resource_arn(&stage_arn)
+        .send()
+        .await
+        .unwrap();
+    // The recorded item is unchanged: the rule reads the association itself.
+    let (compliance, annotation) = evaluate(stage_item.clone(), json!({})).await;
+    assert_eq!(compliance, "COMPLIANT", "{annotation}");
+    assert!(annotation.ends_with(&web_acl));
+    let other = format!("arn:aws:wafv2:{REGION}:{MOTO_ACCOUNT}:regional/webacl/approved/1");
+    let (compliance, annotation) = evaluate(stage_item, json!({"AllowedWebAclArns": other})).await;
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(
+        annotation.contains("not in AllowedWebAclArns"),
+        "{annotation}"
+    );
+}
+
+#[tokio::test]
+async fn a_private_api_must_admit_callers_only_through_its_vpc_endpoint() {
+    let deny_unless_vpce = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"},{"Effect":"Deny","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-0a1b2c3d"}}}]}"#;
+    let require = json!({"RequirePrivateApi": "true"});
+    let api_item = |api: &str| {
+        let arn = format!("arn:aws:apigateway:{REGION}::/restapis/{api}");
+        item("AWS::ApiGateway::RestApi", api, &arn, json!({"id": api}))
+    };
+
+    let private = create_api(EndpointType::Private, Some(deny_unless_vpce)).await;
+    let (compliance, annotation) = evaluate(api_item(&private), require.clone()).await;
+    assert_eq!(compliance, "COMPLIANT", "{annotation}");
+    assert!(
+        annotation.ends_with("only through vpce-0a1b2c3d"),
+        "{annotation}"
+    );
+    let (compliance, _) = evaluate(api_item(&private), json!({})).await;
+    assert_eq!(compliance, "NOT_APPLICABLE");
+
+    let regional = create_api(EndpointType::Regional, None).await;
+    let (compliance, annotation) = evaluate(api_item(&regional), require).await;
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(
+        annotation.contains("endpoint type REGIONAL"),
+        "{annotation}"
+    );
+    assert!(
+        annotation.contains("has no resource policy"),
+        "{annotation}"
+    );
+}
+
+#[tokio::test]
+async fn a_security_group_that_cannot_be_found_is_never_compliant() {
+    let network = seed_network(GOOD).await;
+    let name = create_function(Some(&network)).await;
+    let mut item = function_item(&name, Some(&network));
+    item["configuration"]["vpcConfig"]["securityGroupIds"] = json!(["sg-0000000000deleted"]);
+    let (compliance, annotation) = evaluate(item, json!({})).await;
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(
+        annotation.starts_with("could not read security groups sg-0000000000deleted"),
+        "{annotation}"
+    );
+}

@@ -1,0 +1,495 @@
+//! The verdict on one function's network: VPC placement, egress, flow logs, endpoints, and its
+//! URL. Pure: everything read comes in, each read as a result whose error says why.
+
+use std::collections::BTreeMap;
+
+use crate::config::evaluation::annotate;
+use crate::config::Verdict;
+
+use super::egress::{open_egress, SecurityGroup};
+use super::placement::{
+    flow_logs_cover, missing_endpoints, public_subnets, FlowLog, RouteTable, Subnet, VpcEndpoint,
+};
+use super::Parameters;
+
+/// A function URL's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionUrl {
+    pub url: String,
+    /// `NONE` or `AWS_IAM`.
+    pub auth_type: String,
+}
+
+impl FunctionUrl {
+    pub fn is_public(&self) -> bool {
+        self.auth_type.eq_ignore_ascii_case("NONE")
+    }
+}
+
+/// What was read about a function in a VPC.
+#[derive(Debug, Clone)]
+pub struct VpcEvidence {
+    pub subnet_ids: Vec<String>,
+    pub security_group_ids: Vec<String>,
+    pub subnets: Result<Vec<Subnet>, String>,
+    pub security_groups: Result<Vec<SecurityGroup>, String>,
+    pub route_tables: Result<Vec<RouteTable>, String>,
+    pub flow_logs: Result<Vec<FlowLog>, String>,
+    /// Empty when no endpoints are required.
+    pub endpoints: Result<Vec<VpcEndpoint>, String>,
+}
+
+/// What was read about a function's network.
+#[derive(Debug, Clone)]
+pub struct FunctionNetwork {
+    pub name: String,
+    /// `None` when the function is not attached to a VPC.
+    pub vpc: Option<VpcEvidence>,
+    pub url: Result<Option<FunctionUrl>, String>,
+    /// The function's tags, read only when its URL is public.
+    pub tags: Option<Result<BTreeMap<String, String>, String>>,
+}
+
+/// The verdict on a function's network.
+pub fn judge_function(function: &FunctionNetwork, parameters: &Parameters) -> Verdict {
+    let mut problems = Vec::new();
+    let mut good = Vec::new();
+    match &function.vpc {
+        None if parameters.require_vpc => problems.push(
+            "the function is not in a VPC; attach it to private subnets (VpcConfig) so security groups you control bound its traffic"
+                .to_owned(),
+        ),
+        None => good.push("not in a VPC (RequireVpc is off)".to_owned()),
+        Some(vpc) => judge_vpc(vpc, parameters, &mut problems, &mut good),
+    }
+    judge_url(function, parameters, &mut problems, &mut good);
+    if problems.is_empty() {
+        Verdict::compliant(good.join("; "))
+    } else {
+        Verdict::non_compliant(annotate(&problems))
+    }
+}
+
+fn judge_vpc(
+    vpc: &VpcEvidence,
+    parameters: &Parameters,
+    problems: &mut Vec<String>,
+    good: &mut Vec<String>,
+) {
+    for subnet in &vpc.subnet_ids {
+        if !parameters.allowed_subnet_ids.is_empty()
+            && !parameters.allowed_subnet_ids.contains(subnet)
+        {
+            problems.push(format!(
+                "subnet {subnet} is not in AllowedSubnetIds; move the function to an approved subnet"
+            ));
+        }
+    }
+    let vpc_id = match &vpc.subnets {
+        Err(reason) => {
+            problems.push(format!(
+                "could not read the function's subnets (ec2:DescribeSubnets): {reason}"
+            ));
+            None
+        }
+        Ok(subnets) => {
+            for missing in vpc
+                .subnet_ids
+                .iter()
+                .filter(|id| !subnets.iter().any(|s| &s.id == *id))
+            {
+                problems.push(format!("subnet {missing} could not be found"));
+            }
+            let mut vpc_ids: Vec<&str> = subnets.iter().map(|s| s.vpc_id.as_str()).collect();
+            vpc_ids.sort_unstable();
+            vpc_ids.dedup();
+            for vpc_id in &vpc_ids {
+                if !parameters.allowed_vpc_ids.is_empty()
+                    && !parameters.allowed_vpc_ids.iter().any(|v| v == vpc_id)
+                {
+                    problems.push(format!(
+                        "VPC {vpc_id} is not in AllowedVpcIds; move the function to an approved VPC"
+                    ));
+                }
+            }
+            vpc_ids.first().map(|id| (*id).to_owned())
+        }
+    };
+    let vpc_name = vpc_id.as_deref().unwrap_or("of the function");
+    judge_egress(vpc, parameters, problems, good);
+    match &vpc.route_tables {
+        Err(reason) => problems.push(format!(
+            "could not read the route tables of VPC {vpc_name} (ec2:DescribeRouteTables): {reason}"
+        )),
+        Ok(tables) => match public_subnets(&vpc.subnet_ids, tables) {
+            Err(reason) => problems.push(format!(
+                "could not tell whether the subnets are private: {reason}"
+            )),
+            Ok(public) if public.is_empty() => good.push(format!(
+                "in VPC {vpc_name} on private subnets ({})",
+                vpc.subnet_ids.join(", ")
+            )),
+            Ok(public) => {
+                for (subnet, table) in public {
+                    problems.push(format!(
+                        "subnet {subnet} is public ({} routes {} to an internet gateway), where functions get no public IP; use private subnets",
+                        table.id,
+                        table.internet_routes.join(", ")
+                    ));
+                }
+            }
+        },
+    }
+    match &vpc.flow_logs {
+        Err(reason) => problems.push(format!(
+            "could not read the flow logs of VPC {vpc_name} (ec2:DescribeFlowLogs): {reason}"
+        )),
+        Ok(logs) => match &vpc_id {
+            Some(id) if flow_logs_cover(id, &vpc.subnet_ids, logs) => {
+                good.push("flow logs active".to_owned())
+            }
+            _ => problems.push(format!(
+                "VPC {vpc_name} has no active flow logs; create one so its traffic can be audited"
+            )),
+        },
+    }
+    if !parameters.require_vpc_endpoints.is_empty() {
+        match &vpc.endpoints {
+            Err(reason) => problems.push(format!(
+                "could not read the VPC endpoints of VPC {vpc_name} (ec2:DescribeVpcEndpoints): {reason}"
+            )),
+            Ok(endpoints) => match missing_endpoints(&parameters.require_vpc_endpoints, endpoints)
+                .as_slice()
+            {
+                [] => good.push(format!(
+                    "VPC endpoints for {}",
+                    parameters.require_vpc_endpoints.join(", ")
+                )),
+                missing => problems.push(format!(
+                    "VPC {vpc_name} has no available endpoint for {}; add VPC endpoints so the function reaches them without the internet",
+                    missing.join(", ")
+                )),
+            },
+        }
+    }
+}
+
+fn judge_egress(
+    vpc: &VpcEvidence,
+    parameters: &Parameters,
+    problems: &mut Vec<String>,
+    good: &mut Vec<String>,
+) {
+    if vpc.security_group_ids.is_empty() {
+        problems.push("the function is in a VPC but names no security group".to_owned());
+        return;
+    }
+    if parameters.allow_open_egress {
+        good.push("open egress allowed (AllowOpenEgress)".to_owned());
+        return;
+    }
+    match &vpc.security_groups {
+        Err(reason) => problems.push(format!(
+            "could not read security groups {} (ec2:DescribeSecurityGroups): {reason}",
+            vpc.security_group_ids.join(", ")
+        )),
+        Ok(groups) => {
+            let before = problems.len();
+            for id in &vpc.security_group_ids {
+                match groups.iter().find(|group| &group.id == id) {
+                    None => problems.push(format!("security group {id} could not be found")),
+                    Some(group) => {
+                        problems.extend(open_egress(group, &parameters.restricted_egress_ports))
+                    }
+                }
+            }
+            if problems.len() == before {
+                good.push(format!(
+                    "egress bounded by {}",
+                    vpc.security_group_ids.join(", ")
+                ));
+            }
+        }
+    }
+}
+
+fn judge_url(
+    function: &FunctionNetwork,
+    parameters: &Parameters,
+    problems: &mut Vec<String>,
+    good: &mut Vec<String>,
+) {
+    match &function.url {
+        Err(reason) => problems.push(format!(
+            "could not read the function URL (lambda:GetFunctionUrlConfig): {reason}"
+        )),
+        Ok(None) => good.push("no function URL".to_owned()),
+        Ok(Some(url)) if !url.is_public() => {
+            good.push(format!("function URL requires {}", url.auth_type))
+        }
+        Ok(Some(_)) => {
+            let tag = &parameters.public_url_tag;
+            match &function.tags {
+                Some(Ok(tags))
+                    if tags
+                        .get(tag)
+                        .is_some_and(|value| value.trim().eq_ignore_ascii_case("true")) =>
+                {
+                    good.push(format!("function URL is public by design (tag {tag}=true)"))
+                }
+                Some(Err(reason)) => problems.push(format!(
+                    "the function URL has AuthType NONE and the function's tags could not be read (lambda:ListTags) to see whether it is public by design: {reason}"
+                )),
+                _ => problems.push(format!(
+                    "the function URL has AuthType NONE, so anyone on the internet can invoke it; set AuthType AWS_IAM, or tag the function {tag}=true if it is public by design"
+                )),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::egress::EgressPermission;
+    use super::*;
+    use crate::config::Compliance;
+
+    fn ids(values: &[&str]) -> Vec<String> {
+        values.iter().map(|v| (*v).to_owned()).collect()
+    }
+
+    fn bounded_group() -> SecurityGroup {
+        SecurityGroup {
+            id: "sg-1".to_owned(),
+            name: "booking".to_owned(),
+            egress: vec![EgressPermission {
+                protocol: "tcp".to_owned(),
+                from_port: Some(443),
+                to_port: Some(443),
+                prefix_list_ids: ids(&["pl-1"]),
+                ..EgressPermission::default()
+            }],
+        }
+    }
+
+    fn good_vpc() -> VpcEvidence {
+        VpcEvidence {
+            subnet_ids: ids(&["subnet-a"]),
+            security_group_ids: ids(&["sg-1"]),
+            subnets: Ok(vec![Subnet {
+                id: "subnet-a".to_owned(),
+                vpc_id: "vpc-1".to_owned(),
+            }]),
+            security_groups: Ok(vec![bounded_group()]),
+            route_tables: Ok(vec![RouteTable {
+                id: "rtb-main".to_owned(),
+                main: true,
+                ..RouteTable::default()
+            }]),
+            flow_logs: Ok(vec![FlowLog {
+                id: "fl-1".to_owned(),
+                resource_id: "vpc-1".to_owned(),
+                active: true,
+            }]),
+            endpoints: Ok(Vec::new()),
+        }
+    }
+
+    fn function(vpc: Option<VpcEvidence>) -> FunctionNetwork {
+        FunctionNetwork {
+            name: "booking".to_owned(),
+            vpc,
+            url: Ok(None),
+            tags: None,
+        }
+    }
+
+    fn public_url() -> Result<Option<FunctionUrl>, String> {
+        Ok(Some(FunctionUrl {
+            url: "https://abc.lambda-url.us-east-1.on.aws/".to_owned(),
+            auth_type: "NONE".to_owned(),
+        }))
+    }
+
+    #[test]
+    fn a_well_placed_function_is_compliant_and_says_why() {
+        let verdict = judge_function(&function(Some(good_vpc())), &Parameters::default());
+        assert_eq!(
+            verdict.compliance,
+            Compliance::Compliant,
+            "{}",
+            verdict.annotation
+        );
+        assert_eq!(
+            verdict.annotation,
+            "egress bounded by sg-1; in VPC vpc-1 on private subnets (subnet-a); flow logs active; no function URL"
+        );
+    }
+
+    #[test]
+    fn outside_a_vpc_fails_only_when_a_vpc_is_required() {
+        let outside = function(None);
+        assert_eq!(
+            judge_function(&outside, &Parameters::default()).compliance,
+            Compliance::Compliant
+        );
+        let required = Parameters {
+            require_vpc: true,
+            ..Parameters::default()
+        };
+        let verdict = judge_function(&outside, &required);
+        assert_eq!(verdict.compliance, Compliance::NonCompliant);
+        assert!(verdict
+            .annotation
+            .starts_with("the function is not in a VPC"));
+    }
+
+    #[test]
+    fn subnets_and_vpcs_outside_the_allowed_lists_fail() {
+        let parameters = Parameters {
+            allowed_subnet_ids: ids(&["subnet-z"]),
+            allowed_vpc_ids: ids(&["vpc-9"]),
+            ..Parameters::default()
+        };
+        let verdict = judge_function(&function(Some(good_vpc())), &parameters);
+        assert!(verdict
+            .annotation
+            .contains("subnet subnet-a is not in AllowedSubnetIds"));
+        assert!(verdict
+            .annotation
+            .contains("VPC vpc-1 is not in AllowedVpcIds"));
+    }
+
+    #[test]
+    fn open_egress_fails_unless_allowed() {
+        let mut vpc = good_vpc();
+        vpc.security_groups = Ok(vec![SecurityGroup {
+            egress: vec![EgressPermission {
+                protocol: "-1".to_owned(),
+                ipv4_ranges: ids(&["0.0.0.0/0"]),
+                ..EgressPermission::default()
+            }],
+            ..bounded_group()
+        }]);
+        let verdict = judge_function(&function(Some(vpc.clone())), &Parameters::default());
+        assert_eq!(verdict.compliance, Compliance::NonCompliant);
+        assert!(verdict
+            .annotation
+            .starts_with("security group sg-1 (booking) allows all traffic"));
+        let allowed = Parameters {
+            allow_open_egress: true,
+            ..Parameters::default()
+        };
+        assert_eq!(
+            judge_function(&function(Some(vpc)), &allowed).compliance,
+            Compliance::Compliant
+        );
+    }
+
+    #[test]
+    fn a_public_subnet_and_missing_flow_logs_are_named() {
+        let mut vpc = good_vpc();
+        vpc.route_tables = Ok(vec![RouteTable {
+            id: "rtb-main".to_owned(),
+            main: true,
+            subnet_ids: Vec::new(),
+            internet_routes: ids(&["0.0.0.0/0"]),
+        }]);
+        vpc.flow_logs = Ok(Vec::new());
+        let verdict = judge_function(&function(Some(vpc)), &Parameters::default());
+        assert!(verdict
+            .annotation
+            .contains("subnet subnet-a is public (rtb-main routes 0.0.0.0/0"));
+        assert!(verdict
+            .annotation
+            .contains("VPC vpc-1 has no active flow logs"));
+    }
+
+    #[test]
+    fn required_endpoints_are_checked_only_when_asked_for() {
+        let parameters = Parameters {
+            require_vpc_endpoints: ids(&["sqs", "dynamodb"]),
+            ..Parameters::default()
+        };
+        let mut vpc = good_vpc();
+        vpc.endpoints = Ok(vec![VpcEndpoint {
+            id: "vpce-1".to_owned(),
+            service_name: "com.amazonaws.us-east-1.dynamodb".to_owned(),
+            available: true,
+        }]);
+        let verdict = judge_function(&function(Some(vpc)), &parameters);
+        assert_eq!(verdict.compliance, Compliance::NonCompliant);
+        assert!(
+            verdict.annotation.contains("no available endpoint for sqs"),
+            "{}",
+            verdict.annotation
+        );
+    }
+
+    #[test]
+    fn a_public_url_fails_unless_tagged_public_by_design() {
+        let mut untagged = function(None);
+        untagged.url = public_url();
+        untagged.tags = Some(Ok(BTreeMap::new()));
+        let verdict = judge_function(&untagged, &Parameters::default());
+        assert_eq!(verdict.compliance, Compliance::NonCompliant);
+        assert!(verdict
+            .annotation
+            .contains("the function URL has AuthType NONE"));
+        let mut tagged = untagged.clone();
+        tagged.tags = Some(Ok(BTreeMap::from([(
+            DEFAULT_TAG.to_owned(),
+            "true".to_owned(),
+        )])));
+        assert_eq!(
+            judge_function(&tagged, &Parameters::default()).compliance,
+            Compliance::Compliant
+        );
+        let mut unreadable = untagged;
+        unreadable.tags = Some(Err("AccessDeniedException".to_owned()));
+        assert_eq!(
+            judge_function(&unreadable, &Parameters::default()).compliance,
+            Compliance::NonCompliant
+        );
+    }
+
+    const DEFAULT_TAG: &str = super::super::DEFAULT_PUBLIC_URL_TAG;
+
+    #[test]
+    fn every_unreadable_part_is_never_compliant() {
+        let mut unreadable = good_vpc();
+        unreadable.security_groups = Err("AccessDenied".to_owned());
+        let verdict = judge_function(&function(Some(unreadable)), &Parameters::default());
+        assert_eq!(verdict.compliance, Compliance::NonCompliant);
+        assert!(verdict.annotation.starts_with(
+            "could not read security groups sg-1 (ec2:DescribeSecurityGroups): AccessDenied"
+        ));
+        for broken in [
+            VpcEvidence {
+                subnets: Err("x".to_owned()),
+                ..good_vpc()
+            },
+            VpcEvidence {
+                route_tables: Err("x".to_owned()),
+                ..good_vpc()
+            },
+            VpcEvidence {
+                flow_logs: Err("x".to_owned()),
+                ..good_vpc()
+            },
+            VpcEvidence {
+                security_groups: Ok(Vec::new()),
+                ..good_vpc()
+            },
+        ] {
+            let verdict = judge_function(&function(Some(broken.clone())), &Parameters::default());
+            assert_eq!(verdict.compliance, Compliance::NonCompliant, "{broken:?}");
+        }
+        let mut url_unknown = function(None);
+        url_unknown.url = Err("ThrottlingException".to_owned());
+        assert_eq!(
+            judge_function(&url_unknown, &Parameters::default()).compliance,
+            Compliance::NonCompliant
+        );
+    }
+}

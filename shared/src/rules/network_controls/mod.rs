@@ -1,0 +1,342 @@
+//! Rule `sec2-network-controls` (SEC2 practice 4, "Control network traffic at all layers").
+//!
+//! Trigger: changes of the resource types below. The linked network (security groups, route
+//! tables, flow logs, VPC endpoints, the function URL, the stage's web ACL) is read at evaluation
+//! time: a re-evaluation started because one of them changed must see the change, which the
+//! function's recorded item does not carry. Scenarios:
+//! 1. AWS::Lambda::Function outside a VPC: NON_COMPLIANT only with RequireVpc.
+//! 2. In a VPC: subnets and VPC within AllowedSubnetIds / AllowedVpcIds; no security group lets
+//!    all traffic (or a RestrictedEgressPorts port) out to 0.0.0.0/0 or ::/0 unless
+//!    AllowOpenEgress; active flow logs on the VPC (or every subnet); no subnet routed to an
+//!    internet gateway; an endpoint for each RequireVpcEndpoints service.
+//! 3. A function URL with AuthType NONE: NON_COMPLIANT unless the function carries the tag
+//!    named by PublicUrlTag with the value `true`.
+//! 4. AWS::ApiGateway::Stage without a WAF web ACL (or with one outside AllowedWebAclArns):
+//!    NON_COMPLIANT.
+//! 5. AWS::ApiGateway::RestApi, with RequirePrivateApi: endpoint type PRIVATE and a resource
+//!    policy limited to aws:SourceVpce / aws:SourceVpc; without it, NOT_APPLICABLE.
+//! 6. Anything that cannot be read: NON_COMPLIANT, saying what.
+
+pub mod api;
+pub mod egress;
+pub mod function;
+pub mod placement;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use serde_json::Value;
+
+use crate::config::{
+    ConfigurationItem, EventError, FromRuleParameters, Rule, RuleParameters, Verdict,
+};
+
+use api::{judge_private_api, judge_stage, rest_api_id, RestApiFacts, StageFacts, StageId};
+use egress::SecurityGroup;
+use function::{judge_function, FunctionNetwork, FunctionUrl, VpcEvidence};
+use placement::{FlowLog, RouteTable, Subnet, VpcEndpoint};
+
+pub const RESOURCE_TYPES: &[&str] = &[
+    "AWS::Lambda::Function",
+    "AWS::ApiGateway::Stage",
+    "AWS::ApiGateway::RestApi",
+];
+
+/// The tag that marks a function whose URL is public by design, unless PublicUrlTag says else.
+pub const DEFAULT_PUBLIC_URL_TAG: &str = "sec2:public-url";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parameters {
+    pub require_vpc: bool,
+    pub allowed_subnet_ids: Vec<String>,
+    pub allowed_vpc_ids: Vec<String>,
+    pub restricted_egress_ports: Vec<u16>,
+    pub allow_open_egress: bool,
+    pub require_vpc_endpoints: Vec<String>,
+    pub public_url_tag: String,
+    pub allowed_web_acl_arns: Vec<String>,
+    pub require_private_api: bool,
+}
+
+impl Default for Parameters {
+    fn default() -> Self {
+        Parameters {
+            require_vpc: false,
+            allowed_subnet_ids: Vec::new(),
+            allowed_vpc_ids: Vec::new(),
+            restricted_egress_ports: Vec::new(),
+            allow_open_egress: false,
+            require_vpc_endpoints: Vec::new(),
+            public_url_tag: DEFAULT_PUBLIC_URL_TAG.to_owned(),
+            allowed_web_acl_arns: Vec::new(),
+            require_private_api: false,
+        }
+    }
+}
+
+impl FromRuleParameters for Parameters {
+    const NAMES: &'static [&'static str] = &[
+        "RequireVpc",
+        "AllowedSubnetIds",
+        "AllowedVpcIds",
+        "RestrictedEgressPorts",
+        "AllowOpenEgress",
+        "RequireVpcEndpoints",
+        "PublicUrlTag",
+        "AllowedWebAclArns",
+        "RequirePrivateApi",
+    ];
+    fn from_parameters(parameters: &RuleParameters<'_>) -> Result<Self, EventError> {
+        Ok(Parameters {
+            require_vpc: parameters.flag("RequireVpc", false)?,
+            allowed_subnet_ids: parameters.list("AllowedSubnetIds")?,
+            allowed_vpc_ids: parameters.list("AllowedVpcIds")?,
+            restricted_egress_ports: parameters.ports("RestrictedEgressPorts")?,
+            allow_open_egress: parameters.flag("AllowOpenEgress", false)?,
+            require_vpc_endpoints: parameters
+                .list("RequireVpcEndpoints")?
+                .into_iter()
+                .map(|service| service.to_ascii_lowercase())
+                .collect(),
+            public_url_tag: parameters
+                .text("PublicUrlTag")?
+                .unwrap_or_else(|| DEFAULT_PUBLIC_URL_TAG.to_owned()),
+            allowed_web_acl_arns: parameters.list("AllowedWebAclArns")?,
+            require_private_api: parameters.flag("RequirePrivateApi", false)?,
+        })
+    }
+}
+
+/// The reads the rule makes; each error is the reason, for the annotation.
+pub trait NetworkReader: Sync {
+    /// ec2:DescribeSubnets.
+    fn subnets(&self, ids: &[String]) -> impl Future<Output = Result<Vec<Subnet>, String>> + Send;
+    /// ec2:DescribeSecurityGroups.
+    fn security_groups(
+        &self,
+        ids: &[String],
+    ) -> impl Future<Output = Result<Vec<SecurityGroup>, String>> + Send;
+    /// ec2:DescribeRouteTables for the VPC.
+    fn route_tables(
+        &self,
+        vpc_id: &str,
+    ) -> impl Future<Output = Result<Vec<RouteTable>, String>> + Send;
+    /// ec2:DescribeFlowLogs attached to any of these resources.
+    fn flow_logs(
+        &self,
+        resource_ids: &[String],
+    ) -> impl Future<Output = Result<Vec<FlowLog>, String>> + Send;
+    /// ec2:DescribeVpcEndpoints in the VPC.
+    fn vpc_endpoints(
+        &self,
+        vpc_id: &str,
+    ) -> impl Future<Output = Result<Vec<VpcEndpoint>, String>> + Send;
+    /// lambda:GetFunctionUrlConfig; `None` when the function has no URL.
+    fn function_url(
+        &self,
+        function_name: &str,
+    ) -> impl Future<Output = Result<Option<FunctionUrl>, String>> + Send;
+    /// lambda:ListTags.
+    fn function_tags(
+        &self,
+        function_arn: &str,
+    ) -> impl Future<Output = Result<BTreeMap<String, String>, String>> + Send;
+    /// apigateway:GET on the stage.
+    fn stage(&self, stage: &StageId) -> impl Future<Output = Result<StageFacts, String>> + Send;
+    /// apigateway:GET on the REST API.
+    fn rest_api(&self, id: &str) -> impl Future<Output = Result<RestApiFacts, String>> + Send;
+}
+
+/// The rule, with its reads.
+#[derive(Debug, Clone)]
+pub struct NetworkControls<R> {
+    reader: R,
+}
+
+impl<R: NetworkReader> NetworkControls<R> {
+    pub fn new(reader: R) -> Self {
+        NetworkControls { reader }
+    }
+
+    async fn evaluate_function(
+        &self,
+        item: &ConfigurationItem,
+        parameters: &Parameters,
+    ) -> Verdict {
+        let name = item
+            .configuration_at(&["functionName"])
+            .and_then(Value::as_str)
+            .or(item.resource_name.as_deref())
+            .unwrap_or(&item.resource_id)
+            .to_owned();
+        let arn = item.arn.clone().or_else(|| {
+            item.configuration_at(&["functionArn"])
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        });
+        let ids = |key: &str| -> Result<Vec<String>, String> {
+            match item.configuration_at(&["vpcConfig", key]) {
+                None | Some(Value::Null) => Ok(Vec::new()),
+                Some(Value::Array(values)) => values
+                    .iter()
+                    .map(|value| {
+                        value
+                            .as_str()
+                            .map(str::to_owned)
+                            .ok_or_else(|| format!("vpcConfig.{key} holds {value}, not an id"))
+                    })
+                    .collect(),
+                Some(other) => Err(format!("vpcConfig.{key} is {other}, not a list")),
+            }
+        };
+        let (subnet_ids, security_group_ids) = match (ids("subnetIds"), ids("securityGroupIds")) {
+            (Ok(subnets), Ok(groups)) => (subnets, groups),
+            (Err(problem), _) | (_, Err(problem)) => {
+                return Verdict::non_compliant(format!(
+                    "the configuration item's VPC settings cannot be read: {problem}"
+                ))
+            }
+        };
+        let vpc = async {
+            if subnet_ids.is_empty() {
+                None
+            } else {
+                Some(
+                    self.read_vpc(subnet_ids, security_group_ids, parameters)
+                        .await,
+                )
+            }
+        };
+        let url = async {
+            let url = self.reader.function_url(&name).await;
+            let tags = match (&url, &arn) {
+                (Ok(Some(url)), Some(arn)) if url.is_public() => {
+                    Some(self.reader.function_tags(arn).await)
+                }
+                (Ok(Some(url)), None) if url.is_public() => Some(Err(
+                    "the configuration item names no function ARN".to_owned(),
+                )),
+                _ => None,
+            };
+            (url, tags)
+        };
+        let (vpc, (url, tags)) = tokio::join!(vpc, url);
+        judge_function(
+            &FunctionNetwork {
+                name,
+                vpc,
+                url,
+                tags,
+            },
+            parameters,
+        )
+    }
+
+    async fn read_vpc(
+        &self,
+        subnet_ids: Vec<String>,
+        security_group_ids: Vec<String>,
+        parameters: &Parameters,
+    ) -> VpcEvidence {
+        let (subnets, security_groups) = tokio::join!(
+            self.reader.subnets(&subnet_ids),
+            self.reader.security_groups(&security_group_ids)
+        );
+        let vpc_id = match &subnets {
+            Ok(found) => found.first().map(|subnet| subnet.vpc_id.clone()),
+            Err(_) => None,
+        };
+        let (route_tables, flow_logs, endpoints) = match &vpc_id {
+            None => (unknown_vpc(), unknown_vpc(), unknown_vpc()),
+            Some(vpc_id) => {
+                let mut logged: Vec<String> = vec![vpc_id.clone()];
+                logged.extend(subnet_ids.iter().cloned());
+                let endpoints = async {
+                    if parameters.require_vpc_endpoints.is_empty() {
+                        Ok(Vec::new())
+                    } else {
+                        self.reader.vpc_endpoints(vpc_id).await
+                    }
+                };
+                tokio::join!(
+                    self.reader.route_tables(vpc_id),
+                    self.reader.flow_logs(&logged),
+                    endpoints
+                )
+            }
+        };
+        VpcEvidence {
+            subnet_ids,
+            security_group_ids,
+            subnets,
+            security_groups,
+            route_tables,
+            flow_logs,
+            endpoints,
+        }
+    }
+
+    async fn evaluate_stage(&self, item: &ConfigurationItem, parameters: &Parameters) -> Verdict {
+        let Some(stage) = StageId::parse(&item.resource_id)
+            .or_else(|| item.arn.as_deref().and_then(StageId::parse))
+        else {
+            return Verdict::non_compliant(format!(
+                "cannot tell the REST API and stage from resource id {}",
+                item.resource_id
+            ));
+        };
+        match self.reader.stage(&stage).await {
+            Ok(facts) => judge_stage(&stage, &facts, &parameters.allowed_web_acl_arns),
+            Err(reason) => Verdict::non_compliant(format!(
+                "could not read stage {} of REST API {} (apigateway:GET): {reason}",
+                stage.stage_name, stage.rest_api_id
+            )),
+        }
+    }
+
+    async fn evaluate_rest_api(
+        &self,
+        item: &ConfigurationItem,
+        parameters: &Parameters,
+    ) -> Verdict {
+        if !parameters.require_private_api {
+            return Verdict::not_applicable(
+                "private APIs are not required (RequirePrivateApi is off)",
+            );
+        }
+        let Some(id) = rest_api_id(&item.resource_id) else {
+            return Verdict::non_compliant(format!(
+                "cannot tell the REST API from resource id {}",
+                item.resource_id
+            ));
+        };
+        match self.reader.rest_api(id).await {
+            Ok(facts) => judge_private_api(id, &facts),
+            Err(reason) => Verdict::non_compliant(format!(
+                "could not read REST API {id} (apigateway:GET): {reason}"
+            )),
+        }
+    }
+}
+
+fn unknown_vpc<T>() -> Result<T, String> {
+    Err("the function's VPC is unknown (its subnets could not be read)".to_owned())
+}
+
+impl<R: NetworkReader> Rule for NetworkControls<R> {
+    const NAME: &'static str = "network-controls";
+    type Parameters = Parameters;
+
+    fn resource_types(&self) -> &'static [&'static str] {
+        RESOURCE_TYPES
+    }
+
+    async fn evaluate(&self, item: &ConfigurationItem, parameters: &Parameters) -> Verdict {
+        match item.resource_type.as_str() {
+            "AWS::Lambda::Function" => self.evaluate_function(item, parameters).await,
+            "AWS::ApiGateway::Stage" => self.evaluate_stage(item, parameters).await,
+            "AWS::ApiGateway::RestApi" => self.evaluate_rest_api(item, parameters).await,
+            other => Verdict::not_applicable(format!("{other} is not evaluated by this rule")),
+        }
+    }
+}

@@ -1,0 +1,265 @@
+//! The network-controls rule's reads, on the AWS SDK: EC2 for the VPC, Lambda for the URL and
+//! tags, API Gateway for stages and REST APIs.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ec2::types::{Filter, IpPermission};
+
+use crate::aws::AwsClients;
+use crate::config::error::sdk_error_text;
+
+use super::network_controls::api::{RestApiFacts, StageFacts, StageId};
+use super::network_controls::egress::{EgressPermission, SecurityGroup};
+use super::network_controls::function::FunctionUrl;
+use super::network_controls::placement::{FlowLog, RouteTable, Subnet, VpcEndpoint};
+use super::network_controls::NetworkReader;
+
+fn filter(name: &str, values: &[String]) -> Filter {
+    Filter::builder()
+        .name(name)
+        .set_values(Some(values.to_vec()))
+        .build()
+}
+
+impl NetworkReader for AwsClients {
+    async fn subnets(&self, ids: &[String]) -> Result<Vec<Subnet>, String> {
+        let output = self
+            .ec2
+            .describe_subnets()
+            .set_subnet_ids(Some(ids.to_vec()))
+            .send()
+            .await
+            .map_err(|err| sdk_error_text(&err))?;
+        Ok(output
+            .subnets()
+            .iter()
+            .filter_map(|subnet| {
+                Some(Subnet {
+                    id: subnet.subnet_id()?.to_owned(),
+                    vpc_id: subnet.vpc_id()?.to_owned(),
+                })
+            })
+            .collect())
+    }
+
+    async fn security_groups(&self, ids: &[String]) -> Result<Vec<SecurityGroup>, String> {
+        let output = self
+            .ec2
+            .describe_security_groups()
+            .set_group_ids(Some(ids.to_vec()))
+            .send()
+            .await
+            .map_err(|err| sdk_error_text(&err))?;
+        Ok(output
+            .security_groups()
+            .iter()
+            .map(|group| SecurityGroup {
+                id: group.group_id().unwrap_or_default().to_owned(),
+                name: group.group_name().unwrap_or_default().to_owned(),
+                egress: group
+                    .ip_permissions_egress()
+                    .iter()
+                    .map(egress_permission)
+                    .collect(),
+            })
+            .collect())
+    }
+
+    async fn route_tables(&self, vpc_id: &str) -> Result<Vec<RouteTable>, String> {
+        let tables = self
+            .ec2
+            .describe_route_tables()
+            .filters(filter("vpc-id", &[vpc_id.to_owned()]))
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|err| sdk_error_text(&err))?;
+        Ok(tables
+            .iter()
+            .map(|table| RouteTable {
+                id: table.route_table_id().unwrap_or_default().to_owned(),
+                main: table
+                    .associations()
+                    .iter()
+                    .any(|association| association.main() == Some(true)),
+                subnet_ids: table
+                    .associations()
+                    .iter()
+                    .filter_map(|association| association.subnet_id())
+                    .map(str::to_owned)
+                    .collect(),
+                internet_routes: table
+                    .routes()
+                    .iter()
+                    .filter(|route| route.gateway_id().is_some_and(|g| g.starts_with("igw-")))
+                    .map(|route| {
+                        route
+                            .destination_cidr_block()
+                            .or(route.destination_ipv6_cidr_block())
+                            .or(route.destination_prefix_list_id())
+                            .unwrap_or("a destination")
+                            .to_owned()
+                    })
+                    .collect(),
+            })
+            .collect())
+    }
+
+    async fn flow_logs(&self, resource_ids: &[String]) -> Result<Vec<FlowLog>, String> {
+        let logs = self
+            .ec2
+            .describe_flow_logs()
+            .filter(filter("resource-id", resource_ids))
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|err| sdk_error_text(&err))?;
+        Ok(logs
+            .iter()
+            .map(|log| FlowLog {
+                id: log.flow_log_id().unwrap_or_default().to_owned(),
+                resource_id: log.resource_id().unwrap_or_default().to_owned(),
+                active: log
+                    .flow_log_status()
+                    .is_some_and(|status| status.eq_ignore_ascii_case("ACTIVE")),
+            })
+            .collect())
+    }
+
+    async fn vpc_endpoints(&self, vpc_id: &str) -> Result<Vec<VpcEndpoint>, String> {
+        let endpoints = self
+            .ec2
+            .describe_vpc_endpoints()
+            .filters(filter("vpc-id", &[vpc_id.to_owned()]))
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|err| sdk_error_text(&err))?;
+        Ok(endpoints
+            .iter()
+            .map(|endpoint| VpcEndpoint {
+                id: endpoint.vpc_endpoint_id().unwrap_or_default().to_owned(),
+                service_name: endpoint.service_name().unwrap_or_default().to_owned(),
+                available: endpoint
+                    .state()
+                    .is_some_and(|state| state.as_str().eq_ignore_ascii_case("available")),
+            })
+            .collect())
+    }
+
+    async fn function_url(&self, function_name: &str) -> Result<Option<FunctionUrl>, String> {
+        match self
+            .lambda
+            .get_function_url_config()
+            .function_name(function_name)
+            .send()
+            .await
+        {
+            Ok(config) => Ok(Some(FunctionUrl {
+                url: config.function_url().to_owned(),
+                auth_type: config.auth_type().as_str().to_owned(),
+            })),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(err) => Err(sdk_error_text(&err)),
+        }
+    }
+
+    async fn function_tags(&self, function_arn: &str) -> Result<BTreeMap<String, String>, String> {
+        let output = self
+            .lambda
+            .list_tags()
+            .resource(function_arn)
+            .send()
+            .await
+            .map_err(|err| sdk_error_text(&err))?;
+        Ok(output
+            .tags()
+            .map(|tags| tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default())
+    }
+
+    async fn stage(&self, stage: &StageId) -> Result<StageFacts, String> {
+        let output = self
+            .apigateway
+            .get_stage()
+            .rest_api_id(&stage.rest_api_id)
+            .stage_name(&stage.stage_name)
+            .send()
+            .await
+            .map_err(|err| sdk_error_text(&err))?;
+        Ok(StageFacts {
+            web_acl_arn: output
+                .web_acl_arn()
+                .filter(|arn| !arn.is_empty())
+                .map(str::to_owned),
+        })
+    }
+
+    async fn rest_api(&self, id: &str) -> Result<RestApiFacts, String> {
+        let output = self
+            .apigateway
+            .get_rest_api()
+            .rest_api_id(id)
+            .send()
+            .await
+            .map_err(|err| sdk_error_text(&err))?;
+        Ok(RestApiFacts {
+            endpoint_types: output
+                .endpoint_configuration()
+                .map(|config| {
+                    config
+                        .types()
+                        .iter()
+                        .map(|kind| kind.as_str().to_owned())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            policy: output.policy().map(str::to_owned),
+        })
+    }
+}
+
+fn egress_permission(permission: &IpPermission) -> EgressPermission {
+    let strings = |values: Vec<Option<&str>>| -> Vec<String> {
+        values.into_iter().flatten().map(str::to_owned).collect()
+    };
+    EgressPermission {
+        protocol: permission.ip_protocol().unwrap_or_default().to_owned(),
+        from_port: permission.from_port(),
+        to_port: permission.to_port(),
+        ipv4_ranges: strings(permission.ip_ranges().iter().map(|r| r.cidr_ip()).collect()),
+        ipv6_ranges: strings(
+            permission
+                .ipv6_ranges()
+                .iter()
+                .map(|r| r.cidr_ipv6())
+                .collect(),
+        ),
+        prefix_list_ids: strings(
+            permission
+                .prefix_list_ids()
+                .iter()
+                .map(|p| p.prefix_list_id())
+                .collect(),
+        ),
+        group_ids: strings(
+            permission
+                .user_id_group_pairs()
+                .iter()
+                .map(|pair| pair.group_id())
+                .collect(),
+        ),
+    }
+}
