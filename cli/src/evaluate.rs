@@ -8,6 +8,7 @@ use sec2_shared::config::{
     engine, CollectingSink, ConfigSink, EngineError, Evaluation, Invocation, Rule, Seams,
 };
 use sec2_shared::rules::least_privilege::LeastPrivilege;
+use sec2_shared::rules::network_controls::NetworkControls;
 use sec2_shared::rules::resource_policies::ResourcePolicies;
 use sec2_shared::rules::temporary_credentials::TemporaryCredentials;
 
@@ -21,6 +22,8 @@ pub enum RuleName {
     TemporaryCredentials,
     /// sec2-least-privilege: roles hold only what small, single-purpose functions use.
     LeastPrivilege,
+    /// sec2-network-controls: ingress and egress controlled at every layer.
+    NetworkControls,
 }
 
 #[derive(clap::Args, Debug)]
@@ -64,6 +67,7 @@ async fn evaluate(args: &Args) -> Result<Vec<Evaluation>, String> {
         RuleName::ResourcePolicies => ResourcePolicies::<AwsClients>::NAME,
         RuleName::TemporaryCredentials => TemporaryCredentials::<AwsClients>::NAME,
         RuleName::LeastPrivilege => LeastPrivilege::<AwsClients>::NAME,
+        RuleName::NetworkControls => NetworkControls::<AwsClients>::NAME,
     };
     let clients = base
         .for_invocation(&invocation, rule_name)
@@ -85,6 +89,10 @@ async fn evaluate(args: &Args) -> Result<Vec<Evaluation>, String> {
         }
         RuleName::LeastPrivilege => {
             let rule = LeastPrivilege::new(clients.clone());
+            run_rule(&rule, &invocation, &clients, args.dry_run).await
+        }
+        RuleName::NetworkControls => {
+            let rule = NetworkControls::new(clients.clone());
             run_rule(&rule, &invocation, &clients, args.dry_run).await
         }
     };

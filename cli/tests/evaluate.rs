@@ -101,3 +101,39 @@ fn the_least_privilege_rule_runs_from_the_command_line_too() {
     let evaluations: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(evaluations[0]["ComplianceType"], "NOT_APPLICABLE");
 }
+
+#[test]
+fn the_network_controls_rule_runs_from_the_command_line_too() {
+    let output = evaluate_rule("network-controls", "rest-api-private-not-required.json");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let evaluations: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        evaluations[0]["ComplianceResourceType"],
+        "AWS::ApiGateway::RestApi"
+    );
+    assert_eq!(evaluations[0]["ComplianceType"], "NOT_APPLICABLE");
+}
+
+#[test]
+fn network_controls_never_passes_a_function_whose_network_it_cannot_read() {
+    // AWS is out of reach: every read fails, and the verdict says so instead of passing.
+    let output = evaluate_rule("network-controls", "booking-function-in-vpc.json");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let evaluations: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(evaluations[0]["ComplianceResourceId"], "airline-booking");
+    assert_eq!(evaluations[0]["ComplianceType"], "NON_COMPLIANT");
+    assert!(evaluations[0]["Annotation"]
+        .as_str()
+        .unwrap()
+        .starts_with("could not read"));
+}
