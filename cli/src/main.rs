@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 mod check_policy;
 mod evaluate;
 mod input;
+mod triggers;
 
 #[derive(Parser)]
 #[command(
@@ -30,11 +31,17 @@ enum Command {
     /// Prints the evaluations as JSON. Reads and PutEvaluations go to the account of the default
     /// credential chain (or AWS_ENDPOINT_URL); --dry-run reports nothing.
     Evaluate(evaluate::Args),
+    /// Print the EventBridge event patterns that invoke the reevaluate function.
+    ///
+    /// JSON: `iam` (IAM's CloudTrail events, delivered only in us-east-1) and `resources` (the
+    /// other services, delivered in their own region). template.yaml uses the same patterns.
+    Triggers,
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::CheckPolicy(args) => check_policy::run(&args),
+        Command::Triggers => triggers::run(),
         Command::Evaluate(args) => match tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()

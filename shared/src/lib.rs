@@ -6,4 +6,5 @@ pub mod config;
 #[cfg(feature = "lambda")]
 pub mod lambda;
 pub mod policy;
+pub mod reevaluate;
 pub mod rules;

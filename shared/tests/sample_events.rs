@@ -26,6 +26,10 @@ fn json_files(dir: &Path) -> Vec<PathBuf> {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if path.is_dir() {
+            // events/reevaluate holds EventBridge events, not Config rule events.
+            if path.file_name().is_some_and(|name| name == "reevaluate") {
+                continue;
+            }
             files.extend(json_files(&path));
         } else if path.extension().is_some_and(|e| e == "json") {
             files.push(path);
@@ -137,4 +141,22 @@ async fn resource_policy_samples_give_the_verdicts_their_names_promise() {
         );
         assert!(reported.len() <= 1, "{file}");
     }
+}
+
+#[test]
+fn every_reevaluate_sample_is_a_cloudtrail_call_that_re_runs_a_rule() {
+    let dir = events_dir().join("reevaluate");
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let call = sec2_shared::reevaluate::ApiCall::from_event(&load(&path))
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(
+            !call.affected_rules().is_empty(),
+            "{}: re-runs no rule",
+            path.display()
+        );
+        count += 1;
+    }
+    assert!(count >= 8, "one sample per trigger family");
 }

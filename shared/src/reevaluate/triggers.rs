@@ -1,0 +1,370 @@
+//! Which CloudTrail management events change what a rule judges, and so which rules to re-run.
+//!
+//! Config re-evaluates a rule when the rule's own resource changes; a role policy, a security
+//! group or a WAF association is linked to the function or stage the rule judges, and changes
+//! without a new item for it. These are the calls that make such changes.
+
+use serde_json::Value;
+
+/// The sec2 rules, by the name their function carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RuleKind {
+    ResourcePolicies,
+    TemporaryCredentials,
+    LeastPrivilege,
+    NetworkControls,
+}
+
+impl RuleKind {
+    pub const ALL: [RuleKind; 4] = [
+        RuleKind::ResourcePolicies,
+        RuleKind::TemporaryCredentials,
+        RuleKind::LeastPrivilege,
+        RuleKind::NetworkControls,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RuleKind::ResourcePolicies => "resource-policies",
+            RuleKind::TemporaryCredentials => "temporary-credentials",
+            RuleKind::LeastPrivilege => "least-privilege",
+            RuleKind::NetworkControls => "network-controls",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<RuleKind> {
+        RuleKind::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+}
+
+use RuleKind::{LeastPrivilege, NetworkControls, ResourcePolicies, TemporaryCredentials};
+
+/// One family of calls: the service, the event-name prefixes (Lambda's names carry version
+/// suffixes such as `AddPermission20150331v2`), and the rules they concern.
+pub struct Trigger {
+    pub event_source: &'static str,
+    pub event_names: &'static [&'static str],
+    pub rules: &'static [RuleKind],
+}
+
+/// Every call that re-runs a rule. The template's EventBridge rules are written from this table
+/// (a test checks they match).
+pub const TRIGGERS: &[Trigger] = &[
+    Trigger {
+        event_source: "iam.amazonaws.com",
+        event_names: &[
+            "PutRolePolicy",
+            "DeleteRolePolicy",
+            "AttachRolePolicy",
+            "DetachRolePolicy",
+            "PutRolePermissionsBoundary",
+            "DeleteRolePermissionsBoundary",
+            "CreatePolicyVersion",
+            "SetDefaultPolicyVersion",
+        ],
+        rules: &[LeastPrivilege],
+    },
+    Trigger {
+        event_source: "iam.amazonaws.com",
+        event_names: &["UpdateAssumeRolePolicy"],
+        rules: &[TemporaryCredentials],
+    },
+    Trigger {
+        event_source: "ec2.amazonaws.com",
+        event_names: &[
+            "AuthorizeSecurityGroupEgress",
+            "RevokeSecurityGroupEgress",
+            "ModifySecurityGroupRules",
+            "CreateFlowLogs",
+            "DeleteFlowLogs",
+            "CreateRoute",
+            "ReplaceRoute",
+            "DeleteRoute",
+            "AssociateRouteTable",
+            "DisassociateRouteTable",
+            "ReplaceRouteTableAssociation",
+            "CreateVpcEndpoint",
+            "DeleteVpcEndpoints",
+        ],
+        rules: &[NetworkControls],
+    },
+    Trigger {
+        event_source: "lambda.amazonaws.com",
+        event_names: &[
+            "AddPermission",
+            "RemovePermission",
+            "CreateFunctionUrlConfig",
+            "UpdateFunctionUrlConfig",
+            "DeleteFunctionUrlConfig",
+        ],
+        rules: &[ResourcePolicies, NetworkControls],
+    },
+    Trigger {
+        event_source: "lambda.amazonaws.com",
+        event_names: &["UpdateFunctionConfiguration"],
+        rules: &[TemporaryCredentials, LeastPrivilege, NetworkControls],
+    },
+    Trigger {
+        event_source: "lambda.amazonaws.com",
+        event_names: &["TagResource", "UntagResource"],
+        rules: &[NetworkControls],
+    },
+    Trigger {
+        event_source: "apigateway.amazonaws.com",
+        event_names: &["CreateStage", "UpdateStage", "DeleteStage"],
+        rules: &[NetworkControls],
+    },
+    Trigger {
+        event_source: "apigateway.amazonaws.com",
+        event_names: &["UpdateRestApi", "PutRestApi"],
+        rules: &[ResourcePolicies, NetworkControls],
+    },
+    Trigger {
+        event_source: "wafv2.amazonaws.com",
+        event_names: &["AssociateWebACL", "DisassociateWebACL"],
+        rules: &[NetworkControls],
+    },
+    Trigger {
+        event_source: "sqs.amazonaws.com",
+        event_names: &["SetQueueAttributes", "AddPermission", "RemovePermission"],
+        rules: &[ResourcePolicies],
+    },
+    Trigger {
+        event_source: "sns.amazonaws.com",
+        event_names: &["SetTopicAttributes", "AddPermission", "RemovePermission"],
+        rules: &[ResourcePolicies],
+    },
+    Trigger {
+        event_source: "s3.amazonaws.com",
+        event_names: &["PutBucketPolicy", "DeleteBucketPolicy"],
+        rules: &[ResourcePolicies],
+    },
+    Trigger {
+        event_source: "events.amazonaws.com",
+        event_names: &["PutPermission", "RemovePermission"],
+        rules: &[ResourcePolicies],
+    },
+    Trigger {
+        event_source: "dynamodb.amazonaws.com",
+        event_names: &["PutResourcePolicy", "DeleteResourcePolicy"],
+        rules: &[ResourcePolicies],
+    },
+];
+
+/// The EventBridge event pattern that delivers the calls of `TRIGGERS` from these event sources
+/// (all when `sources` is empty), with prefix matching for Lambda's versioned names.
+pub fn eventbridge_pattern(sources: &[&str]) -> Value {
+    let chosen = |trigger: &&Trigger| sources.is_empty() || sources.contains(&trigger.event_source);
+    let mut event_sources: Vec<&str> = TRIGGERS
+        .iter()
+        .filter(chosen)
+        .map(|t| t.event_source)
+        .collect();
+    event_sources.sort_unstable();
+    event_sources.dedup();
+    let mut names: Vec<&str> = TRIGGERS
+        .iter()
+        .filter(chosen)
+        .flat_map(|t| t.event_names.iter().copied())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    serde_json::json!({
+        "detail-type": ["AWS API Call via CloudTrail"],
+        "detail": {
+            "eventSource": event_sources,
+            "eventName": names.iter().map(|name| serde_json::json!({"prefix": name})).collect::<Vec<_>>(),
+        }
+    })
+}
+
+/// A CloudTrail management event as EventBridge delivers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiCall {
+    pub event_source: String,
+    pub event_name: String,
+    /// Set when the call failed, and so changed nothing.
+    pub error_code: Option<String>,
+}
+
+impl ApiCall {
+    /// Reads an EventBridge event of detail-type "AWS API Call via CloudTrail".
+    pub fn from_event(event: &Value) -> Result<ApiCall, String> {
+        let detail_type = event
+            .get("detail-type")
+            .and_then(Value::as_str)
+            .ok_or("the event has no detail-type; expected an EventBridge event")?;
+        if detail_type != "AWS API Call via CloudTrail" {
+            return Err(format!(
+                "detail-type `{detail_type}` is not \"AWS API Call via CloudTrail\""
+            ));
+        }
+        let detail = event
+            .get("detail")
+            .filter(|detail| detail.is_object())
+            .ok_or("the event has no detail object")?;
+        let text = |key: &str| {
+            detail
+                .get(key)
+                .and_then(Value::as_str)
+                .filter(|value| !value.is_empty())
+                .map(str::to_owned)
+        };
+        Ok(ApiCall {
+            event_source: text("eventSource").ok_or("detail.eventSource is missing")?,
+            event_name: text("eventName").ok_or("detail.eventName is missing")?,
+            error_code: text("errorCode"),
+        })
+    }
+
+    /// The rules whose verdicts this call may change, in a fixed order.
+    pub fn affected_rules(&self) -> Vec<RuleKind> {
+        if self.error_code.is_some() {
+            return Vec::new();
+        }
+        let mut rules: Vec<RuleKind> = TRIGGERS
+            .iter()
+            .filter(|trigger| trigger.event_source == self.event_source)
+            .filter(|trigger| {
+                trigger
+                    .event_names
+                    .iter()
+                    .any(|name| matches_event_name(&self.event_name, name))
+            })
+            .flat_map(|trigger| trigger.rules.iter().copied())
+            .collect();
+        rules.sort_unstable();
+        rules.dedup();
+        rules
+    }
+}
+
+/// `name` or `name` followed by a version suffix (`AddPermission20150331v2`), as EventBridge's
+/// prefix matching does, without letting `DeleteRoute` match `DeleteRouteTable`.
+fn matches_event_name(event_name: &str, name: &str) -> bool {
+    match event_name.strip_prefix(name) {
+        Some("") => true,
+        Some(suffix) => suffix.starts_with(|c: char| c.is_ascii_digit()),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn call(source: &str, name: &str) -> Value {
+        json!({
+            "version": "0",
+            "detail-type": "AWS API Call via CloudTrail",
+            "source": format!("aws.{}", source.split('.').next().unwrap()),
+            "detail": {"eventSource": source, "eventName": name, "eventVersion": "1.09"}
+        })
+    }
+
+    fn rules(source: &str, name: &str) -> Vec<RuleKind> {
+        ApiCall::from_event(&call(source, name))
+            .unwrap()
+            .affected_rules()
+    }
+
+    #[test]
+    fn a_role_policy_change_re_runs_least_privilege() {
+        assert_eq!(
+            rules("iam.amazonaws.com", "PutRolePolicy"),
+            [LeastPrivilege]
+        );
+        assert_eq!(
+            rules("iam.amazonaws.com", "UpdateAssumeRolePolicy"),
+            [TemporaryCredentials]
+        );
+    }
+
+    #[test]
+    fn lambda_event_names_match_with_their_version_suffix() {
+        assert_eq!(
+            rules("lambda.amazonaws.com", "AddPermission20150331v2"),
+            [ResourcePolicies, NetworkControls]
+        );
+        assert_eq!(
+            rules(
+                "lambda.amazonaws.com",
+                "UpdateFunctionConfiguration20150331v2"
+            ),
+            [TemporaryCredentials, LeastPrivilege, NetworkControls]
+        );
+    }
+
+    #[test]
+    fn a_longer_name_sharing_a_prefix_is_not_a_match() {
+        assert!(rules("ec2.amazonaws.com", "DeleteRouteTable").is_empty());
+        assert_eq!(rules("ec2.amazonaws.com", "DeleteRoute"), [NetworkControls]);
+    }
+
+    #[test]
+    fn security_group_and_waf_changes_re_run_network_controls() {
+        assert_eq!(
+            rules("ec2.amazonaws.com", "RevokeSecurityGroupEgress"),
+            [NetworkControls]
+        );
+        assert_eq!(
+            rules("wafv2.amazonaws.com", "DisassociateWebACL"),
+            [NetworkControls]
+        );
+    }
+
+    #[test]
+    fn a_failed_call_or_an_unrelated_call_re_runs_nothing() {
+        let mut failed = call("iam.amazonaws.com", "PutRolePolicy");
+        failed["detail"]["errorCode"] = json!("AccessDenied");
+        assert!(ApiCall::from_event(&failed)
+            .unwrap()
+            .affected_rules()
+            .is_empty());
+        assert!(rules("iam.amazonaws.com", "ListRoles").is_empty());
+        assert!(rules("sqs.amazonaws.com", "PutRolePolicy").is_empty());
+    }
+
+    #[test]
+    fn the_eventbridge_pattern_delivers_every_trigger() {
+        let pattern = eventbridge_pattern(&[]);
+        let names: Vec<&str> = pattern["detail"]["eventName"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["prefix"].as_str().unwrap())
+            .collect();
+        for trigger in TRIGGERS {
+            for name in trigger.event_names {
+                assert!(names.contains(name), "{name}");
+            }
+        }
+        let iam = eventbridge_pattern(&["iam.amazonaws.com"]);
+        assert_eq!(iam["detail"]["eventSource"], json!(["iam.amazonaws.com"]));
+        assert!(serde_json::to_string(&iam).unwrap().len() < 2048);
+        assert!(
+            serde_json::to_string(&eventbridge_pattern(&[]))
+                .unwrap()
+                .len()
+                < 2048,
+            "EventBridge patterns are limited in size"
+        );
+    }
+
+    #[test]
+    fn other_events_get_a_clear_error() {
+        assert!(
+            ApiCall::from_event(&json!({"detail-type": "Scheduled Event", "detail": {}}))
+                .unwrap_err()
+                .contains("is not \"AWS API Call via CloudTrail\"")
+        );
+        assert!(ApiCall::from_event(&json!([1, 2])).is_err());
+        let mut nameless = call("iam.amazonaws.com", "");
+        nameless["detail"]["eventName"] = json!(null);
+        assert_eq!(
+            ApiCall::from_event(&nameless).unwrap_err(),
+            "detail.eventName is missing"
+        );
+    }
+}
