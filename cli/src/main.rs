@@ -5,8 +5,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod check_policy;
+mod config_events;
 mod evaluate;
 mod input;
+mod scan;
 mod triggers;
 
 #[derive(Parser)]
@@ -31,6 +33,15 @@ enum Command {
     /// Prints the evaluations as JSON. Reads and PutEvaluations go to the account of the default
     /// credential chain (or AWS_ENDPOINT_URL); --dry-run reports nothing.
     Evaluate(evaluate::Args),
+    /// Run the rules over the resources of an account (the default credential chain, or
+    /// AWS_ENDPOINT_URL), read from the service APIs: no AWS Config needed.
+    ///
+    /// One row per (rule, resource). Exit status: 0, or 1 with --fail-on non-compliant and a
+    /// finding; 2 on error.
+    Scan(scan::Args),
+    /// Write the account's resources as Config rule events, one file per (rule, resource), for
+    /// `cargo lambda invoke` or `sam local invoke`.
+    ConfigEvents(config_events::Args),
     /// Print the EventBridge event patterns that invoke the reevaluate function.
     ///
     /// JSON: `iam` (IAM's CloudTrail events, delivered only in us-east-1) and `resources` (the
@@ -42,15 +53,21 @@ fn main() -> ExitCode {
     match Cli::parse().command {
         Command::CheckPolicy(args) => check_policy::run(&args),
         Command::Triggers => triggers::run(),
-        Command::Evaluate(args) => match tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        {
-            Ok(runtime) => runtime.block_on(evaluate::run(&args)),
-            Err(err) => {
-                eprintln!("sec2: cannot start the async runtime: {err}");
-                ExitCode::from(2)
-            }
-        },
+        Command::Evaluate(args) => block_on(evaluate::run(&args)),
+        Command::Scan(args) => block_on(scan::run(&args)),
+        Command::ConfigEvents(args) => block_on(config_events::run(&args)),
+    }
+}
+
+fn block_on(task: impl std::future::Future<Output = ExitCode>) -> ExitCode {
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(task),
+        Err(err) => {
+            eprintln!("sec2: cannot start the async runtime: {err}");
+            ExitCode::from(2)
+        }
     }
 }

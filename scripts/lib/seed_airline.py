@@ -1,11 +1,26 @@
 """Seeds the sample serverless airline app into the emulator, with the mistakes the demo finds.
 
-Account 111122223333 (the demo starts moto with MOTO_ACCOUNT_ID): booking, payment and loyalty
-functions. Booking has its own role, scoped to its table, and keeps its database password in
-SSM; payment holds an access key in its environment; loyalty shares payment's role, which has
-AdministratorAccess attached and whose trust also admits a partner account.
+Modelled on the serverless airline example AWS's SEC2 guidance walks through, in account
+111122223333 (the demo starts moto with MOTO_ACCOUNT_ID):
+
+- airline-booking: behind the API's POST /bookings (permission guarded by aws:SourceArn), its own
+  role scoped to its table, in a private subnet of VPC "airline" (flow logs on, egress only HTTPS
+  to its own security group). Compliant everywhere.
+- airline-loyalty-ingest: fed by the SNS topic airline-loyalty-events through a permission
+  guarded by aws:SourceArn; its own role. Compliant everywhere.
+- airline-payment: an access key in its environment, a role with AdministratorAccess whose trust
+  also admits a partner account, an EventBridge permission with no confused-deputy guard, and a
+  VPC "payments" with wide-open egress and no flow logs.
+- airline-loyalty: shares airline-payment's role and has a public function policy.
+- airline-flight-status: a function URL with AuthType NONE.
+- the REST API airline-api, stage prod without a WAF web ACL; an SQS queue fed by the topic
+  (guarded), DynamoDB tables, an S3 bucket.
+
+With --expected FILE it also writes, for the test and the demo's report, every (rule, resource)
+the scan covers and the verdict it must get, with the word the annotation must carry.
 """
 
+import argparse
 import io
 import json
 import sys
@@ -14,23 +29,42 @@ import zipfile
 import boto3
 
 ACCOUNT = "111122223333"
-endpoint = sys.argv[1]
-member = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
-account = member.client("sts", endpoint_url=endpoint).get_caller_identity()["Account"]
+REGION = "us-east-1"
+PARTNER = "444455556666"
+
+parser = argparse.ArgumentParser()
+parser.add_argument("endpoint")
+parser.add_argument("--expected")
+args = parser.parse_args()
+session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
+
+
+def client(name):
+    return session.client(name, endpoint_url=args.endpoint)
+
+
+account = client("sts").get_caller_identity()["Account"]
 if account != ACCOUNT:
     sys.exit(f"the emulator's account is {account}; start it with MOTO_ACCOUNT_ID={ACCOUNT}")
-iam = member.client("iam", endpoint_url=endpoint)
-lam = member.client("lambda", endpoint_url=endpoint)
+iam, lam, ec2 = client("iam"), client("lambda"), client("ec2")
+sns, sqs, ddb, s3, apigw = client("sns"), client("sqs"), client("dynamodb"), client("s3"), client("apigateway")
 
 
-def trust(*extra):
-    statements = [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole",
-                   "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}}}]
-    return json.dumps({"Version": "2012-10-17", "Statement": statements + list(extra)})
+def document(*statements):
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
-def role(name, document):
-    return iam.create_role(RoleName=name, AssumeRolePolicyDocument=document)["Role"]["Arn"]
+def lambda_trust(*extra):
+    return document({"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole",
+                     "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}}}, *extra)
+
+
+def role(name, trust, actions=None, resource=None):
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    if actions:
+        iam.put_role_policy(RoleName=name, PolicyName=f"{name}-data", PolicyDocument=document(
+            {"Effect": "Allow", "Action": actions, "Resource": resource}))
+    return arn
 
 
 def code():
@@ -40,21 +74,122 @@ def code():
     return buffer.getvalue()
 
 
-def function(name, role_arn, variables):
-    lam.create_function(FunctionName=name, Runtime="provided.al2023", Handler="bootstrap", Role=role_arn,
-                        Code={"ZipFile": code()}, Environment={"Variables": variables})
+def function(name, role_arn, variables, vpc=None):
+    extra = {"VpcConfig": {"SubnetIds": [vpc["subnet"]], "SecurityGroupIds": [vpc["group"]]}} if vpc else {}
+    return lam.create_function(FunctionName=name, Runtime="provided.al2023", Handler="bootstrap", Role=role_arn,
+                               Code={"ZipFile": code()}, Environment={"Variables": variables}, **extra)["FunctionArn"]
 
 
-booking_role = role("airline-booking", trust())
-shared_role = role("airline-payment", trust({"Sid": "PartnerSupport", "Effect": "Allow",
-                                              "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
-                                              "Action": "sts:AssumeRole"}))
-iam.put_role_policy(RoleName="airline-booking", PolicyName="bookings-table", PolicyDocument=json.dumps({
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem"],
-                   "Resource": f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/airline-bookings"}]}))
+def table_arn(name):
+    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
+    return f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}"
+
+
+def network(name, cidr, flow_logs, open_egress):
+    vpc = ec2.create_vpc(CidrBlock=cidr, TagSpecifications=[
+        {"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": name}]}])["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock=cidr.replace("0.0/16", "1.0/24"))["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName=f"{name}-functions", Description=f"{name} functions",
+                                      VpcId=vpc)["GroupId"]
+    if not open_egress:
+        ec2.revoke_security_group_egress(GroupId=group, IpPermissions=[
+            {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+        ec2.authorize_security_group_egress(GroupId=group, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "UserIdGroupPairs": [{"GroupId": group}]}])
+    if flow_logs:
+        ec2.create_flow_logs(ResourceIds=[vpc], ResourceType="VPC", TrafficType="ALL",
+                             LogGroupName=f"/vpc/{name}/flow-logs",
+                             DeliverLogsPermissionArn=f"arn:aws:iam::{ACCOUNT}:role/vpc-flow-logs")
+    return {"vpc": vpc, "subnet": subnet, "group": group}
+
+
+# Data stores.
+bookings_table, loyalty_table, flights_table = (table_arn(n) for n in
+                                                ("airline-bookings", "airline-loyalty", "airline-flights"))
+s3.create_bucket(Bucket="airline-assets")
+topic = sns.create_topic(Name="airline-loyalty-events")["TopicArn"]
+queue = sqs.create_queue(QueueName="airline-booking-events")["QueueUrl"]
+queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+sqs.set_queue_attributes(QueueUrl=queue, Attributes={"Policy": document(
+    {"Sid": "TopicDelivers", "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+     "Action": "sqs:SendMessage", "Resource": queue_arn, "Condition": {"ArnEquals": {"aws:SourceArn": topic}}})})
+
+# Networks.
+airline_net = network("airline", "10.1.0.0/16", flow_logs=True, open_egress=False)
+payments_net = network("payments", "10.2.0.0/16", flow_logs=False, open_egress=True)
+
+# The API.
+api = apigw.create_rest_api(name="airline-api", endpointConfiguration={"types": ["REGIONAL"]})["id"]
+root = next(r["id"] for r in apigw.get_resources(restApiId=api)["items"] if r["path"] == "/")
+bookings = apigw.create_resource(restApiId=api, parentId=root, pathPart="bookings")["id"]
+apigw.put_method(restApiId=api, resourceId=bookings, httpMethod="POST", authorizationType="AWS_IAM")
+apigw.put_integration(restApiId=api, resourceId=bookings, httpMethod="POST", type="MOCK")
+apigw.create_deployment(restApiId=api, stageName="prod")
+stage_arn = f"arn:aws:apigateway:{REGION}::/restapis/{api}/stages/prod"
+
+# Roles and functions.
+booking = function("airline-booking", role("airline-booking", lambda_trust(),
+                                           ["dynamodb:GetItem", "dynamodb:PutItem"], bookings_table),
+                   {"TABLE_NAME": "airline-bookings", "DB_PASSWORD_PARAMETER": "/airline/db-password"}, airline_net)
+lam.add_permission(FunctionName="airline-booking", StatementId="ApiInvokes", Action="lambda:InvokeFunction",
+                   Principal="apigateway.amazonaws.com",
+                   SourceArn=f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api}/*/POST/bookings")
+ingest = function("airline-loyalty-ingest", role("airline-loyalty-ingest", lambda_trust(),
+                                                 ["dynamodb:PutItem"], loyalty_table),
+                  {"TABLE_NAME": "airline-loyalty"})
+lam.add_permission(FunctionName="airline-loyalty-ingest", StatementId="TopicInvokes",
+                   Action="lambda:InvokeFunction", Principal="sns.amazonaws.com", SourceArn=topic)
+sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=ingest)
+sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+
+shared_role = role("airline-payment", lambda_trust({
+    "Sid": "PartnerSupport", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{PARTNER}:root"},
+    "Action": "sts:AssumeRole"}))
 iam.attach_role_policy(RoleName="airline-payment", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
-function("airline-booking", booking_role, {"TABLE_NAME": "airline-bookings", "DB_PASSWORD_PARAMETER": "/airline/db-password"})
-function("airline-payment", shared_role, {"PAYMENT_PROVIDER_KEY_ID": "AKIAIOSFODNN7EXAMPLE", "TABLE_NAME": "airline-payments"})
+function("airline-payment", shared_role,
+         {"PAYMENT_PROVIDER_KEY_ID": "AKIAIOSFODNN7EXAMPLE", "TABLE_NAME": "airline-bookings"}, payments_net)
+lam.add_permission(FunctionName="airline-payment", StatementId="RefundSchedule", Action="lambda:InvokeFunction",
+                   Principal="events.amazonaws.com")
 function("airline-loyalty", shared_role, {"TABLE_NAME": "airline-loyalty"})
-print(f"seeded 3 functions and 2 roles in account {ACCOUNT}")
+lam.add_permission(FunctionName="airline-loyalty", StatementId="Everyone", Action="lambda:InvokeFunction",
+                   Principal="*")
+function("airline-flight-status", role("airline-flight-status", lambda_trust(), ["dynamodb:GetItem"], flights_table),
+         {"TABLE_NAME": "airline-flights"})
+lam.create_function_url_config(FunctionName="airline-flight-status", AuthType="NONE")
+
+print(f"seeded 5 functions, 4 roles, 2 VPCs, a REST API with stage prod, a topic, a queue, 3 tables and a bucket "
+      f"in account {ACCOUNT}")
+
+if args.expected:
+    F = "AWS::Lambda::Function"
+    functions = ["airline-booking", "airline-loyalty-ingest", "airline-payment", "airline-loyalty",
+                 "airline-flight-status"]
+    # (rule, type, id) -> (verdict, words the annotation must hold); anything not listed is COMPLIANT.
+    planted = {
+        ("resource-policies", F, "airline-payment"): ("NON_COMPLIANT", ["events.amazonaws.com", "confused deputy"]),
+        ("resource-policies", F, "airline-loyalty"): ("NON_COMPLIANT", ["anyone"]),
+        ("temporary-credentials", F, "airline-payment"): ("NON_COMPLIANT", ["PAYMENT_PROVIDER_KEY_ID", "access key"]),
+        ("temporary-credentials", F, "airline-loyalty"): ("NON_COMPLIANT", ["also used by airline-payment"]),
+        ("least-privilege", F, "airline-payment"): ("NON_COMPLIANT", ["AdministratorAccess"]),
+        ("least-privilege", F, "airline-loyalty"): ("NON_COMPLIANT", ["AdministratorAccess"]),
+        ("network-controls", F, "airline-payment"): ("NON_COMPLIANT", ["allows all traffic out to 0.0.0.0/0",
+                                                                      "no active flow logs"]),
+        ("network-controls", F, "airline-flight-status"): ("NON_COMPLIANT", ["AuthType NONE"]),
+        ("network-controls", "AWS::ApiGateway::Stage", stage_arn): ("NON_COMPLIANT", ["no AWS WAF web ACL"]),
+        ("network-controls", "AWS::ApiGateway::RestApi", api): ("NOT_APPLICABLE", ["RequirePrivateApi"]),
+    }
+    covered = [("resource-policies", F, f) for f in functions] + \
+        [("resource-policies", t, i) for t, i in [("AWS::SQS::Queue", queue), ("AWS::SNS::Topic", topic),
+                                                  ("AWS::ApiGateway::RestApi", api), ("AWS::Events::EventBus", "default"),
+                                                  ("AWS::DynamoDB::Table", "airline-bookings"),
+                                                  ("AWS::DynamoDB::Table", "airline-loyalty"),
+                                                  ("AWS::DynamoDB::Table", "airline-flights")]] + \
+        [(rule, F, f) for rule in ("temporary-credentials", "least-privilege", "network-controls") for f in functions] + \
+        [("network-controls", "AWS::ApiGateway::Stage", stage_arn), ("network-controls", "AWS::ApiGateway::RestApi", api)]
+    expected = [{"rule": r, "resource_type": t, "resource_id": i,
+                 "compliance": planted.get((r, t, i), ("COMPLIANT", []))[0],
+                 "annotation_has": planted.get((r, t, i), ("COMPLIANT", []))[1]} for r, t, i in covered]
+    with open(args.expected, "w") as out:
+        json.dump(expected, out, indent=2)

@@ -21,6 +21,8 @@ pub struct AwsClients {
     pub iam: aws_sdk_iam::Client,
     pub ec2: aws_sdk_ec2::Client,
     pub apigateway: aws_sdk_apigateway::Client,
+    pub sns: aws_sdk_sns::Client,
+    pub sqs: aws_sdk_sqs::Client,
 }
 
 /// The rule parameter that names the role to assume in the event's account.
@@ -32,6 +34,23 @@ impl AwsClients {
         Self::from_sdk_config(aws_config::load_defaults(BehaviorVersion::latest()).await)
     }
 
+    /// The region the clients call, when one is configured.
+    pub fn region(&self) -> Option<&str> {
+        self.sdk.region().map(|region| region.as_ref())
+    }
+
+    /// The account of the clients' credentials (sts:GetCallerIdentity).
+    pub async fn account_id(&self) -> Result<String, String> {
+        aws_sdk_sts::Client::new(&self.sdk)
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|err| sdk_error_text(&err))?
+            .account()
+            .map(str::to_owned)
+            .ok_or_else(|| "STS returned no account".to_owned())
+    }
+
     pub fn from_sdk_config(sdk: SdkConfig) -> Self {
         AwsClients {
             config: aws_sdk_config::Client::new(&sdk),
@@ -41,6 +60,8 @@ impl AwsClients {
             iam: aws_sdk_iam::Client::new(&sdk),
             ec2: aws_sdk_ec2::Client::new(&sdk),
             apigateway: aws_sdk_apigateway::Client::new(&sdk),
+            sns: aws_sdk_sns::Client::new(&sdk),
+            sqs: aws_sdk_sqs::Client::new(&sdk),
             sdk,
         }
     }

@@ -8,3 +8,4 @@ pub mod lambda;
 pub mod policy;
 pub mod reevaluate;
 pub mod rules;
+pub mod scan;

@@ -151,6 +151,37 @@ impl ConfigurationItem {
         })
     }
 
+    /// The item in event form, as a ConfigurationItemChangeNotification carries it.
+    pub fn to_event_json(&self) -> Value {
+        let relationships: Vec<Value> = self
+            .relationships
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "name": r.name,
+                    "resourceType": r.resource_type,
+                    "resourceId": r.resource_id,
+                    "resourceName": r.resource_name,
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "configurationItemCaptureTime": self.capture_time,
+            "configurationItemStatus": self.status.as_str(),
+            "configurationItemVersion": self.version,
+            "awsAccountId": self.account_id,
+            "awsRegion": self.region,
+            "resourceType": self.resource_type,
+            "resourceId": self.resource_id,
+            "resourceName": self.resource_name,
+            "ARN": self.arn,
+            "configuration": self.configuration,
+            "supplementaryConfiguration": self.supplementary,
+            "tags": self.tags,
+            "relationships": relationships,
+        })
+    }
+
     /// Looks up a path of keys in `configuration`. Keys match case-insensitively when there is
     /// no exact match: item shapes spell the same key differently (`Policy`, `policy`), and a
     /// policy missed for its spelling would pass a resource that should fail.
@@ -206,7 +237,7 @@ pub fn peel_json_strings(value: &Value) -> Value {
     current
 }
 
-fn epoch_to_rfc3339(seconds: f64) -> String {
+pub(crate) fn epoch_to_rfc3339(seconds: f64) -> String {
     let millis = (seconds * 1000.0).round() as i64;
     aws_smithy_types::DateTime::from_millis(millis)
         .fmt(aws_smithy_types::date_time::Format::DateTime)
@@ -252,6 +283,27 @@ mod tests {
             "tags": {"app": "airline"},
             "relationships": [{"resourceType": "AWS::IAM::Role", "resourceName": "booking", "relationshipName": "Is associated with "}]
         })
+    }
+
+    #[test]
+    fn an_item_written_back_in_event_form_reads_the_same() {
+        let item = ConfigurationItem::from_json(&serde_json::json!({
+            "configurationItemCaptureTime": "2026-11-20T10:00:00.000Z",
+            "configurationItemStatus": "OK",
+            "awsAccountId": "111122223333",
+            "resourceType": "AWS::Lambda::Function",
+            "resourceId": "airline-booking",
+            "ARN": "arn:aws:lambda:us-east-1:111122223333:function:airline-booking",
+            "configuration": {"functionName": "airline-booking"},
+            "supplementaryConfiguration": {"Policy": "{\"Statement\":[]}"},
+            "tags": {"app": "airline"},
+            "relationships": [{"name": "Is associated with", "resourceType": "AWS::IAM::Role", "resourceName": "r"}]
+        }))
+        .unwrap();
+        assert_eq!(
+            ConfigurationItem::from_json(&item.to_event_json()).unwrap(),
+            item
+        );
     }
 
     #[test]

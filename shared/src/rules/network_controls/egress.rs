@@ -40,7 +40,7 @@ pub fn open_egress(group: &SecurityGroup, restricted_ports: &[u16]) -> Vec<Strin
             }
             let what = open_traffic(permission, restricted_ports)?;
             Some(format!(
-                "security group {} ({}) allows {what} out to {}; limit egress to the ports and destinations the function needs (a prefix list or a security group)",
+                "security group {} ({}) allows {what} out to {}; open only what the function needs",
                 group.id,
                 group.name,
                 destinations.join(" and ")
@@ -182,7 +182,7 @@ mod tests {
         let problems = open_egress(&group(vec![rule("-1", None, &["0.0.0.0/0"], &[])]), &[]);
         assert_eq!(
             problems,
-            ["security group sg-0booking (booking) allows all traffic out to 0.0.0.0/0; limit egress to the ports and destinations the function needs (a prefix list or a security group)"]
+            ["security group sg-0booking (booking) allows all traffic out to 0.0.0.0/0; open only what the function needs"]
         );
     }
 

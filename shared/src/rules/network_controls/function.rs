@@ -149,7 +149,7 @@ fn judge_vpc(
                 good.push("flow logs active".to_owned())
             }
             _ => problems.push(format!(
-                "VPC {vpc_name} has no active flow logs; create one so its traffic can be audited"
+                "VPC {vpc_name} has no active flow logs; add one so its traffic can be audited"
             )),
         },
     }

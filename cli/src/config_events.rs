@@ -1,0 +1,93 @@
+//! `sec2 config-events`: the account's resources as the Config rule events each rule function
+//! would receive, one file per (rule, resource), for `cargo lambda invoke` and `sam local invoke`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use sec2_shared::config::TEST_MODE_TOKEN;
+use sec2_shared::scan::inventory;
+use serde_json::json;
+
+use crate::scan::{connect, resource_types, scanned_types, selected_rules};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The folder to write the events to (created if missing).
+    #[arg(long)]
+    out: String,
+    /// `all`, or a comma-separated list of rules.
+    #[arg(long, default_value = "all")]
+    rules: String,
+    #[arg(long)]
+    region: Option<String>,
+}
+
+pub async fn run(args: &Args) -> ExitCode {
+    match write_events(args).await {
+        Ok(count) => {
+            eprintln!("sec2: wrote {count} events to {}", args.out);
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("sec2: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn write_events(args: &Args) -> Result<usize, String> {
+    let kinds = selected_rules(&args.rules)?;
+    let (clients, place) = connect(args.region.as_deref()).await?;
+    let listed = inventory::list(&clients, &place, &scanned_types(&kinds)).await;
+    if let Some(failure) = listed.unreadable.first() {
+        return Err(format!(
+            "could not read {} {}: {}",
+            failure.resource_type, failure.resource_id, failure.reason
+        ));
+    }
+    let out = Path::new(&args.out);
+    std::fs::create_dir_all(out).map_err(|err| format!("{}: {err}", out.display()))?;
+    let mut count = 0;
+    for kind in kinds {
+        for item in listed
+            .items
+            .iter()
+            .filter(|item| resource_types(kind).contains(&item.resource_type.as_str()))
+        {
+            let invoking = json!({
+                "messageType": "ConfigurationItemChangeNotification",
+                "notificationCreationTime": item.capture_time,
+                "configurationItem": item.to_event_json(),
+                "recordVersion": "1.3",
+            });
+            let event = json!({
+                "version": "1.0",
+                "invokingEvent": invoking.to_string(),
+                "ruleParameters": "{}",
+                "resultToken": TEST_MODE_TOKEN,
+                "eventLeftScope": false,
+                "configRuleName": format!("sec2-{}", kind.name()),
+                "accountId": place.account,
+            });
+            let short = item.resource_type.rsplit("::").next().unwrap_or("item");
+            let safe_id: String = item
+                .resource_name
+                .as_deref()
+                .unwrap_or(&item.resource_id)
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            let path = out.join(format!("{}--{short}--{safe_id}.json", kind.name()));
+            let text = serde_json::to_string_pretty(&event).map_err(|err| err.to_string())?;
+            std::fs::write(&path, text).map_err(|err| format!("{}: {err}", path.display()))?;
+            count += 1;
+        }
+    }
+    Ok(count)
+}

@@ -1,0 +1,349 @@
+//! `sec2 scan`: the rules over a whole account, read from the service APIs (no AWS Config needed).
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use aws_config::{BehaviorVersion, Region};
+use clap::ValueEnum;
+use sec2_shared::aws::AwsClients;
+use sec2_shared::config::parameters::parse_parameters;
+use sec2_shared::config::{Compliance, Rule};
+use sec2_shared::reevaluate::RuleKind;
+use sec2_shared::rules::{
+    least_privilege::LeastPrivilege, network_controls::NetworkControls,
+    resource_policies::ResourcePolicies, temporary_credentials::TemporaryCredentials,
+};
+use sec2_shared::scan::inventory::{self, Inventory, Place, SCANNED_TYPES};
+use sec2_shared::scan::{evaluate_rule, Row};
+use serde_json::{Map, Value};
+
+use crate::input::{emit, read_text};
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    /// Aligned columns and a summary, for people.
+    Table,
+    /// One JSON array of rows, for pipelines.
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum FailOn {
+    /// Exit 1 when any resource is NON_COMPLIANT.
+    NonCompliant,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// `all`, or a comma-separated list of resource-policies, temporary-credentials,
+    /// least-privilege, network-controls.
+    #[arg(long, default_value = "all")]
+    rules: String,
+    /// The region to scan (default: the SDK's region chain, such as AWS_REGION).
+    #[arg(long)]
+    region: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
+    /// A JSON file of rule parameters by rule: {"network-controls": {"RequireVpc": "true"}}.
+    #[arg(long)]
+    parameters: Option<String>,
+}
+
+pub async fn run(args: &Args) -> ExitCode {
+    match scan(args).await {
+        Ok(rows) => {
+            let written = match args.format {
+                Format::Json => serde_json::to_string_pretty(&rows)
+                    .map_err(|err| err.to_string())
+                    .and_then(|json| emit(&json)),
+                Format::Table => emit(&table(&rows, std::io::stdout().is_terminal())),
+            };
+            if let Err(message) = written {
+                return fail(&format!("cannot write the results: {message}"));
+            }
+            let found = rows
+                .iter()
+                .any(|row| row.compliance == Compliance::NonCompliant);
+            match (args.fail_on, found) {
+                (Some(FailOn::NonCompliant), true) => ExitCode::from(1),
+                _ => ExitCode::SUCCESS,
+            }
+        }
+        Err(message) => fail(&message),
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("sec2: {message}");
+    ExitCode::from(2)
+}
+
+pub fn selected_rules(text: &str) -> Result<Vec<RuleKind>, String> {
+    if text.trim() == "all" {
+        return Ok(RuleKind::ALL.to_vec());
+    }
+    let mut kinds = Vec::new();
+    for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let kind = RuleKind::from_name(name).ok_or_else(|| {
+            format!(
+                "--rules: `{name}` is not a rule; expected all or {}",
+                RuleKind::ALL.map(RuleKind::name).join(", ")
+            )
+        })?;
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    if kinds.is_empty() {
+        return Err("--rules names no rule".to_owned());
+    }
+    Ok(kinds)
+}
+
+fn rule_parameters(path: Option<&str>) -> Result<Map<String, Value>, String> {
+    let Some(path) = path else {
+        return Ok(Map::new());
+    };
+    let value: Value = serde_json::from_str(&read_text(path)?)
+        .map_err(|err| format!("{path}: not JSON: {err}"))?;
+    let Value::Object(by_rule) = value else {
+        return Err(format!(
+            "{path}: expected an object of parameters by rule name"
+        ));
+    };
+    for name in by_rule.keys() {
+        if RuleKind::from_name(name).is_none() {
+            return Err(format!("{path}: `{name}` is not a rule"));
+        }
+    }
+    Ok(by_rule)
+}
+
+fn parameters_of<R: Rule>(by_rule: &Map<String, Value>) -> Result<R::Parameters, String> {
+    let empty = Map::new();
+    let values = match by_rule.get(R::NAME) {
+        None => &empty,
+        Some(Value::Object(values)) => values,
+        Some(_) => return Err(format!("parameters of {}: expected an object", R::NAME)),
+    };
+    parse_parameters(values).map_err(|err| format!("parameters of {}: {err}", R::NAME))
+}
+
+/// The progress bar, drawn only when stderr is a terminal.
+fn progress_bar(total: usize) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total as u64);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} ({eta})")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+/// Clients for the region asked for, and the account and region they reach.
+pub async fn connect(region: Option<&str>) -> Result<(AwsClients, Place), String> {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(region) = region {
+        loader = loader.region(Region::new(region.to_owned()));
+    }
+    let clients = AwsClients::from_sdk_config(loader.load().await);
+    let region = clients
+        .region()
+        .ok_or("no region: pass --region or set AWS_REGION")?
+        .to_owned();
+    let account = clients
+        .account_id()
+        .await
+        .map_err(|reason| format!("cannot tell the account (sts:GetCallerIdentity): {reason}"))?;
+    Ok((clients, Place { account, region }))
+}
+
+/// The resource types the rules judge that the scan can list.
+pub fn scanned_types(kinds: &[RuleKind]) -> Vec<&'static str> {
+    let mut types: Vec<&'static str> = Vec::new();
+    for kind in kinds {
+        for resource_type in resource_types(*kind) {
+            if SCANNED_TYPES.contains(resource_type) && !types.contains(resource_type) {
+                types.push(resource_type);
+            }
+        }
+    }
+    types
+}
+
+async fn scan(args: &Args) -> Result<Vec<Row>, String> {
+    let kinds = selected_rules(&args.rules)?;
+    let by_rule = rule_parameters(args.parameters.as_deref())?;
+    let (clients, place) = connect(args.region.as_deref()).await?;
+    let types = scanned_types(&kinds);
+    let bar = progress_bar(0);
+    bar.set_message("listing resources");
+    let Inventory { items, unreadable } = inventory::list(&clients, &place, &types).await;
+    let pairs: usize = kinds
+        .iter()
+        .map(|kind| {
+            items
+                .iter()
+                .filter(|item| resource_types(*kind).contains(&item.resource_type.as_str()))
+                .count()
+        })
+        .sum();
+    bar.set_length(pairs as u64);
+    let tick = || bar.inc(1);
+    let mut rows = Vec::new();
+    for kind in kinds {
+        bar.set_message(kind.name());
+        let found = match kind {
+            RuleKind::ResourcePolicies => {
+                let rule = ResourcePolicies::new(clients.clone());
+                let parameters = parameters_of::<ResourcePolicies<AwsClients>>(&by_rule)?;
+                evaluate_rule(&rule, &parameters, &items, &unreadable, &tick).await
+            }
+            RuleKind::TemporaryCredentials => {
+                let rule = TemporaryCredentials::new(clients.clone());
+                let parameters = parameters_of::<TemporaryCredentials<AwsClients>>(&by_rule)?;
+                evaluate_rule(&rule, &parameters, &items, &unreadable, &tick).await
+            }
+            RuleKind::LeastPrivilege => {
+                let rule = LeastPrivilege::new(clients.clone());
+                let parameters = parameters_of::<LeastPrivilege<AwsClients>>(&by_rule)?;
+                evaluate_rule(&rule, &parameters, &items, &unreadable, &tick).await
+            }
+            RuleKind::NetworkControls => {
+                let rule = NetworkControls::new(clients.clone());
+                let parameters = parameters_of::<NetworkControls<AwsClients>>(&by_rule)?;
+                evaluate_rule(&rule, &parameters, &items, &unreadable, &tick).await
+            }
+        };
+        rows.extend(found);
+    }
+    bar.finish_and_clear();
+    Ok(rows)
+}
+
+pub fn resource_types(kind: RuleKind) -> &'static [&'static str] {
+    use sec2_shared::rules::{
+        least_privilege, network_controls, resource_policies, temporary_credentials,
+    };
+    match kind {
+        RuleKind::ResourcePolicies => resource_policies::RESOURCE_TYPES,
+        RuleKind::TemporaryCredentials => temporary_credentials::RESOURCE_TYPES,
+        RuleKind::LeastPrivilege => least_privilege::RESOURCE_TYPES,
+        RuleKind::NetworkControls => network_controls::RESOURCE_TYPES,
+    }
+}
+
+/// Aligned rows, then one summary line per rule.
+fn table(rows: &[Row], colour: bool) -> String {
+    let paint = |compliance: Compliance| {
+        let text = compliance.as_str();
+        if !colour {
+            return format!("{text:<14}");
+        }
+        let code = match compliance {
+            Compliance::Compliant => "32",
+            Compliance::NonCompliant => "31;1",
+            Compliance::NotApplicable => "2",
+        };
+        format!("\x1b[{code}m{text:<14}\x1b[0m")
+    };
+    let rule_width = rows.iter().map(|r| r.rule.len()).max().unwrap_or(4).max(4);
+    let resource = |row: &Row| format!("{} {}", short_type(&row.resource_type), row.resource_id);
+    let resource_width = rows
+        .iter()
+        .map(|row| resource(row).chars().count())
+        .max()
+        .unwrap_or(8)
+        .max(8);
+    let mut out = format!(
+        "{:<rule_width$}  {:<14}  {:<resource_width$}  WHY\n",
+        "RULE", "VERDICT", "RESOURCE"
+    );
+    for row in rows {
+        out.push_str(&format!(
+            "{:<rule_width$}  {}  {:<resource_width$}  {}\n",
+            row.rule,
+            paint(row.compliance),
+            resource(row),
+            row.annotation
+        ));
+    }
+    out.push('\n');
+    let mut rules: Vec<&str> = rows.iter().map(|r| r.rule.as_str()).collect();
+    rules.dedup();
+    for rule in rules {
+        let count = |wanted: Compliance| {
+            rows.iter()
+                .filter(|r| r.rule == rule && r.compliance == wanted)
+                .count()
+        };
+        out.push_str(&format!(
+            "{rule}: {} compliant, {} non-compliant, {} not applicable\n",
+            count(Compliance::Compliant),
+            count(Compliance::NonCompliant),
+            count(Compliance::NotApplicable)
+        ));
+    }
+    if rows.is_empty() {
+        out.push_str("no resources in scope\n");
+    }
+    out
+}
+
+/// `AWS::Lambda::Function` as `Lambda::Function`.
+fn short_type(resource_type: &str) -> &str {
+    resource_type.strip_prefix("AWS::").unwrap_or(resource_type)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(rule: &str, compliance: Compliance) -> Row {
+        Row {
+            rule: rule.to_owned(),
+            resource_type: "AWS::Lambda::Function".to_owned(),
+            resource_id: "airline-booking".to_owned(),
+            compliance,
+            annotation: "why".to_owned(),
+        }
+    }
+
+    #[test]
+    fn the_table_aligns_rows_and_counts_verdicts_per_rule() {
+        let text = table(
+            &[
+                row("least-privilege", Compliance::NonCompliant),
+                row("least-privilege", Compliance::Compliant),
+                row("network-controls", Compliance::NotApplicable),
+            ],
+            false,
+        );
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("RULE"));
+        assert_eq!(
+            lines[1],
+            "least-privilege   NON_COMPLIANT   Lambda::Function airline-booking  why"
+        );
+        assert!(text.contains("least-privilege: 1 compliant, 1 non-compliant, 0 not applicable"));
+        assert!(text.contains("network-controls: 0 compliant, 0 non-compliant, 1 not applicable"));
+        assert!(!text.contains('\x1b'), "no colour unless asked");
+    }
+
+    #[test]
+    fn rules_are_chosen_by_name() {
+        assert_eq!(selected_rules("all").unwrap().len(), 4);
+        assert_eq!(
+            selected_rules("network-controls, least-privilege").unwrap(),
+            [RuleKind::NetworkControls, RuleKind::LeastPrivilege]
+        );
+        assert!(selected_rules("firewall")
+            .unwrap_err()
+            .contains("is not a rule"));
+    }
+}
