@@ -1,0 +1,59 @@
+"""template.yaml as our tests read it: its resources, with stand-in values for CloudFormation's
+intrinsic functions (account 111122223333, us-east-1, stack sec2-rules), enough to judge its
+policies and to create its roles and functions in the emulator."""
+
+import re
+
+from cfnlint.decode import decode
+
+ACCOUNT, REGION, STACK = "111122223333", "us-east-1", "sec2-rules"
+template, problems = decode("template.yaml")
+assert not problems, problems
+resources = template["Resources"]
+
+
+
+def arn_of(logical):
+    kind = resources[logical]["Type"]
+    name = f"{STACK}-{logical}"
+    if kind == "AWS::Logs::LogGroup":
+        return f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/{name}:*"
+    if kind == "AWS::Serverless::Function":
+        return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function_name(logical)}"
+    if kind == "AWS::IAM::Role":
+        return f"arn:aws:iam::{ACCOUNT}:role/{name}"
+    return f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{STACK}/{logical}"
+
+
+def function_name(logical):
+    """The FunctionName a function resource sets (`${AWS::StackName}-rule`)."""
+    return resolve(resources[logical]["Properties"]["FunctionName"])
+
+
+def role_name(logical):
+    return f"{STACK}-{logical}"
+
+
+def resolve(value):
+    """Stand-in values for CloudFormation's intrinsic functions, enough to judge policies."""
+    if isinstance(value, dict) and len(value) == 1:
+        (key, arg), = value.items()
+        if key == "Fn::Sub":
+            text = arg if isinstance(arg, str) else arg[0]
+            pseudo = {"AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::StackName": STACK}
+            return re.sub(r"\$\{([^}]+)\}", lambda m: pseudo[m.group(1)] if m.group(1) in pseudo else arn_of(m.group(1).split(".")[0]), text)
+        if key == "Ref":
+            pseudo = {"AWS::AccountId": ACCOUNT, "AWS::Region": REGION, "AWS::Partition": "aws"}
+            if arg in pseudo:
+                return pseudo[arg]
+            if arg in template.get("Parameters", {}):
+                return str(template["Parameters"][arg].get("Default", ""))
+            return arn_of(arg)
+        if key == "Fn::GetAtt":
+            return arn_of(arg[0] if isinstance(arg, list) else arg.split(".")[0])
+    if isinstance(value, dict):
+        return {k: resolve(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve(v) for v in value]
+    return value
+
