@@ -9,7 +9,36 @@ from cfnlint.decode import decode
 ACCOUNT, REGION, STACK = "111122223333", "us-east-1", "sec2-rules"
 template, problems = decode("template.yaml")
 assert not problems, problems
-resources = template["Resources"]
+# Fn::ForEach (AWS::LanguageExtensions) expanded with this sample member account.
+SAMPLE_MEMBER_ACCOUNTS = ["444455556666"]
+
+
+def _substitute(value, name, replacement):
+    if isinstance(value, dict):
+        if value == {"Ref": name}:
+            return replacement
+        return {k: _substitute(v, name, replacement) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, name, replacement) for v in value]
+    if isinstance(value, str):
+        return value.replace("${" + name + "}", replacement)
+    return value
+
+
+def _expand(raw):
+    expanded = {}
+    for logical, body in raw.items():
+        if not logical.startswith("Fn::ForEach::"):
+            expanded[logical] = body
+            continue
+        name, _collection, fragment = body
+        for value in SAMPLE_MEMBER_ACCOUNTS:
+            for key, resource in fragment.items():
+                expanded[key.replace("${" + name + "}", value)] = _substitute(resource, name, value)
+    return expanded
+
+
+resources = _expand(template["Resources"])
 
 
 
@@ -41,7 +70,9 @@ def resolve(value):
         if key == "Fn::Sub":
             text = arg if isinstance(arg, str) else arg[0]
             pseudo = {"AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::StackName": STACK}
-            return re.sub(r"\$\{([^}]+)\}", lambda m: pseudo[m.group(1)] if m.group(1) in pseudo else arn_of(m.group(1).split(".")[0]), text)
+            parameters = {name: str(p.get("Default", "")) for name, p in template.get("Parameters", {}).items()}
+            values = {**parameters, **pseudo}
+            return re.sub(r"\$\{([^}]+)\}", lambda m: values[m.group(1)] if m.group(1) in values else arn_of(m.group(1).split(".")[0]), text)
         if key == "Ref":
             pseudo = {"AWS::AccountId": ACCOUNT, "AWS::Region": REGION, "AWS::Partition": "aws"}
             if arg in pseudo:
