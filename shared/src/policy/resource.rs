@@ -151,7 +151,19 @@ fn judge_allow(
         judge_open_grant(statement, &who, denies, context, analysis);
     }
     judge_named_principals(statement, principals, denies, context, analysis);
-    if !principals.service.is_empty() && !statement.conditions.iter().any(is_confused_deputy_guard)
+    // A grant an unconditional Deny takes back lets no service act for anyone.
+    let cancelled = denies
+        .iter()
+        .filter(|deny| deny_reaches(deny, statement, &Reach::Anyone))
+        .any(|deny| {
+            matches!(
+                deny_narrowing(deny, context.service),
+                Some(Narrowing::Cancels)
+            )
+        });
+    if !principals.service.is_empty()
+        && !cancelled
+        && !statement.conditions.iter().any(is_confused_deputy_guard)
     {
         let message = unguarded_service_message(statement, &principals.service);
         analysis.add(
