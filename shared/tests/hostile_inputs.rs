@@ -88,7 +88,10 @@ fn numbers_where_strings_belong_are_refused_naming_the_element() {
     let error = parse_error(
         r#"{"Statement":{"Effect":"Allow","Principal":"*","Action":5,"Resource":"*"}}"#,
     );
-    assert!(error.contains("Action"), "{error}");
+    assert!(
+        error.contains("Statement.Action: invalid type: integer `5`"),
+        "{error}"
+    );
     let error = parse_error(
         r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":111122223333},"Action":"*","Resource":"*"}}"#,
     );
@@ -148,9 +151,21 @@ fn parameters_that_are_not_json_or_have_wrong_types_are_clear_errors() {
     let error =
         Invocation::from_json(event(json!(change), json!("AllowedAccountIds=1"))).unwrap_err();
     assert!(error.to_string().contains("ruleParameters"), "{error}");
-    let invocation =
-        Invocation::from_json(event(json!(change), json!({"AllowedAccountIds": {"a": 1}})))
-            .unwrap();
+    // Config sends ruleParameters as a string; an object is a shape error that names it.
+    let error =
+        Invocation::from_json(event(json!(change), json!({"AllowedAccountIds": "1"}))).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with("the event is not an AWS Config rule event: ruleParameters:")
+            || error.to_string().contains("ruleParameters: invalid type"),
+        "{error}"
+    );
+    let invocation = Invocation::from_json(event(
+        json!(change),
+        json!(json!({"AllowedAccountIds": {"a": 1}}).to_string()),
+    ))
+    .unwrap();
     let parsed: Result<sec2_shared::rules::resource_policies::Parameters, _> =
         sec2_shared::config::parameters::parse_parameters(&invocation.rule_parameters);
     let error = parsed.unwrap_err().to_string();

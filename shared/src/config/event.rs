@@ -53,8 +53,14 @@ pub struct Invocation {
 impl Invocation {
     /// Parses the raw Lambda payload, with errors that say what is missing.
     pub fn from_json(payload: Value) -> Result<Self, EventError> {
-        let event: ConfigEvent =
-            serde_json::from_value(payload).map_err(|err| EventError::Shape(err.to_string()))?;
+        let event: ConfigEvent = serde_path_to_error::deserialize(payload).map_err(|err| {
+            let path = err.path().to_string();
+            EventError::Shape(if path == "." {
+                err.inner().to_string()
+            } else {
+                format!("{path}: {}", err.inner())
+            })
+        })?;
         Self::from_event(event)
     }
 

@@ -42,8 +42,9 @@ impl Policy {
                 limit: MAX_POLICY_BYTES,
             });
         }
-        let raw: RawPolicy =
-            serde_json::from_str(&json).map_err(|err| PolicyError::Syntax(err.to_string()))?;
+        let mut deserializer = serde_json::Deserializer::from_str(&json);
+        let raw: RawPolicy = serde_path_to_error::deserialize(&mut deserializer)
+            .map_err(|err| PolicyError::Syntax(located(&err)))?;
         raw.validate()
     }
 
@@ -57,6 +58,14 @@ impl Policy {
                 json_kind(other)
             ))),
         }
+    }
+}
+
+/// The error, after the path of the element at fault when it is inside the document.
+fn located(err: &serde_path_to_error::Error<serde_json::Error>) -> String {
+    match err.path().to_string().as_str() {
+        "." | "" => err.inner().to_string(),
+        path => format!("{path}: {}", err.inner()),
     }
 }
 
