@@ -111,6 +111,7 @@ async fn run_rule<R: Rule>(
             sink: &sink,
             history: &clients.config,
             previous: &clients.config,
+            deadline: sec2_shared::config::Deadline::NONE,
         };
         engine::run(rule, invocation, seams).await
     } else {
@@ -119,6 +120,7 @@ async fn run_rule<R: Rule>(
             sink: &sink,
             history: &clients.config,
             previous: &clients.config,
+            deadline: sec2_shared::config::Deadline::NONE,
         };
         engine::run(rule, invocation, seams).await
     }

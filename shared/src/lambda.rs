@@ -5,7 +5,9 @@ use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
 use serde_json::{json, Value};
 
 use crate::aws::AwsClients;
-use crate::config::{engine, ConfigSink, EngineError, Evaluation, Invocation, Rule, Seams};
+use crate::config::{
+    engine, ConfigSink, Deadline, EngineError, Evaluation, Invocation, Rule, Seams,
+};
 
 impl From<EngineError> for Diagnostic {
     fn from(error: EngineError) -> Self {
@@ -27,16 +29,31 @@ where
     let clients = AwsClients::from_environment().await;
     let (clients, make_rule) = (&clients, &make_rule);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        handle(clients, make_rule, event.payload).await
+        let deadline = Deadline::from_lambda_deadline(event.context.deadline);
+        handle_until(clients, make_rule, event.payload, deadline).await
     }))
     .await
 }
 
-/// Handles one invocation and returns a summary of what was reported.
+/// Handles one invocation with no deadline and returns a summary of what was reported.
 pub async fn handle<R, F>(
     clients: &AwsClients,
     make_rule: &F,
     payload: Value,
+) -> Result<Value, EngineError>
+where
+    R: Rule,
+    F: Fn(AwsClients) -> R,
+{
+    handle_until(clients, make_rule, payload, Deadline::NONE).await
+}
+
+/// Handles one invocation; a periodic run stops reading at `deadline`.
+pub async fn handle_until<R, F>(
+    clients: &AwsClients,
+    make_rule: &F,
+    payload: Value,
+    deadline: Deadline,
 ) -> Result<Value, EngineError>
 where
     R: Rule,
@@ -49,6 +66,7 @@ where
         sink: &sink,
         history: &clients.config,
         previous: &clients.config,
+        deadline,
     };
     let rule = make_rule(clients.clone());
     let evaluations = engine::run(&rule, &invocation, seams)

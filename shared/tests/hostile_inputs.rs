@@ -224,6 +224,7 @@ async fn an_oversized_item_whose_history_is_empty_fails_the_invocation_saying_so
             sink: &sink,
             history: &EmptyHistory,
             previous: &NoPrevious,
+            deadline: sec2_shared::config::Deadline::NONE,
         },
     )
     .await;

@@ -129,6 +129,7 @@ async fn resource_policy_samples_give_the_verdicts_their_names_promise() {
             sink: &sink,
             history: &PublicBucketHistory,
             previous: &NoPrevious,
+            deadline: sec2_shared::config::Deadline::NONE,
         };
         engine::run(&ResourcePolicies::new(NoReads), &invocation, seams)
             .await

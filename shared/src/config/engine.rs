@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use std::future::Future;
 use std::time::Duration;
 
+use super::deadline::Deadline;
 use super::error::EngineError;
 use super::evaluation::{Evaluation, Verdict};
 use super::event::{Invocation, Trigger};
@@ -27,6 +28,23 @@ pub struct Assessed {
     pub verdict: Verdict,
 }
 
+/// What a periodic run judged, and how many resources it left unread for the next run (the
+/// deadline came first).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Periodic {
+    pub assessed: Vec<Assessed>,
+    pub unfinished: usize,
+}
+
+impl From<Vec<Assessed>> for Periodic {
+    fn from(assessed: Vec<Assessed>) -> Self {
+        Periodic {
+            assessed,
+            unfinished: 0,
+        }
+    }
+}
+
 /// A Config rule's logic. `evaluate` must never return COMPLIANT when it could not decide: it
 /// returns NON_COMPLIANT saying what it could not read.
 pub trait Rule: Sync {
@@ -44,12 +62,14 @@ pub trait Rule: Sync {
     ) -> impl Future<Output = Verdict> + Send;
 
     /// Every in-scope resource, judged, on the periodic run; `None` when the rule has no
-    /// periodic part.
+    /// periodic part. Reading stops when `deadline` is reached; what is left is counted in
+    /// `Periodic::unfinished`.
     fn evaluate_periodic(
         &self,
         _parameters: &Self::Parameters,
         _account_id: Option<&str>,
-    ) -> impl Future<Output = Result<Option<Vec<Assessed>>, String>> + Send {
+        _deadline: Deadline,
+    ) -> impl Future<Output = Result<Option<Periodic>, String>> + Send {
         async { Ok(None) }
     }
 }
@@ -59,6 +79,8 @@ pub struct Seams<'a, S, H, P> {
     pub sink: &'a S,
     pub history: &'a H,
     pub previous: &'a P,
+    /// When a periodic run must stop reading (the Lambda timeout, less time to report).
+    pub deadline: Deadline,
 }
 
 /// Handles one invocation end to end and returns the evaluations it reported.
@@ -121,6 +143,7 @@ where
                 account_id.as_deref(),
                 notification_creation_time,
                 seams.previous,
+                seams.deadline,
             )
             .await?;
             deferred = failure;
@@ -175,9 +198,13 @@ async fn periodic<R: Rule, P: PreviousResults>(
     account_id: Option<&str>,
     notification_time: &str,
     previous: &P,
+    deadline: Deadline,
 ) -> Result<(Vec<Evaluation>, Option<EngineError>), EngineError> {
-    let Some(assessed) = rule
-        .evaluate_periodic(parameters, account_id)
+    let Some(Periodic {
+        assessed,
+        unfinished,
+    }) = rule
+        .evaluate_periodic(parameters, account_id, deadline)
         .await
         .map_err(EngineError::Periodic)?
     else {
@@ -198,6 +225,16 @@ async fn periodic<R: Rule, P: PreviousResults>(
             )
         })
         .collect();
+    if unfinished > 0 {
+        // A partial run cannot tell a resource it did not reach from one that is gone.
+        tracing::warn!(
+            rule = R::NAME,
+            judged = assessed.len(),
+            left_for_next_run = unfinished,
+            "stopped reading before the Lambda deadline; reporting what was judged and retiring nothing"
+        );
+        return Ok((evaluations, None));
+    }
     let Some(rule_name) = invocation.config_rule_name.as_deref() else {
         tracing::warn!("the event names no rule, so stale results cannot be retired");
         return Ok((evaluations, None));
@@ -311,16 +348,20 @@ mod tests {
             &self,
             _: &NoParameters,
             _: Option<&str>,
-        ) -> Result<Option<Vec<Assessed>>, String> {
-            Ok(Some(
-                (0..250)
+            deadline: Deadline,
+        ) -> Result<Option<Periodic>, String> {
+            // A run past its deadline judges the first ten and leaves the rest.
+            let judged = if deadline.reached() { 10 } else { 250 };
+            Ok(Some(Periodic {
+                assessed: (0..judged)
                     .map(|i| Assessed {
                         resource_type: "AWS::SQS::Queue".to_owned(),
                         resource_id: format!("ok-{i}"),
                         verdict: Verdict::compliant(""),
                     })
                     .collect(),
-            ))
+                unfinished: 250 - judged,
+            }))
         }
     }
 
@@ -423,6 +464,7 @@ mod tests {
                 sink,
                 history,
                 previous,
+                deadline: Deadline::NONE,
             },
         )
         .await
@@ -588,6 +630,29 @@ mod tests {
             .all(|e| e.ordering_timestamp == "2026-11-20T12:00:00.000Z"));
     }
 
+    #[tokio::test]
+    async fn a_run_cut_short_by_the_deadline_reports_what_it_judged_and_retires_nothing() {
+        let sink = RecordingSink::default();
+        let previous = Previous(vec![("AWS::SQS::Queue".to_owned(), "ok-100".to_owned())]);
+        let evaluations = run(
+            &QueueNames,
+            &scheduled("TESTMODE"),
+            Seams {
+                sink: &sink,
+                history: &History(None),
+                previous: &previous,
+                deadline: Deadline::at(std::time::Instant::now()),
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(evaluations.len(), 10, "the judged ten, and no retirement");
+        assert!(evaluations
+            .iter()
+            .all(|e| e.compliance_type == Compliance::Compliant));
+        assert_eq!(sink.calls.lock().unwrap().len(), 1);
+    }
+
     struct PreviousUnavailable;
     impl PreviousResults for PreviousUnavailable {
         async fn evaluated_resources(&self, _: &str) -> Result<Vec<(String, String)>, String> {
@@ -603,6 +668,7 @@ mod tests {
             sink: &sink,
             history: &History(None),
             previous: &PreviousUnavailable,
+            deadline: Deadline::NONE,
         };
         let error = run(&QueueNames, &scheduled("t"), seams).await.unwrap_err();
         assert_eq!(error.kind(), "PreviousResultsUnavailable");

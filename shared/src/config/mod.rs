@@ -1,5 +1,6 @@
 //! The AWS Config custom-rule engine every rule function uses.
 
+pub mod deadline;
 pub mod engine;
 pub mod error;
 pub mod evaluation;
@@ -8,7 +9,8 @@ pub mod item;
 pub mod parameters;
 pub mod seams;
 
-pub use engine::{run, Assessed, Rule, Seams, TEST_MODE_TOKEN};
+pub use deadline::Deadline;
+pub use engine::{run, Assessed, Periodic, Rule, Seams, TEST_MODE_TOKEN};
 pub use error::{EngineError, EventError};
 pub use evaluation::{Compliance, Evaluation, Verdict};
 pub use event::{Invocation, ItemSummary, Trigger};

@@ -15,7 +15,8 @@ use std::future::Future;
 
 use crate::config::evaluation::annotate;
 use crate::config::{
-    Assessed, ConfigurationItem, EventError, FromRuleParameters, Rule, RuleParameters, Verdict,
+    Assessed, ConfigurationItem, Deadline, EventError, FromRuleParameters, Periodic, Rule,
+    RuleParameters, Verdict,
 };
 use crate::policy::{
     analyze_identity_policies, write_services, Catalog, FindingKind, IdentityPolicyAnalysis,
@@ -336,7 +337,8 @@ impl<R: RoleReader> Rule for LeastPrivilege<R> {
         &self,
         parameters: &Parameters,
         _: Option<&str>,
-    ) -> Result<Option<Vec<Assessed>>, String> {
+        deadline: Deadline,
+    ) -> Result<Option<Periodic>, String> {
         let catalog = Catalog::embedded().map_err(|err| err.to_string())?;
         let functions = self.reader.function_roles().await?;
         let now = now_seconds();
@@ -345,6 +347,9 @@ impl<R: RoleReader> Rule for LeastPrivilege<R> {
         for (_, role_arn) in &functions {
             if verdicts.contains_key(role_arn.as_str()) {
                 continue;
+            }
+            if deadline.reached() {
+                break;
             }
             let role_name = role_arn.rsplit('/').next().unwrap_or(role_arn);
             let verdict = match self.reader.role_grant(role_name).await {
@@ -364,7 +369,7 @@ impl<R: RoleReader> Rule for LeastPrivilege<R> {
             };
             verdicts.insert(role_arn, verdict);
         }
-        let assessed = functions
+        let assessed: Vec<Assessed> = functions
             .iter()
             .filter_map(|(name, role_arn)| {
                 verdicts.get(role_arn.as_str()).map(|verdict| Assessed {
@@ -374,7 +379,10 @@ impl<R: RoleReader> Rule for LeastPrivilege<R> {
                 })
             })
             .collect();
-        Ok(Some(assessed))
+        Ok(Some(Periodic {
+            unfinished: functions.len() - assessed.len(),
+            assessed,
+        }))
     }
 }
 

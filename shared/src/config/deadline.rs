@@ -1,0 +1,75 @@
+//! When a periodic run must stop reading: early enough before the Lambda timeout to report what
+//! it has. What it leaves waits for the next run, and stale results are not retired from a
+//! partial run.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Time kept back for reporting (PutEvaluations in batches, with retries).
+pub const REPORTING_RESERVE: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Deadline {
+    stop_at: Option<Instant>,
+}
+
+impl Deadline {
+    /// No deadline (the command line).
+    pub const NONE: Deadline = Deadline { stop_at: None };
+
+    /// Stop reading at `stop_at`.
+    pub fn at(stop_at: Instant) -> Self {
+        Deadline {
+            stop_at: Some(stop_at),
+        }
+    }
+
+    /// From the Lambda context's deadline (milliseconds since the epoch), keeping
+    /// `REPORTING_RESERVE` for reporting, or a tenth of what is left when that is less.
+    pub fn from_lambda_deadline(deadline_ms: u64) -> Self {
+        let now_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or_default();
+        let left = Duration::from_millis(
+            u64::try_from(u128::from(deadline_ms).saturating_sub(now_ms)).unwrap_or(u64::MAX),
+        );
+        let reserve = REPORTING_RESERVE.min(left / 10 * 3);
+        Deadline::at(Instant::now() + left.saturating_sub(reserve))
+    }
+
+    /// Whether reading must stop now.
+    pub fn reached(&self) -> bool {
+        self.stop_at
+            .is_some_and(|stop_at| Instant::now() >= stop_at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_deadline_is_never_reached_and_a_past_one_is() {
+        assert!(!Deadline::NONE.reached());
+        assert!(Deadline::at(Instant::now()).reached());
+        assert!(!Deadline::at(Instant::now() + Duration::from_secs(60)).reached());
+    }
+
+    #[test]
+    fn a_lambda_deadline_keeps_time_back_for_reporting() {
+        let now_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64;
+        // 60 s left: stop 10 s early.
+        let deadline = Deadline::from_lambda_deadline(now_ms + 60_000);
+        let stop = deadline.stop_at.unwrap();
+        let left = stop.saturating_duration_since(Instant::now());
+        assert!(
+            left > Duration::from_secs(45) && left <= Duration::from_secs(50),
+            "{left:?}"
+        );
+        // Already past: reached at once.
+        assert!(Deadline::from_lambda_deadline(now_ms.saturating_sub(1_000)).reached());
+    }
+}
