@@ -25,7 +25,7 @@ def _substitute(value, name, replacement):
     return value
 
 
-def _expand(raw):
+def expand_for_each(raw):
     expanded = {}
     for logical, body in raw.items():
         if not logical.startswith("Fn::ForEach::"):
@@ -38,7 +38,7 @@ def _expand(raw):
     return expanded
 
 
-resources = _expand(template["Resources"])
+resources = expand_for_each(template["Resources"])
 
 
 
