@@ -46,11 +46,22 @@ impl FromRuleParameters for Parameters {
 }
 
 /// A function as the rule needs it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct FunctionFacts {
     pub name: String,
     pub role_arn: String,
     pub variables: BTreeMap<String, String>,
+}
+
+/// Variable names only: a value may be a secret, and debug output ends up in logs.
+impl std::fmt::Debug for FunctionFacts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FunctionFacts")
+            .field("name", &self.name)
+            .field("role_arn", &self.role_arn)
+            .field("variables", &self.variables.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 /// The reads the rule makes.
@@ -454,6 +465,31 @@ mod tests {
         assert!(unknown_trust
             .annotation
             .contains("could not read the trust policy of airline-booking: NoSuchEntity"));
+    }
+
+    #[test]
+    fn no_secret_value_reaches_an_annotation_or_debug_output() {
+        let secrets = [
+            ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+            ("DB_PASSWORD", "correct-horse-battery-staple"),
+            (
+                "SIGNING_KEY",
+                "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----",
+            ),
+        ];
+        let facts = function(&secrets);
+        let verdict = verdict(&facts, &[], LAMBDA_TRUST);
+        assert_eq!(verdict.compliance, Compliance::NonCompliant);
+        let debug = format!("{facts:?}");
+        for (name, value) in secrets {
+            assert!(
+                !verdict.annotation.contains(value),
+                "{name} leaked into the annotation"
+            );
+            assert!(!debug.contains(value), "{name} leaked into debug output");
+            assert!(debug.contains(name));
+        }
     }
 
     #[test]
