@@ -24,7 +24,7 @@ impl Deadline {
     }
 
     /// From the Lambda context's deadline (milliseconds since the epoch), keeping
-    /// `REPORTING_RESERVE` for reporting, or a tenth of what is left when that is less.
+    /// `REPORTING_RESERVE` for reporting, or three tenths of what is left when that is less.
     pub fn from_lambda_deadline(deadline_ms: u64) -> Self {
         let now_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)

@@ -1,6 +1,7 @@
 //! The account's in-scope resources as configuration items, built from the service APIs the way
 //! AWS Config records them, for `sec2 scan` (no Config recorder needed).
 
+use aws_sdk_apigateway::types::RestApi;
 use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Map, Value};
 
@@ -79,13 +80,22 @@ impl Place {
 /// Lists every resource of `types` the clients' account holds in their region.
 pub async fn list(clients: &AwsClients, place: &Place, types: &[&str]) -> Inventory {
     let mut inventory = Inventory::default();
+    // REST APIs are the parents of stages too: list them once for both types.
+    let mut rest_api_list: Option<Result<Vec<RestApi>, String>> = None;
     for resource_type in types {
+        if resource_type.starts_with("AWS::ApiGateway::") && rest_api_list.is_none() {
+            rest_api_list = Some(list_rest_apis(clients).await);
+        }
+        let apis = || rest_api_list.clone().unwrap_or_else(|| Ok(Vec::new()));
         let listed = match *resource_type {
             "AWS::Lambda::Function" => functions(clients, place).await,
             "AWS::SQS::Queue" => queues(clients, place).await,
             "AWS::SNS::Topic" => topics(clients, place).await,
-            "AWS::ApiGateway::RestApi" => rest_apis(clients, place).await,
-            "AWS::ApiGateway::Stage" => stages(clients, place).await,
+            "AWS::ApiGateway::RestApi" => apis().map(|apis| rest_apis(&apis, place)),
+            "AWS::ApiGateway::Stage" => match apis() {
+                Ok(apis) => Ok(stages(clients, place, apis).await),
+                Err(reason) => Err(reason),
+            },
             "AWS::Events::EventBus" => event_buses(clients, place).await,
             "AWS::DynamoDB::Table" => tables(clients, place).await,
             _ => continue,
@@ -287,9 +297,7 @@ async fn topics(clients: &AwsClients, place: &Place) -> Listed {
         .await)
 }
 
-async fn list_rest_apis(
-    clients: &AwsClients,
-) -> Result<Vec<aws_sdk_apigateway::types::RestApi>, String> {
+async fn list_rest_apis(clients: &AwsClients) -> Result<Vec<RestApi>, String> {
     clients
         .apigateway
         .get_rest_apis()
@@ -301,11 +309,9 @@ async fn list_rest_apis(
         .map_err(|err| sdk_error_text(&err))
 }
 
-async fn rest_apis(clients: &AwsClients, place: &Place) -> Listed {
+fn rest_apis(apis: &[RestApi], place: &Place) -> Vec<Result<ConfigurationItem, Unreadable>> {
     const TYPE: &str = "AWS::ApiGateway::RestApi";
-    Ok(list_rest_apis(clients)
-        .await?
-        .iter()
+    apis.iter()
         .map(|api| {
             let id = api.id().unwrap_or_default();
             let types: Vec<&str> = api
@@ -332,12 +338,15 @@ async fn rest_apis(clients: &AwsClients, place: &Place) -> Listed {
                 )
                 .map_err(|reason| unreadable(TYPE, id, reason))
         })
-        .collect())
+        .collect()
 }
 
-async fn stages(clients: &AwsClients, place: &Place) -> Listed {
+async fn stages(
+    clients: &AwsClients,
+    place: &Place,
+    apis: Vec<RestApi>,
+) -> Vec<Result<ConfigurationItem, Unreadable>> {
     const TYPE: &str = "AWS::ApiGateway::Stage";
-    let apis = list_rest_apis(clients).await?;
     let per_api: Vec<Vec<Result<ConfigurationItem, Unreadable>>> = stream::iter(apis)
         .map(|api| async move {
             let id = api.id().unwrap_or_default().to_owned();
@@ -379,7 +388,7 @@ async fn stages(clients: &AwsClients, place: &Place) -> Listed {
         .buffered(READ_CONCURRENCY)
         .collect()
         .await;
-    Ok(per_api.into_iter().flatten().collect())
+    per_api.into_iter().flatten().collect()
 }
 
 async fn event_buses(clients: &AwsClients, place: &Place) -> Listed {
