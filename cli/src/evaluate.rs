@@ -109,17 +109,17 @@ async fn run_rule<R: Rule>(
         let sink = CollectingSink::default();
         let seams = Seams {
             sink: &sink,
-            history: &clients.config,
-            previous: &clients.config,
+            history: clients.config(),
+            previous: clients.config(),
             deadline: sec2_shared::config::Deadline::NONE,
         };
         engine::run(rule, invocation, seams).await
     } else {
-        let sink = ConfigSink::new(clients.config.clone());
+        let sink = ConfigSink::new(clients.config().clone());
         let seams = Seams {
             sink: &sink,
-            history: &clients.config,
-            previous: &clients.config,
+            history: clients.config(),
+            previous: clients.config(),
             deadline: sec2_shared::config::Deadline::NONE,
         };
         engine::run(rule, invocation, seams).await

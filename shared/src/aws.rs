@@ -2,27 +2,63 @@
 //! every one of them at an emulator with no code change), and re-built from a member account's
 //! role for organization rules.
 
+use std::sync::{Arc, OnceLock};
+
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 
 use crate::config::error::sdk_error_text;
 use crate::config::{EngineError, Invocation};
+use crate::memo::RunMemo;
 use crate::policy::arn::Arn;
 
-/// The clients the rules use, sharing one configuration.
+/// The clients the rules use, sharing one configuration, and the reads of the current run.
+/// Each client is built on first use: a function builds only the clients its rule calls, and a
+/// binary links only the SDK code its rule reaches (a third of a `bootstrap` was clients that
+/// function never used).
 #[derive(Debug, Clone)]
 pub struct AwsClients {
     sdk: SdkConfig,
-    pub config: aws_sdk_config::Client,
-    pub events: aws_sdk_eventbridge::Client,
-    pub dynamodb: aws_sdk_dynamodb::Client,
-    pub lambda: aws_sdk_lambda::Client,
-    pub iam: aws_sdk_iam::Client,
-    pub ec2: aws_sdk_ec2::Client,
-    pub apigateway: aws_sdk_apigateway::Client,
-    pub sns: aws_sdk_sns::Client,
-    pub sqs: aws_sdk_sqs::Client,
+    built: Arc<BuiltClients>,
+    pub memo: RunMemo,
+}
+
+#[derive(Debug, Default)]
+struct BuiltClients {
+    config: OnceLock<aws_sdk_config::Client>,
+    events: OnceLock<aws_sdk_eventbridge::Client>,
+    dynamodb: OnceLock<aws_sdk_dynamodb::Client>,
+    lambda: OnceLock<aws_sdk_lambda::Client>,
+    iam: OnceLock<aws_sdk_iam::Client>,
+    ec2: OnceLock<aws_sdk_ec2::Client>,
+    apigateway: OnceLock<aws_sdk_apigateway::Client>,
+    sns: OnceLock<aws_sdk_sns::Client>,
+    sqs: OnceLock<aws_sdk_sqs::Client>,
+}
+
+macro_rules! client_accessors {
+    ($($name:ident: $client:ty),* $(,)?) => {
+        impl AwsClients {
+            $(
+                pub fn $name(&self) -> &$client {
+                    self.built.$name.get_or_init(|| <$client>::new(&self.sdk))
+                }
+            )*
+        }
+    };
+}
+
+client_accessors! {
+    config: aws_sdk_config::Client,
+    events: aws_sdk_eventbridge::Client,
+    dynamodb: aws_sdk_dynamodb::Client,
+    lambda: aws_sdk_lambda::Client,
+    iam: aws_sdk_iam::Client,
+    ec2: aws_sdk_ec2::Client,
+    apigateway: aws_sdk_apigateway::Client,
+    sns: aws_sdk_sns::Client,
+    sqs: aws_sdk_sqs::Client,
 }
 
 /// The rule parameter that names the role to assume in the event's account.
@@ -51,18 +87,19 @@ impl AwsClients {
             .ok_or_else(|| "STS returned no account".to_owned())
     }
 
+    /// These clients with nothing remembered from an earlier run.
+    pub fn for_new_run(&self) -> Self {
+        AwsClients {
+            memo: RunMemo::default(),
+            ..self.clone()
+        }
+    }
+
     pub fn from_sdk_config(sdk: SdkConfig) -> Self {
         AwsClients {
-            config: aws_sdk_config::Client::new(&sdk),
-            events: aws_sdk_eventbridge::Client::new(&sdk),
-            dynamodb: aws_sdk_dynamodb::Client::new(&sdk),
-            lambda: aws_sdk_lambda::Client::new(&sdk),
-            iam: aws_sdk_iam::Client::new(&sdk),
-            ec2: aws_sdk_ec2::Client::new(&sdk),
-            apigateway: aws_sdk_apigateway::Client::new(&sdk),
-            sns: aws_sdk_sns::Client::new(&sdk),
-            sqs: aws_sdk_sqs::Client::new(&sdk),
             sdk,
+            built: Arc::default(),
+            memo: RunMemo::default(),
         }
     }
 
@@ -79,7 +116,7 @@ impl AwsClients {
             .get(EXECUTION_ROLE_NAME)
             .and_then(|v| v.as_str())
         else {
-            return Ok(self.clone());
+            return Ok(self.for_new_run());
         };
         let role_arn = member_role_arn(invocation, role_name)?;
         let assumed = aws_sdk_sts::Client::new(&self.sdk)

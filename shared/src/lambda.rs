@@ -61,11 +61,11 @@ where
 {
     let invocation = Invocation::from_json(payload)?;
     let clients = clients.for_invocation(&invocation, R::NAME).await?;
-    let sink = ConfigSink::new(clients.config.clone());
+    let sink = ConfigSink::new(clients.config().clone());
     let seams = Seams {
         sink: &sink,
-        history: &clients.config,
-        previous: &clients.config,
+        history: clients.config(),
+        previous: clients.config(),
         deadline,
     };
     let rule = make_rule(clients.clone());

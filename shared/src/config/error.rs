@@ -53,6 +53,7 @@ impl EngineError {
 }
 
 /// The short text of an SDK error: the service's code and message when there is one.
+#[cfg(feature = "aws")]
 pub fn sdk_error_text<E, R>(error: &aws_sdk_config::error::SdkError<E, R>) -> String
 where
     E: aws_sdk_config::error::ProvideErrorMetadata + std::error::Error + 'static,

@@ -1,5 +1,7 @@
 //! The AWS Config custom-rule engine every rule function uses.
 
+#[cfg(feature = "aws")]
+pub mod config_api;
 pub mod deadline;
 pub mod engine;
 pub mod error;
@@ -9,6 +11,8 @@ pub mod item;
 pub mod parameters;
 pub mod seams;
 
+#[cfg(feature = "aws")]
+pub use config_api::ConfigSink;
 pub use deadline::Deadline;
 pub use engine::{run, Assessed, Periodic, Rule, Seams, TEST_MODE_TOKEN};
 pub use error::{EngineError, EventError};
@@ -16,4 +20,4 @@ pub use evaluation::{Compliance, Evaluation, Verdict};
 pub use event::{Invocation, ItemSummary, Trigger};
 pub use item::{ConfigurationItem, ItemStatus};
 pub use parameters::{FromRuleParameters, RuleParameters};
-pub use seams::{CollectingSink, ConfigSink, EvaluationSink, ItemHistory, PreviousResults};
+pub use seams::{CollectingSink, EvaluationSink, ItemHistory, PreviousResults};

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use serde_json::Value;
 
+#[cfg(feature = "aws")]
 use crate::config::error::sdk_error_text;
 pub use triggers::{ApiCall, RuleKind, TRIGGERS};
 
@@ -75,6 +76,7 @@ pub trait EvaluationStarter: Sync {
     ) -> impl Future<Output = Result<StartOutcome, String>> + Send;
 }
 
+#[cfg(feature = "aws")]
 impl EvaluationStarter for aws_sdk_config::Client {
     async fn start(&self, rule_names: &[String]) -> Result<StartOutcome, String> {
         match self

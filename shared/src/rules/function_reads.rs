@@ -14,8 +14,15 @@ const MAX_PAGES: usize = 1_000;
 
 impl FunctionReader for AwsClients {
     async fn environment(&self, function_name: &str) -> Result<BTreeMap<String, String>, String> {
+        let listed = self
+            .memo
+            .listed_functions()
+            .and_then(|functions| functions.iter().find(|f| f.name == function_name));
+        if let Some(function) = listed {
+            return Ok(function.variables.clone());
+        }
         let configuration = self
-            .lambda
+            .lambda()
             .get_function_configuration()
             .function_name(function_name)
             .send()
@@ -29,6 +36,16 @@ impl FunctionReader for AwsClients {
         role_arn: &str,
         this_function: &str,
     ) -> Result<Vec<String>, String> {
+        let sharers = |functions: &[FunctionFacts]| -> Vec<String> {
+            functions
+                .iter()
+                .filter(|f| f.role_arn == role_arn && f.name != this_function)
+                .map(|f| f.name.clone())
+                .collect()
+        };
+        if let Some(functions) = self.memo.listed_functions() {
+            return Ok(sharers(functions));
+        }
         // An advanced query finds the sharers in one call; it is trusted only when it finds this
         // function too (otherwise Config may not record functions here), else list them all.
         match self.select_role_users(role_arn).await {
@@ -40,17 +57,12 @@ impl FunctionReader for AwsClients {
             }
             Err(reason) => tracing::debug!(%reason, "the advanced query failed; listing functions"),
         }
-        let functions = self.all_functions().await?;
-        Ok(functions
-            .into_iter()
-            .filter(|f| f.role_arn == role_arn && f.name != this_function)
-            .map(|f| f.name)
-            .collect())
+        Ok(sharers(self.memo.functions(self.list_functions()).await?))
     }
 
     async fn trust_policy(&self, role_name: &str) -> Result<String, String> {
         let role = self
-            .iam
+            .iam()
             .get_role()
             .role_name(role_name)
             .send()
@@ -63,11 +75,20 @@ impl FunctionReader for AwsClients {
     }
 
     async fn all_functions(&self) -> Result<Vec<FunctionFacts>, String> {
+        self.memo
+            .functions(self.list_functions())
+            .await
+            .map(<[FunctionFacts]>::to_vec)
+    }
+}
+
+impl AwsClients {
+    async fn list_functions(&self) -> Result<Vec<FunctionFacts>, String> {
         let mut functions = Vec::new();
         let mut marker: Option<String> = None;
         for _ in 0..MAX_PAGES {
             let page = self
-                .lambda
+                .lambda()
                 .list_functions()
                 .set_marker(marker.take())
                 .send()
@@ -122,7 +143,7 @@ impl AwsClients {
         let mut next_token: Option<String> = None;
         for _ in 0..MAX_PAGES {
             let page = self
-                .config
+                .config()
                 .select_resource_config()
                 .expression(&expression)
                 .set_next_token(next_token.take())

@@ -10,9 +10,12 @@
 //! 4. Write access to more than MaxServices services: NON_COMPLIANT, listing them.
 //! 5. A policy that cannot be read: NON_COMPLIANT, saying which.
 
-use std::collections::HashMap;
-use std::future::Future;
+use std::collections::{BTreeSet, HashMap};
+use std::future::{self, Future};
 
+use futures_util::stream::{self, StreamExt};
+
+use super::READ_CONCURRENCY;
 use crate::config::evaluation::annotate;
 use crate::config::{
     Assessed, ConfigurationItem, Deadline, EventError, FromRuleParameters, Periodic, Rule,
@@ -342,33 +345,38 @@ impl<R: RoleReader> Rule for LeastPrivilege<R> {
         let catalog = Catalog::embedded().map_err(|err| err.to_string())?;
         let functions = self.reader.function_roles().await?;
         let now = now_seconds();
-        // Each role is read once, however many functions share it.
-        let mut verdicts: HashMap<&str, Verdict> = HashMap::new();
-        for (_, role_arn) in &functions {
-            if verdicts.contains_key(role_arn.as_str()) {
-                continue;
-            }
-            if deadline.reached() {
-                break;
-            }
-            let role_name = role_arn.rsplit('/').next().unwrap_or(role_arn);
-            let verdict = match self.reader.role_grant(role_name).await {
-                Err(reason) => Verdict::non_compliant(format!(
-                    "could not read the policies of role {role_name}: {reason}"
-                )),
-                Ok(grant) => {
-                    let advice = self.reader.access_advice(role_arn).await;
-                    judge_with_usage(
-                        &grant,
-                        advice.as_ref().map_err(String::as_str),
-                        now,
-                        parameters,
-                        catalog,
-                    )
+        // Each role is read once, however many functions share it, a few at a time, until the
+        // deadline.
+        // Owned role names keep the stream's future Send (borrowed ones trip rustc's
+        // higher-ranked lifetime check).
+        let roles: BTreeSet<String> = functions.iter().map(|(_, role)| role.clone()).collect();
+        let verdicts: HashMap<String, Verdict> = stream::iter(roles)
+            .map(|role_arn| async move {
+                if deadline.reached() {
+                    return None;
                 }
-            };
-            verdicts.insert(role_arn, verdict);
-        }
+                let role_name = role_arn.rsplit('/').next().unwrap_or(&role_arn);
+                let verdict = match self.reader.role_grant(role_name).await {
+                    Err(reason) => Verdict::non_compliant(format!(
+                        "could not read the policies of role {role_name}: {reason}"
+                    )),
+                    Ok(grant) => {
+                        let advice = self.reader.access_advice(&role_arn).await;
+                        judge_with_usage(
+                            &grant,
+                            advice.as_ref().map_err(String::as_str),
+                            now,
+                            parameters,
+                            catalog,
+                        )
+                    }
+                };
+                Some((role_arn, verdict))
+            })
+            .buffer_unordered(READ_CONCURRENCY)
+            .filter_map(future::ready)
+            .collect()
+            .await;
         let assessed: Vec<Assessed> = functions
             .iter()
             .filter_map(|(name, role_arn)| {

@@ -24,7 +24,7 @@ fn filter(name: &str, values: &[String]) -> Filter {
 impl NetworkReader for AwsClients {
     async fn subnets(&self, ids: &[String]) -> Result<Vec<Subnet>, String> {
         let output = self
-            .ec2
+            .ec2()
             .describe_subnets()
             .set_subnet_ids(Some(ids.to_vec()))
             .send()
@@ -44,7 +44,7 @@ impl NetworkReader for AwsClients {
 
     async fn security_groups(&self, ids: &[String]) -> Result<Vec<SecurityGroup>, String> {
         let output = self
-            .ec2
+            .ec2()
             .describe_security_groups()
             .set_group_ids(Some(ids.to_vec()))
             .send()
@@ -67,7 +67,7 @@ impl NetworkReader for AwsClients {
 
     async fn route_tables(&self, vpc_id: &str) -> Result<Vec<RouteTable>, String> {
         let tables = self
-            .ec2
+            .ec2()
             .describe_route_tables()
             .filters(filter("vpc-id", &[vpc_id.to_owned()]))
             .into_paginator()
@@ -109,7 +109,7 @@ impl NetworkReader for AwsClients {
 
     async fn flow_logs(&self, resource_ids: &[String]) -> Result<Vec<FlowLog>, String> {
         let logs = self
-            .ec2
+            .ec2()
             .describe_flow_logs()
             .filter(filter("resource-id", resource_ids))
             .into_paginator()
@@ -132,7 +132,7 @@ impl NetworkReader for AwsClients {
 
     async fn vpc_endpoints(&self, vpc_id: &str) -> Result<Vec<VpcEndpoint>, String> {
         let endpoints = self
-            .ec2
+            .ec2()
             .describe_vpc_endpoints()
             .filters(filter("vpc-id", &[vpc_id.to_owned()]))
             .into_paginator()
@@ -155,7 +155,7 @@ impl NetworkReader for AwsClients {
 
     async fn function_url(&self, function_name: &str) -> Result<Option<FunctionUrl>, String> {
         match self
-            .lambda
+            .lambda()
             .get_function_url_config()
             .function_name(function_name)
             .send()
@@ -178,7 +178,7 @@ impl NetworkReader for AwsClients {
 
     async fn function_tags(&self, function_arn: &str) -> Result<BTreeMap<String, String>, String> {
         let output = self
-            .lambda
+            .lambda()
             .list_tags()
             .resource(function_arn)
             .send()
@@ -192,7 +192,7 @@ impl NetworkReader for AwsClients {
 
     async fn stage(&self, stage: &StageId) -> Result<StageFacts, String> {
         let output = self
-            .apigateway
+            .apigateway()
             .get_stage()
             .rest_api_id(&stage.rest_api_id)
             .stage_name(&stage.stage_name)
@@ -209,7 +209,7 @@ impl NetworkReader for AwsClients {
 
     async fn rest_api(&self, id: &str) -> Result<RestApiFacts, String> {
         let output = self
-            .apigateway
+            .apigateway()
             .get_rest_api()
             .rest_api_id(id)
             .send()

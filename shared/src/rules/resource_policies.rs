@@ -14,7 +14,9 @@ use std::future::Future;
 
 use serde_json::Value;
 
+#[cfg(feature = "aws")]
 use crate::aws::AwsClients;
+#[cfg(feature = "aws")]
 use crate::config::error::sdk_error_text;
 use crate::config::evaluation::annotate;
 use crate::config::{
@@ -64,10 +66,11 @@ pub trait PolicyReader: Sync {
     ) -> impl Future<Output = Result<Option<String>, String>> + Send;
 }
 
+#[cfg(feature = "aws")]
 impl PolicyReader for AwsClients {
     async fn event_bus_policy(&self, bus_name: &str) -> Result<Option<String>, String> {
         let bus = self
-            .events
+            .events()
             .describe_event_bus()
             .name(bus_name)
             .send()
@@ -81,7 +84,7 @@ impl PolicyReader for AwsClients {
 
     async fn table_policy(&self, table_arn: &str) -> Result<Option<String>, String> {
         match self
-            .dynamodb
+            .dynamodb()
             .get_resource_policy()
             .resource_arn(table_arn)
             .send()

@@ -12,7 +12,7 @@ const MAX_PAGES: usize = 100;
 impl RoleReader for AwsClients {
     async fn role_grant(&self, role_name: &str) -> Result<RoleGrant, String> {
         let role = self
-            .iam
+            .iam()
             .get_role()
             .role_name(role_name)
             .send()
@@ -26,7 +26,7 @@ impl RoleReader for AwsClients {
         let mut inline = Vec::new();
         for name in self.inline_policy_names(role_name).await? {
             let policy = self
-                .iam
+                .iam()
                 .get_role_policy()
                 .role_name(role_name)
                 .policy_name(&name)
@@ -40,10 +40,18 @@ impl RoleReader for AwsClients {
         }
         let mut attached = Vec::new();
         for arn in self.attached_policy_arns(role_name).await? {
-            attached.push(self.managed_policy(&arn).await?);
+            attached.push(
+                self.memo
+                    .managed_policy(&arn, self.managed_policy(&arn))
+                    .await?,
+            );
         }
         let boundary = match boundary_arn {
-            Some(arn) => Some(self.managed_policy(&arn).await?),
+            Some(arn) => Some(
+                self.memo
+                    .managed_policy(&arn, self.managed_policy(&arn))
+                    .await?,
+            ),
             None => None,
         };
         let created = role.role().map(|role| role.create_date().secs());
@@ -65,7 +73,7 @@ impl RoleReader for AwsClients {
     }
 
     async fn access_advice(&self, role_arn: &str) -> Result<AccessAdvice, String> {
-        access_advice(&self.iam, role_arn).await
+        access_advice(self.iam(), role_arn).await
     }
 }
 
@@ -137,7 +145,7 @@ impl AwsClients {
         let mut marker: Option<String> = None;
         for _ in 0..MAX_PAGES {
             let page = self
-                .iam
+                .iam()
                 .list_role_policies()
                 .role_name(role_name)
                 .set_marker(marker.take())
@@ -158,7 +166,7 @@ impl AwsClients {
         let mut marker: Option<String> = None;
         for _ in 0..MAX_PAGES {
             let page = self
-                .iam
+                .iam()
                 .list_attached_role_policies()
                 .role_name(role_name)
                 .set_marker(marker.take())
@@ -181,7 +189,7 @@ impl AwsClients {
     /// A managed policy's default version, named by its ARN.
     async fn managed_policy(&self, arn: &str) -> Result<PolicyText, String> {
         let policy = self
-            .iam
+            .iam()
             .get_policy()
             .policy_arn(arn)
             .send()
@@ -192,7 +200,7 @@ impl AwsClients {
             .and_then(|p| p.default_version_id())
             .ok_or_else(|| format!("{arn} has no default version"))?;
         let version = self
-            .iam
+            .iam()
             .get_policy_version()
             .policy_arn(arn)
             .version_id(version_id)

@@ -11,7 +11,9 @@
 //! 5. Anything that cannot be read: NON_COMPLIANT, saying what.
 
 use std::collections::{BTreeMap, HashMap};
-use std::future::Future;
+use std::future::{self, Future};
+
+use futures_util::stream::{self, StreamExt};
 
 use crate::config::evaluation::annotate;
 use crate::config::{
@@ -23,6 +25,7 @@ use crate::policy::document::{Effect, PrincipalClause};
 use crate::policy::Policy;
 
 use super::secrets::find_secrets;
+use super::READ_CONCURRENCY;
 
 pub const RESOURCE_TYPES: &[&str] = &["AWS::Lambda::Function"];
 const LAMBDA_SERVICE: &str = "lambda.amazonaws.com";
@@ -313,17 +316,23 @@ impl<R: FunctionReader> Rule for TemporaryCredentials<R> {
                 .or_default()
                 .push(&function.name);
         }
-        // One GetRole per role, however many functions share it, until the deadline.
-        let mut trust: HashMap<&str, Result<Policy, String>> = HashMap::new();
-        for role_arn in by_role.keys() {
-            if deadline.reached() {
-                break;
-            }
-            trust.insert(
-                role_arn,
-                parse_trust(self.reader.trust_policy(role_name(role_arn)).await),
-            );
-        }
+        // One GetRole per role, however many functions share it, a few at a time, until the
+        // deadline.
+        // Owned role ARNs keep the stream's future Send (borrowed ones trip rustc's
+        // higher-ranked lifetime check).
+        let roles: Vec<String> = by_role.keys().map(|arn| (*arn).to_owned()).collect();
+        let trust: HashMap<String, Result<Policy, String>> = stream::iter(roles)
+            .map(|role_arn| async move {
+                if deadline.reached() {
+                    return None;
+                }
+                let policy = parse_trust(self.reader.trust_policy(role_name(&role_arn)).await);
+                Some((role_arn, policy))
+            })
+            .buffer_unordered(READ_CONCURRENCY)
+            .filter_map(future::ready)
+            .collect()
+            .await;
         let mut periodic = Periodic::default();
         for function in &functions {
             let trust = match trust.get(function.role_arn.as_str()) {

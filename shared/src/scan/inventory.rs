@@ -21,9 +21,7 @@ pub const SCANNED_TYPES: &[&str] = &[
     "AWS::DynamoDB::Table",
 ];
 
-/// Reads in flight at once: enough to hide latency, few enough to stay under API rate limits
-/// (the SDK retries throttling on top).
-pub const READ_CONCURRENCY: usize = 8;
+pub use crate::rules::READ_CONCURRENCY;
 
 /// A resource the scan could not read; reported, and the scan goes on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,7 +130,7 @@ fn unreadable(resource_type: &str, resource_id: &str, reason: String) -> Unreada
 async fn functions(clients: &AwsClients, place: &Place) -> Listed {
     const TYPE: &str = "AWS::Lambda::Function";
     let listed = clients
-        .lambda
+        .lambda()
         .list_functions()
         .into_paginator()
         .items()
@@ -145,7 +143,7 @@ async fn functions(clients: &AwsClients, place: &Place) -> Listed {
             let name = function.function_name().unwrap_or_default().to_owned();
             let arn = function.function_arn().unwrap_or_default().to_owned();
             let policy = match clients
-                .lambda
+                .lambda()
                 .get_policy()
                 .function_name(&name)
                 .send()
@@ -198,7 +196,7 @@ async fn queues(clients: &AwsClients, place: &Place) -> Listed {
     use aws_sdk_sqs::types::QueueAttributeName;
     const TYPE: &str = "AWS::SQS::Queue";
     let urls = clients
-        .sqs
+        .sqs()
         .list_queues()
         .into_paginator()
         .items()
@@ -209,7 +207,7 @@ async fn queues(clients: &AwsClients, place: &Place) -> Listed {
     Ok(stream::iter(urls)
         .map(|url| async move {
             let attributes = clients
-                .sqs
+                .sqs()
                 .get_queue_attributes()
                 .queue_url(&url)
                 .attribute_names(QueueAttributeName::Policy)
@@ -253,7 +251,7 @@ async fn queues(clients: &AwsClients, place: &Place) -> Listed {
 async fn topics(clients: &AwsClients, place: &Place) -> Listed {
     const TYPE: &str = "AWS::SNS::Topic";
     let listed = clients
-        .sns
+        .sns()
         .list_topics()
         .into_paginator()
         .items()
@@ -265,7 +263,7 @@ async fn topics(clients: &AwsClients, place: &Place) -> Listed {
         .map(|topic| async move {
             let arn = topic.topic_arn().unwrap_or_default().to_owned();
             let attributes = clients
-                .sns
+                .sns()
                 .get_topic_attributes()
                 .topic_arn(&arn)
                 .send()
@@ -299,7 +297,7 @@ async fn topics(clients: &AwsClients, place: &Place) -> Listed {
 
 async fn list_rest_apis(clients: &AwsClients) -> Result<Vec<RestApi>, String> {
     clients
-        .apigateway
+        .apigateway()
         .get_rest_apis()
         .into_paginator()
         .items()
@@ -352,7 +350,7 @@ async fn stages(
             let id = api.id().unwrap_or_default().to_owned();
             let api_arn = format!("arn:aws:apigateway:{}::/restapis/{id}", place.region);
             match clients
-                .apigateway
+                .apigateway()
                 .get_stages()
                 .rest_api_id(&id)
                 .send()
@@ -398,7 +396,7 @@ async fn event_buses(clients: &AwsClients, place: &Place) -> Listed {
     // ListEventBuses has no paginator in the SDK; follow NextToken, bounded.
     for _ in 0..1_000 {
         let page = clients
-            .events
+            .events()
             .list_event_buses()
             .set_next_token(next.take())
             .send()
@@ -430,7 +428,7 @@ async fn event_buses(clients: &AwsClients, place: &Place) -> Listed {
 async fn tables(clients: &AwsClients, place: &Place) -> Listed {
     const TYPE: &str = "AWS::DynamoDB::Table";
     let names = clients
-        .dynamodb
+        .dynamodb()
         .list_tables()
         .into_paginator()
         .items()

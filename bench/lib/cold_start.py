@@ -1,0 +1,95 @@
+"""Cold start, size and API calls of each rule function's release `bootstrap`.
+
+Usage: cold_start.py ENDPOINT BIN_DIR EVENTS_DIR RUNS OUT.json
+
+Each function is started RUNS times under the Runtime API emulator (runtime_api.py) with one
+Config event built from the seeded sample app; the figures are medians, the memory the maximum.
+The last run is recorded by moto, and its calls are counted per operation.
+"""
+
+import glob
+import io
+import json
+import os
+import statistics
+import sys
+import zipfile
+
+sys.path.insert(0, os.path.dirname(__file__))
+import recording  # noqa: E402
+import runtime_api  # noqa: E402
+
+endpoint, bin_dir, events_dir, runs, out = sys.argv[1:6]
+runs = int(runs)
+
+AWS_ENV = runtime_api.aws_env(endpoint)
+
+
+def event_for(pattern):
+    matches = sorted(glob.glob(os.path.join(events_dir, pattern)))
+    if not matches:
+        raise SystemExit(f"cold_start: no event matches {pattern} in {events_dir}")
+    with open(matches[0]) as handle:
+        return os.path.basename(matches[0]), json.load(handle)
+
+
+def reevaluate_event():
+    path = os.path.join(os.path.dirname(__file__), "../../events/reevaluate/iam-put-role-policy.json")
+    with open(path) as handle:
+        return "iam-put-role-policy.json", json.load(handle)
+
+
+# (function, event, what the event is, extra environment). moto has no
+# StartConfigRulesEvaluation, so reevaluate's first answer is the error it reports for that call.
+CASES = [
+    ("resource-policies", *event_for("resource-policies--Queue--*.json"),
+     "an SQS queue whose policy Config records", {}),
+    ("temporary-credentials", *event_for("temporary-credentials--Function--airline-payment.json"),
+     "a function with a secret and a shared role", {}),
+    ("least-privilege", *event_for("least-privilege--Function--airline-payment.json"),
+     "a function whose role holds AdministratorAccess", {}),
+    ("network-controls", *event_for("network-controls--Function--airline-payment.json"),
+     "a function in a VPC with open egress", {}),
+    ("reevaluate", *reevaluate_event(), "a CloudTrail PutRolePolicy event",
+     {"CONFIG_RULE_NAMES": ",".join(f"{rule}=sec2-{rule}" for rule in (
+         "resource-policies", "temporary-credentials", "least-privilege", "network-controls"))}),
+]
+
+
+def zipped_size(path):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.write(path, "bootstrap")
+    return len(buffer.getvalue())
+
+
+results = []
+for function, event_name, event, description, env in CASES:
+    binary = os.path.join(bin_dir, function)
+    samples = []
+    for run in range(runs):
+        if run == runs - 1:
+            recording.reset(endpoint)
+        samples.append(runtime_api.cold_start(binary, event, {**AWS_ENV, **env}, timeout_s=120,
+                                              error_is_an_answer=function == "reevaluate"))
+    per_operation, repeated = recording.summary(recording.calls(endpoint))
+    results.append({
+        "function": function,
+        "event": event_name,
+        "description": description,
+        "runs": runs,
+        "init_ms": statistics.median(s["init_ms"] for s in samples),
+        "first_ms": statistics.median(s["first_ms"] for s in samples),
+        "peak_rss_mb": max(s["peak_rss_mb"] for s in samples),
+        "size_mb": os.path.getsize(binary) / 1e6,
+        "zipped_mb": zipped_size(binary) / 1e6,
+        "calls": dict(per_operation),
+        "repeated": repeated,
+        "result": samples[-1]["result"],
+    })
+    print(f"cold start: {function}: init {results[-1]['init_ms']:.1f} ms, first evaluation "
+          f"{results[-1]['first_ms']:.1f} ms, {results[-1]['peak_rss_mb']:.1f} MB, calls "
+          f"{dict(per_operation)}", file=sys.stderr)
+
+with open(out, "w") as handle:
+    json.dump(results, handle, indent=2)

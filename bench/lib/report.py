@@ -1,0 +1,155 @@
+"""Turns bench/run's measurements into one table (figure, budget, measured, pass) and writes it
+into RESULTS.md between the generated markers, keeping the hand-written history around them."""
+
+import argparse
+import datetime
+import glob
+import json
+import math
+import os
+import platform
+import subprocess
+
+BEGIN, END = "<!-- bench/run: begin -->", "<!-- bench/run: end -->"
+FUNCTIONS = ["resource-policies", "temporary-credentials", "least-privilege",
+             "network-controls", "reevaluate"]
+READS_FREE = {"config:PutEvaluations"}
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--work", required=True)
+parser.add_argument("--criterion", required=True)
+parser.add_argument("--seconds", type=int, required=True)
+parser.add_argument("--markdown", required=True)
+args = parser.parse_args()
+rows = []
+
+
+def row(figure, budget, measured, passed):
+    rows.append((figure, budget, measured, "n/a" if passed is None else ("pass" if passed else "FAIL")))
+
+
+def load(name):
+    path = os.path.join(args.work, name)
+    if not os.path.exists(path):
+        return None
+    with open(path) as handle:
+        return json.load(handle)
+
+
+def criterion():
+    found = {}
+    for path in glob.glob(os.path.join(args.criterion, "**", "new", "benchmark.json"), recursive=True):
+        with open(path) as handle:
+            benchmark = json.load(handle)
+        with open(os.path.join(os.path.dirname(path), "estimates.json")) as handle:
+            estimates = json.load(handle)
+        found[benchmark["full_id"]] = (estimates["mean"]["point_estimate"], benchmark.get("throughput"))
+    return found
+
+
+# 1. Cold start, memory, size, calls.
+cold = load("cold.json") or []
+for f in cold:
+    name = f["function"]
+    row(f"{name}: init (process start to first /next)", "< 30 ms", f"{f['init_ms']:.1f} ms",
+        f["init_ms"] < 30)
+    row(f"{name}: first evaluation reported ({f['event']})", "", f"{f['first_ms']:.1f} ms", None)
+    row(f"{name}: peak RSS", "< 30 MB", f"{f['peak_rss_mb']:.1f} MB", f["peak_rss_mb"] < 30)
+    row(f"{name}: stripped bootstrap ({platform.machine()})", "< 10 MB", f"{f['size_mb']:.2f} MB",
+        f["size_mb"] < 10)
+    row(f"{name}: zipped bootstrap", "", f"{f['zipped_mb']:.2f} MB", None)
+    calls = ", ".join(f"{op} {n}" for op, n in sorted(f["calls"].items())) or "none"
+    row(f"{name}: calls for one event ({f['description']})", "no call twice",
+        calls + (f"; repeated: {', '.join(f['repeated'])}" if f["repeated"] else ""),
+        not f["repeated"])
+    if name == "resource-policies":
+        reads = sum(n for op, n in f["calls"].items() if op not in READS_FREE)
+        puts = f["calls"].get("config:PutEvaluations", 0)
+        row("resource-policies: reads and PutEvaluations for a recorded policy", "0 reads, 1 put",
+            f"{reads} reads, {puts} put", reads == 0 and puts == 1)
+
+# 2. Pure logic and the analyzer.
+measured = criterion()
+for full_id, (ns, _) in sorted(measured.items()):
+    if full_id.startswith(("resource-policies:", "network-controls:")):
+        row(f"logic per item: {full_id}", "< 100 µs", f"{ns / 1000:.1f} µs", ns < 100_000)
+for full_id, budget in [("resource_policies/parse_and_analyze_corpus", 100_000),
+                        ("identity_policies/parse_and_analyze_corpus", None)]:
+    if full_id in measured:
+        ns, throughput = measured[full_id]
+        per_second = (throughput or {}).get("Elements", 1) / (ns / 1e9)
+        row(f"policy analyzer: {full_id.split('/')[0].replace('_', ' ')} per second",
+            f">= {budget:,}" if budget else "", f"{per_second:,.0f}",
+            per_second >= budget if budget else None)
+if "action_catalogue_parse" in measured:
+    row("policy analyzer: action catalogue parse (first use)", "",
+        f"{measured['action_catalogue_parse'][0] / 1e6:.1f} ms", None)
+
+# 3. Scale.
+scale = {n: load(f"scale-{n}.json") for n in (1000, 5000)}
+for n, figures in scale.items():
+    if not figures:
+        continue
+    for run in ("temporary-credentials", "least-privilege", "scan"):
+        result = figures[run]
+        label = f"sec2 scan (both rules)" if run == "scan" else f"{run} periodic run"
+        row(f"{label}, {n:,} functions: wall time", "< 60 s (the functions' timeout)" if run != "scan" else "",
+            f"{result['wall_s']:.1f} s", result["wall_s"] < 60 if run != "scan" else None)
+        row(f"{label}, {n:,} functions: peak RSS", "< 128 MB", f"{result['peak_rss_mb']:.1f} MB",
+            result["peak_rss_mb"] < 128)
+        calls = result["calls"]
+        total = sum(calls.values())
+        busiest = ", ".join(f"{op} {c}" for op, c in sorted(calls.items(), key=lambda i: -i[1])[:4])
+        if run != "scan":
+            puts = calls.get("config:PutEvaluations", 0)
+            want = math.ceil(n / 100)
+            row(f"{label}, {n:,} functions: PutEvaluations", f"= {want}", str(puts), puts == want)
+        row(f"{label}, {n:,} functions: calls", "no call twice",
+            f"{total:,} ({busiest})" + (f"; repeated: {', '.join(result['repeated'])}" if result["repeated"] else ""),
+            not result["repeated"])
+if scale[1000] and scale[5000]:
+    for run in ("temporary-credentials", "least-privilege", "scan"):
+        ratio = scale[5000][run]["wall_s"] / max(scale[1000][run]["wall_s"], 1e-9)
+        label = "sec2 scan" if run == "scan" else f"{run} periodic run"
+        row(f"{label}: time at 5,000 / time at 1,000", "<= 7.5 (linear is 5)", f"{ratio:.1f}", ratio <= 7.5)
+
+build = load("build.json") or {}
+row("bench/run, whole", "< 15 min", f"{args.seconds / 60:.1f} min (release build {build.get('seconds', 0)} s)",
+    args.seconds < 15 * 60)
+
+# Output.
+widths = [max(len(str(r[i])) for r in rows + [("figure", "budget", "measured", "result")]) for i in range(4)]
+line = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths))
+print(line(("figure", "budget", "measured", "result")))
+for r in rows:
+    print(line(r))
+
+cpu = "unknown CPU"
+try:
+    with open("/proc/cpuinfo") as handle:
+        cpu = next(l.split(":", 1)[1].strip() for l in handle if l.startswith("model name"))
+except (OSError, StopIteration):
+    pass
+memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
+commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+generated = [BEGIN, "",
+             f"Run on {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, commit {commit}, "
+             f"{os.cpu_count()} × {cpu}, {memory_gb:.0f} GB, {platform.system()} {platform.machine()}, {rustc}.",
+             "", "| figure | budget | measured | result |", "|---|---|---|---|"]
+generated += [f"| {' | '.join(str(c).replace('|', '/') for c in r)} |" for r in rows]
+generated += ["", END]
+text = ""
+if os.path.exists(args.markdown):
+    with open(args.markdown) as handle:
+        text = handle.read()
+if BEGIN in text and END in text:
+    text = text[:text.index(BEGIN)] + "\n".join(generated) + text[text.index(END) + len(END):]
+else:
+    text = "# Benchmark results\n\n" + "\n".join(generated) + "\n" + text
+with open(args.markdown, "w") as handle:
+    handle.write(text)
+failed = [r for r in rows if r[3] == "FAIL"]
+print(f"\n{len(rows) - len(failed)} of {len(rows)} figures within budget or informational; "
+      f"{len(failed)} over budget. Written to {args.markdown}.")
+raise SystemExit(1 if failed else 0)

@@ -1,0 +1,178 @@
+"""A Lambda Runtime API emulator for one cold start at a time, with a clock and a memory gauge.
+
+It serves the Runtime API's invocation endpoints (next, response, error and init error, as
+https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html specifies) on 127.0.0.1, starts a
+function's `bootstrap` the way Lambda does (AWS_LAMBDA_RUNTIME_API and the reserved variables),
+hands it one event and measures:
+
+- init_ms: process start to the function's first `GET /invocation/next`, Lambda's Init phase;
+- first_ms: process start to the posted response, that is to its first evaluation reported
+  (the rule functions answer only after PutEvaluations returned);
+- peak_rss_mb: the process's peak resident memory, VmHWM from /proc once it has answered
+  (not wait4's ru_maxrss, which counts the Python process the child was forked from).
+"""
+
+import http.server
+import json
+import os
+import subprocess
+import threading
+import time
+import uuid
+
+
+class _Invocation:
+    def __init__(self, event, timeout_s):
+        self.event = json.dumps(event).encode()
+        self.timeout_s = timeout_s
+        self.request_id = str(uuid.uuid4())
+        self.served = False
+        self.next_at = None
+        self.done_at = None
+        self.result = None
+        self.error = None
+        self.done = threading.Event()
+
+
+def _handler(invocation):
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *_):
+            pass
+
+        def _reply(self, status, body=b"", headers=()):
+            self.send_response(status)
+            for name, value in headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self):
+            if not self.path.endswith("/runtime/invocation/next"):
+                return self._reply(404)
+            if invocation.next_at is None:
+                invocation.next_at = time.monotonic_ns()
+            if invocation.served:
+                # One invocation per cold start: hold the runtime here until it is stopped.
+                invocation.done.wait(60)
+                time.sleep(60)
+                return
+            invocation.served = True
+            deadline_ms = int(time.time() * 1000 + invocation.timeout_s * 1000)
+            self._reply(200, invocation.event, [
+                ("Content-Type", "application/json"),
+                ("Lambda-Runtime-Aws-Request-Id", invocation.request_id),
+                ("Lambda-Runtime-Deadline-Ms", str(deadline_ms)),
+                ("Lambda-Runtime-Invoked-Function-Arn",
+                 "arn:aws:lambda:us-east-1:111122223333:function:sec2-bench"),
+                ("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Sampled=0"),
+            ])
+
+        def _body(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            return self.rfile.read(length) if length else b""
+
+        def do_POST(self):
+            body = self._body()
+            if self.path.endswith("/response"):
+                invocation.result = body.decode(errors="replace")
+            elif self.path.endswith("/error"):
+                invocation.error = body.decode(errors="replace")
+            else:
+                invocation.error = f"{self.path}: {body.decode(errors='replace')}"
+            invocation.done_at = time.monotonic_ns()
+            self._reply(202, b'{"status":"OK"}', [("Content-Type", "application/json")])
+            invocation.done.set()
+
+    return Handler
+
+
+def cold_start(binary, event, env, timeout_s=900, error_is_an_answer=False):
+    """Runs `binary` for one invocation of `event` under the Runtime API; returns the figures."""
+    invocation = _Invocation(event, timeout_s)
+    server = _QuietServer(("127.0.0.1", 0), _handler(invocation))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    child_env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{port}",
+        "AWS_LAMBDA_FUNCTION_NAME": "sec2-bench",
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
+        "AWS_LAMBDA_LOG_FORMAT": "JSON",
+        "AWS_LAMBDA_LOG_LEVEL": "WARN",
+        **env,
+    }
+    started = time.monotonic_ns()
+    process = subprocess.Popen([binary], env=child_env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    finished = invocation.done.wait(timeout_s)
+    peak_rss_kb = _peak_rss_kb(process.pid)
+    process.kill()
+    process.wait()
+    stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
+    server.shutdown()
+    server.server_close()
+    if not finished or (invocation.error is not None and not error_is_an_answer):
+        raise RuntimeError(f"{binary} did not answer: {invocation.error or 'timed out'}\n{stderr[-2000:]}")
+    return {
+        "init_ms": (invocation.next_at - started) / 1e6,
+        "first_ms": (invocation.done_at - started) / 1e6,
+        "peak_rss_mb": peak_rss_kb / 1024,
+        "result": json.loads(invocation.result) if invocation.result else None,
+        "error": invocation.error,
+    }
+
+
+def _peak_rss_kb(pid):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no VmHWM for process {pid}")
+
+
+class PeakRss:
+    """Follows a running process's VmHWM until it exits (the last reading before exit is kept;
+    the peak of the final few milliseconds could be missed, never over-counted)."""
+
+    def __init__(self, pid, interval_s=0.02):
+        self.kb = 0
+        self._pid = pid
+        self._interval_s = interval_s
+        self._thread = threading.Thread(target=self._follow, daemon=True)
+        self._thread.start()
+
+    def _follow(self):
+        while True:
+            try:
+                self.kb = max(self.kb, _peak_rss_kb(self._pid))
+            except (OSError, RuntimeError, ValueError):
+                return
+            time.sleep(self._interval_s)
+
+    def mb(self):
+        self._thread.join(timeout=1)
+        return self.kb / 1024
+
+
+class _QuietServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # The runtime's held `next` request breaks when the process is stopped; that is the end
+        # of the measurement, not an error.
+        pass
+
+
+def aws_env(endpoint):
+    """What points the AWS SDK at the emulator, with the credentials moto accepts."""
+    return {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }

@@ -1,0 +1,201 @@
+//! The engine's seams on AWS Config: PutEvaluations, GetResourceConfigHistory and
+//! GetComplianceDetailsByConfigRule.
+
+use aws_sdk_config::types::{ComplianceType, ResourceType};
+use aws_smithy_types::date_time::Format;
+use aws_smithy_types::DateTime;
+use serde_json::{json, Map, Value};
+
+use super::error::sdk_error_text;
+use super::evaluation::Evaluation;
+use super::item::ConfigurationItem;
+use super::seams::{EvaluationSink, ItemHistory, PreviousResults};
+
+/// Reports to AWS Config with PutEvaluations.
+#[derive(Debug, Clone)]
+pub struct ConfigSink {
+    client: aws_sdk_config::Client,
+}
+
+impl ConfigSink {
+    pub fn new(client: aws_sdk_config::Client) -> Self {
+        ConfigSink { client }
+    }
+}
+
+/// Parses an RFC 3339 timestamp; an unreadable one becomes "now" so the evaluation is not lost.
+fn timestamp(text: &str) -> DateTime {
+    DateTime::from_str(text, Format::DateTime).unwrap_or_else(|_| {
+        tracing::warn!(
+            timestamp = text,
+            "unreadable ordering timestamp, using the current time"
+        );
+        DateTime::from(std::time::SystemTime::now())
+    })
+}
+
+impl EvaluationSink for ConfigSink {
+    async fn put(
+        &self,
+        batch: &[Evaluation],
+        result_token: &str,
+        test_mode: bool,
+    ) -> Result<Vec<Evaluation>, String> {
+        let evaluations = batch
+            .iter()
+            .map(|evaluation| {
+                aws_sdk_config::types::Evaluation::builder()
+                    .compliance_resource_type(&evaluation.compliance_resource_type)
+                    .compliance_resource_id(&evaluation.compliance_resource_id)
+                    .compliance_type(ComplianceType::from(evaluation.compliance_type.as_str()))
+                    .set_annotation(evaluation.annotation.clone())
+                    .ordering_timestamp(timestamp(&evaluation.ordering_timestamp))
+                    .build()
+                    .map_err(|err| err.to_string())
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let output = self
+            .client
+            .put_evaluations()
+            .set_evaluations(Some(evaluations))
+            .result_token(result_token)
+            .test_mode(test_mode)
+            .send()
+            .await
+            .map_err(|err| sdk_error_text(&err))?;
+        let refused = output
+            .failed_evaluations()
+            .iter()
+            .filter_map(|failed| {
+                batch
+                    .iter()
+                    .find(|e| {
+                        e.compliance_resource_id == failed.compliance_resource_id()
+                            && e.compliance_resource_type == failed.compliance_resource_type()
+                    })
+                    .cloned()
+            })
+            .collect();
+        Ok(refused)
+    }
+}
+
+/// Pages of an empty history we follow before giving up (each page covers up to 7 days).
+const MAX_HISTORY_PAGES: usize = 20;
+
+impl ItemHistory for aws_sdk_config::Client {
+    async fn latest_item(
+        &self,
+        resource_type: &str,
+        resource_id: &str,
+        later_time: &str,
+    ) -> Result<Option<ConfigurationItem>, String> {
+        let later = DateTime::from_str(later_time, Format::DateTime)
+            .map_err(|err| format!("capture time `{later_time}` is not RFC 3339: {err}"))?;
+        let mut next_token: Option<String> = None;
+        for _ in 0..MAX_HISTORY_PAGES {
+            let page = self
+                .get_resource_config_history()
+                .resource_type(ResourceType::from(resource_type))
+                .resource_id(resource_id)
+                .later_time(later)
+                .limit(1)
+                .set_next_token(next_token.take())
+                .send()
+                .await
+                .map_err(|err| sdk_error_text(&err))?;
+            if let Some(item) = page.configuration_items().first() {
+                return ConfigurationItem::from_json(&api_form(item))
+                    .map(Some)
+                    .map_err(|err| err.to_string());
+            }
+            match page.next_token() {
+                Some(token) if !token.is_empty() => next_token = Some(token.to_owned()),
+                _ => return Ok(None),
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// The SDK's item as the API-form JSON the normalizer reads, so both paths share one parser.
+fn api_form(item: &aws_sdk_config::types::ConfigurationItem) -> Value {
+    let text = |value: Option<&str>| value.map_or(Value::Null, |s| Value::String(s.to_owned()));
+    let capture_time = item
+        .configuration_item_capture_time()
+        .and_then(|time| time.fmt(Format::DateTime).ok())
+        .map_or(Value::Null, Value::String);
+    let relationships: Vec<Value> = item
+        .relationships()
+        .iter()
+        .map(|r| {
+            json!({
+                "relationshipName": r.relationship_name(),
+                "resourceType": r.resource_type().map(|t| t.as_str()),
+                "resourceId": r.resource_id(),
+                "resourceName": r.resource_name(),
+            })
+        })
+        .collect();
+    let supplementary: Map<String, Value> = item
+        .supplementary_configuration()
+        .map(|map| {
+            map.iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect()
+        })
+        .unwrap_or_default();
+    json!({
+        "version": text(item.version()),
+        "accountId": text(item.account_id()),
+        "configurationItemCaptureTime": capture_time,
+        "configurationItemStatus": text(item.configuration_item_status().map(|s| s.as_str())),
+        "resourceType": text(item.resource_type().map(|t| t.as_str())),
+        "resourceId": text(item.resource_id()),
+        "resourceName": text(item.resource_name()),
+        "arn": text(item.arn()),
+        "awsRegion": text(item.aws_region()),
+        "tags": item.tags().cloned().unwrap_or_default(),
+        "relationships": relationships,
+        "configuration": text(item.configuration()),
+        "supplementaryConfiguration": supplementary,
+    })
+}
+
+/// Pages of previous results we read at most (100 results a page).
+const MAX_RESULT_PAGES: usize = 1_000;
+
+impl PreviousResults for aws_sdk_config::Client {
+    async fn evaluated_resources(&self, rule_name: &str) -> Result<Vec<(String, String)>, String> {
+        let mut resources = Vec::new();
+        let mut next_token: Option<String> = None;
+        for _ in 0..MAX_RESULT_PAGES {
+            let page = self
+                .get_compliance_details_by_config_rule()
+                .config_rule_name(rule_name)
+                .compliance_types(ComplianceType::Compliant)
+                .compliance_types(ComplianceType::NonCompliant)
+                .limit(100)
+                .set_next_token(next_token.take())
+                .send()
+                .await
+                .map_err(|err| sdk_error_text(&err))?;
+            resources.extend(page.evaluation_results().iter().filter_map(|result| {
+                let qualifier = result
+                    .evaluation_result_identifier()?
+                    .evaluation_result_qualifier()?;
+                Some((
+                    qualifier.resource_type()?.to_owned(),
+                    qualifier.resource_id()?.to_owned(),
+                ))
+            }));
+            match page.next_token() {
+                Some(token) if !token.is_empty() => next_token = Some(token.to_owned()),
+                _ => return Ok(resources),
+            }
+        }
+        Err(format!(
+            "more than {MAX_RESULT_PAGES} pages of results for `{rule_name}`"
+        ))
+    }
+}

@@ -1,0 +1,77 @@
+//! Where untrusted input enters sec2, as plain functions of bytes: the fuzz targets in `fuzz/`
+//! call them, and `shared/tests/fuzz_corpus.rs` replays the fuzzers' corpus and crashers
+//! through them on stable Rust in every test run. Each returns `Err` with the error a user would
+//! see when it rejects the input; it must never panic, hang or allocate without bound.
+
+use serde_json::{json, Value};
+
+use crate::config::{ConfigurationItem, Invocation, Trigger};
+use crate::policy::{
+    analyze_identity_policies, analyze_resource_policy, network_limits, Catalog, NamedPolicy,
+    Policy, ResourceContext, ResourceService,
+};
+use crate::rules::resource_policies::{judge, locate_policy, Parameters, PolicySource};
+
+/// The Config event parser. The first byte picks where the rest goes, so the fuzzer reaches the
+/// nested strings (`invokingEvent`, `ruleParameters`) and not only the outer JSON.
+pub fn config_event(data: &[u8]) -> Result<(), String> {
+    let Some((mode, rest)) = data.split_first() else {
+        return Err("empty input".to_owned());
+    };
+    let text = String::from_utf8_lossy(rest);
+    let payload = match mode % 3 {
+        0 => serde_json::from_slice::<Value>(rest).map_err(|err| err.to_string())?,
+        1 => json!({"invokingEvent": text, "ruleParameters": "{}", "resultToken": "TESTMODE"}),
+        _ => json!({
+            "invokingEvent": r#"{"messageType":"ScheduledNotification","notificationCreationTime":"2026-12-02T00:00:00.000Z"}"#,
+            "ruleParameters": text,
+            "resultToken": "TESTMODE",
+        }),
+    };
+    let invocation = Invocation::from_json(payload).map_err(|err| err.to_string())?;
+    if let Trigger::Change { item, .. } = &invocation.trigger {
+        judge_recorded(item);
+    }
+    Ok(())
+}
+
+/// The configuration-item normalizer (event and API forms, stringified and URL-encoded values),
+/// then the resource-policies rule's pure logic on what it made.
+pub fn configuration_item(data: &[u8]) -> Result<(), String> {
+    let value = serde_json::from_slice::<Value>(data).map_err(|err| err.to_string())?;
+    let item = ConfigurationItem::from_json(&value).map_err(|err| err.to_string())?;
+    let _ = item.to_event_json();
+    judge_recorded(&item);
+    Ok(())
+}
+
+/// The policy parser, then every analysis a rule runs on a parsed policy.
+pub fn policy(data: &[u8]) -> Result<(), String> {
+    let text = std::str::from_utf8(data).map_err(|err| err.to_string())?;
+    let policy = Policy::parse(text).map_err(|err| err.to_string())?;
+    let allowed = ["444455556666".to_owned()];
+    for service in ResourceService::ALL {
+        let context = ResourceContext {
+            service,
+            account: "111122223333",
+            allowed_accounts: &allowed,
+            allowed_organizations: &[],
+        };
+        let _ = analyze_resource_policy(&policy, &context);
+        let _ = network_limits(&policy, service);
+    }
+    if let Ok(catalog) = Catalog::embedded() {
+        let named = [NamedPolicy {
+            name: Some("fuzzed"),
+            policy: &policy,
+        }];
+        let _ = analyze_identity_policies(&named, catalog);
+    }
+    Ok(())
+}
+
+fn judge_recorded(item: &ConfigurationItem) {
+    if let Ok((service, PolicySource::Recorded(policy))) = locate_policy(item) {
+        let _ = judge(item, service, policy, &Parameters::default());
+    }
+}
