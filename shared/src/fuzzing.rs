@@ -21,11 +21,19 @@ pub fn config_event(data: &[u8]) -> Result<(), String> {
     let text = String::from_utf8_lossy(rest);
     let payload = match mode % 3 {
         0 => serde_json::from_slice::<Value>(rest).map_err(|err| err.to_string())?,
-        1 => json!({"invokingEvent": text, "ruleParameters": "{}", "resultToken": "TESTMODE"}),
+        1 => json!({
+            "version": "1.0",
+            "invokingEvent": text,
+            "ruleParameters": "{}",
+            "resultToken": "TESTMODE",
+            "eventLeftScope": false,
+        }),
         _ => json!({
+            "version": "1.0",
             "invokingEvent": r#"{"messageType":"ScheduledNotification","notificationCreationTime":"2026-12-02T00:00:00.000Z"}"#,
             "ruleParameters": text,
             "resultToken": "TESTMODE",
+            "eventLeftScope": false,
         }),
     };
     let invocation = Invocation::from_json(payload).map_err(|err| err.to_string())?;
