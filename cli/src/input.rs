@@ -2,15 +2,25 @@
 
 use std::io::{Read, Write};
 
-/// Reads a file, or standard input for `-`.
+use sec2_shared::config::limits::MAX_EVENT_BYTES;
+
+/// Reads a file, or standard input for `-`, refusing more than the largest Lambda payload: no
+/// event, item or policy the rules read is larger, and a bigger file is not read into memory.
 pub fn read_text(path: &str) -> Result<String, String> {
+    let limit = MAX_EVENT_BYTES as u64;
     let mut text = String::new();
     let result = if path == "-" {
-        std::io::stdin().read_to_string(&mut text).map(|_| text)
+        std::io::stdin().take(limit + 1).read_to_string(&mut text)
     } else {
-        std::fs::read_to_string(path)
+        std::fs::File::open(path).and_then(|file| file.take(limit + 1).read_to_string(&mut text))
     };
-    result.map_err(|err| format!("cannot read `{path}`: {err}"))
+    result.map_err(|err| format!("cannot read `{path}`: {err}"))?;
+    if text.len() as u64 > limit {
+        return Err(format!(
+            "cannot read `{path}`: it is over {limit} bytes, the largest Lambda payload"
+        ));
+    }
+    Ok(text)
 }
 
 /// A 12-digit AWS account id, for clap.

@@ -192,3 +192,18 @@ fn a_missing_file_or_a_bad_account_exits_2_without_a_panic() {
     assert_eq!(bad_service.status.code(), Some(2));
     assert!(!String::from_utf8_lossy(&bad_service.stderr).contains("panicked"));
 }
+
+#[test]
+fn a_file_larger_than_any_lambda_payload_is_refused_unread_with_exit_2() {
+    let path = std::env::temp_dir().join(format!("sec2-huge-{}.json", std::process::id()));
+    std::fs::write(&path, " ".repeat(7 * 1024 * 1024)).unwrap();
+    let output = run(&with(RESOURCE, &[path.to_str().unwrap()]), "");
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("is over 6291456 bytes, the largest Lambda payload"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

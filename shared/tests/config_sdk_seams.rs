@@ -153,6 +153,35 @@ async fn oversized_items_are_fetched_past_empty_history_pages() {
 }
 
 #[tokio::test]
+async fn a_history_item_larger_than_any_lambda_payload_is_refused_with_its_size() {
+    // moto cannot hold a 6 MiB item cheaply; the SDK's mock layer serves it.
+    let huge = mock!(Client::get_resource_config_history).then_output(|| {
+        GetResourceConfigHistoryOutput::builder()
+            .configuration_items(
+                SdkItem::builder()
+                    .resource_type(ResourceType::Bucket)
+                    .resource_id("airline-assets")
+                    .configuration_item_status(ConfigurationItemStatus::Ok)
+                    .configuration_item_capture_time(DateTime::from_secs(1_795_168_800))
+                    .configuration("{\"name\":\"airline-assets\"}")
+                    .supplementary_configuration("BucketPolicy", "x".repeat(7 * 1024 * 1024))
+                    .build(),
+            )
+            .build()
+    });
+    let client = mock_client!(aws_sdk_config, [&huge]);
+    let refusal = client
+        .latest_item("AWS::S3::Bucket", "airline-assets", "2026-11-20T10:00:00Z")
+        .await
+        .unwrap_err();
+    assert!(
+        refusal.starts_with("the configuration item in the history is 7340")
+            && refusal.ends_with("the largest Lambda payload is 6291456 bytes"),
+        "{refusal}"
+    );
+}
+
+#[tokio::test]
 async fn an_empty_history_gives_no_item() {
     let empty = mock!(Client::get_resource_config_history)
         .then_output(|| GetResourceConfigHistoryOutput::builder().build());

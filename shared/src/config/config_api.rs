@@ -9,6 +9,7 @@ use serde_json::{json, Map, Value};
 use super::error::sdk_error_text;
 use super::evaluation::Evaluation;
 use super::item::ConfigurationItem;
+use super::limits::within_event_bytes;
 use super::seams::{EvaluationSink, ItemHistory, PreviousResults};
 
 /// Reports to AWS Config with PutEvaluations.
@@ -105,6 +106,7 @@ impl ItemHistory for aws_sdk_config::Client {
                 .await
                 .map_err(|err| sdk_error_text(&err))?;
             if let Some(item) = page.configuration_items().first() {
+                within_event_bytes("the configuration item in the history", item_bytes(item))?;
                 return ConfigurationItem::from_json(&api_form(item))
                     .map(Some)
                     .map_err(|err| err.to_string());
@@ -116,6 +118,15 @@ impl ItemHistory for aws_sdk_config::Client {
         }
         Ok(None)
     }
+}
+
+/// The bulk of an item: its configuration and supplementary configuration texts.
+fn item_bytes(item: &aws_sdk_config::types::ConfigurationItem) -> usize {
+    let supplementary: usize = item
+        .supplementary_configuration()
+        .map(|map| map.iter().map(|(k, v)| k.len() + v.len()).sum())
+        .unwrap_or_default();
+    item.configuration().map_or(0, str::len) + supplementary
 }
 
 /// The SDK's item as the API-form JSON the normalizer reads, so both paths share one parser.

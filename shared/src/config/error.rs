@@ -13,6 +13,8 @@ pub enum EventError {
     Item(String),
     #[error("ruleParameters is not a JSON object: {0}")]
     RuleParameters(String),
+    #[error("input too large: {0}")]
+    TooLarge(String),
     #[error("rule parameter `{name}`: {problem}")]
     Parameter { name: String, problem: String },
 }

@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 
 use super::error::EventError;
 use super::item::{peel_json_strings, ConfigurationItem, ItemStatus};
+use super::limits::{within_chars, within_event_bytes, MAX_RULE_PARAMETERS_CHARS};
 
 /// What an invocation asks the rule to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,6 +70,7 @@ impl Invocation {
             .invoking_event
             .as_deref()
             .ok_or_else(|| EventError::Shape("missing field `invokingEvent`".to_owned()))?;
+        within_event_bytes("invokingEvent", invoking_text.len()).map_err(EventError::TooLarge)?;
         let invoking: Value = serde_json::from_str(invoking_text)
             .map_err(|err| EventError::InvokingEvent(err.to_string()))?;
         let result_token = event
@@ -93,6 +95,8 @@ fn rule_parameters(text: Option<&str>) -> Result<Map<String, Value>, EventError>
     if text.is_empty() {
         return Ok(Map::new());
     }
+    within_chars("ruleParameters", text, MAX_RULE_PARAMETERS_CHARS)
+        .map_err(EventError::TooLarge)?;
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(other) => Err(EventError::RuleParameters(format!("found {other}"))),
@@ -295,5 +299,27 @@ mod tests {
             .to_string()
             .starts_with("ruleParameters is not a JSON object"));
         assert!(Invocation::from_json(json!("not an object")).is_err());
+    }
+
+    #[test]
+    fn events_and_parameters_larger_than_aws_delivers_are_refused_with_their_size() {
+        let mut huge = change();
+        huge["configurationItem"]["configuration"]["Padding"] =
+            json!("x".repeat(crate::config::limits::MAX_EVENT_BYTES));
+        let refusal = Invocation::from_json(event(huge, None)).unwrap_err();
+        assert!(matches!(refusal, EventError::TooLarge(_)), "{refusal}");
+        assert!(
+            refusal.to_string().contains("invokingEvent is"),
+            "{refusal}"
+        );
+
+        let long_parameters = json!({"AllowedAccountIds": "1".repeat(2100)}).to_string();
+        let refusal = Invocation::from_json(event(change(), Some(&long_parameters))).unwrap_err();
+        assert!(
+            refusal
+                .to_string()
+                .contains("more than the 2048 AWS Config accepts"),
+            "{refusal}"
+        );
     }
 }

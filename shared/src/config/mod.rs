@@ -8,6 +8,7 @@ pub mod error;
 pub mod evaluation;
 pub mod event;
 pub mod item;
+pub mod limits;
 pub mod parameters;
 pub mod seams;
 
