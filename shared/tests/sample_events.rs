@@ -162,11 +162,13 @@ fn every_reevaluate_sample_is_a_cloudtrail_call_that_re_runs_a_rule() {
     // `sam local invoke` and `cargo lambda invoke` users find a sample for every trigger family.
     for trigger in sec2_shared::reevaluate::TRIGGERS {
         assert!(
-            calls.iter().any(|call| call.event_source == trigger.event_source
-                && trigger
-                    .event_names
-                    .iter()
-                    .any(|name| call.event_name.starts_with(name))),
+            calls
+                .iter()
+                .any(|call| call.event_source == trigger.event_source
+                    && trigger
+                        .event_names
+                        .iter()
+                        .any(|name| call.event_name.starts_with(name))),
             "no sample in events/reevaluate for {} {:?}",
             trigger.event_source,
             trigger.event_names

@@ -15,7 +15,7 @@ use std::future::{self, Future};
 
 use futures_util::stream::{self, StreamExt};
 
-use super::READ_CONCURRENCY;
+use super::{run_order, READ_CONCURRENCY};
 use crate::config::evaluation::annotate;
 use crate::config::{
     Assessed, ConfigurationItem, Deadline, EventError, FromRuleParameters, Periodic, Rule,
@@ -350,6 +350,7 @@ impl<R: RoleReader> Rule for LeastPrivilege<R> {
         // Owned role names keep the stream's future Send (borrowed ones trip rustc's
         // higher-ranked lifetime check).
         let roles: BTreeSet<String> = functions.iter().map(|(_, role)| role.clone()).collect();
+        let roles = run_order::for_this_run(roles.into_iter().collect());
         let verdicts: HashMap<String, Verdict> = stream::iter(roles)
             .map(|role_arn| async move {
                 if deadline.reached() {

@@ -9,6 +9,7 @@ mod network_reads;
 pub mod resource_policies;
 #[cfg(feature = "aws")]
 pub mod role_reads;
+mod run_order;
 pub mod secrets;
 pub mod temporary_credentials;
 

@@ -25,7 +25,7 @@ use crate::policy::document::{Effect, PrincipalClause};
 use crate::policy::Policy;
 
 use super::secrets::find_secrets;
-use super::READ_CONCURRENCY;
+use super::{run_order, READ_CONCURRENCY};
 
 pub const RESOURCE_TYPES: &[&str] = &["AWS::Lambda::Function"];
 const LAMBDA_SERVICE: &str = "lambda.amazonaws.com";
@@ -320,7 +320,7 @@ impl<R: FunctionReader> Rule for TemporaryCredentials<R> {
         // deadline.
         // Owned role ARNs keep the stream's future Send (borrowed ones trip rustc's
         // higher-ranked lifetime check).
-        let roles: Vec<String> = by_role.keys().map(|arn| (*arn).to_owned()).collect();
+        let roles = run_order::for_this_run(by_role.keys().map(|arn| (*arn).to_owned()).collect());
         let trust: HashMap<String, Result<Policy, String>> = stream::iter(roles)
             .map(|role_arn| async move {
                 if deadline.reached() {
