@@ -3,7 +3,9 @@
 //! role for organization rules.
 
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
@@ -61,13 +63,30 @@ client_accessors! {
     sqs: aws_sdk_sqs::Client,
 }
 
+/// One attempt of an AWS call; IAM, Lambda and EC2 reads answer in well under a second.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+/// A call with its retries: under half the functions' 60 s timeout, so a rule whose read hangs
+/// still reports it could not read.
+const CALL_TIMEOUT: Duration = Duration::from_secs(25);
+
 /// The rule parameter that names the role to assume in the event's account.
 pub const EXECUTION_ROLE_NAME: &str = "ExecutionRoleName";
 
 impl AwsClients {
-    /// Loads region, credentials and endpoint from the environment (the default chain).
+    /// Loads region, credentials and endpoint from the environment (the default chain), with
+    /// time limits on every call: a call that hangs fails as "timed out", which the rule reports
+    /// as unreadable, instead of holding the invocation until Lambda ends it.
     pub async fn from_environment() -> Self {
-        Self::from_sdk_config(aws_config::load_defaults(BehaviorVersion::latest()).await)
+        let limits = TimeoutConfig::builder()
+            .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+            .operation_timeout(CALL_TIMEOUT)
+            .build();
+        Self::from_sdk_config(
+            aws_config::defaults(BehaviorVersion::latest())
+                .timeout_config(limits)
+                .load()
+                .await,
+        )
     }
 
     /// The region the clients call, when one is configured.

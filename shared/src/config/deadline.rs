@@ -2,6 +2,7 @@
 //! it has. What it leaves waits for the next run, and stale results are not retired from a
 //! partial run.
 
+use std::future::Future;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Time kept back for reporting (PutEvaluations in batches, with retries).
@@ -42,6 +43,18 @@ impl Deadline {
         self.stop_at
             .is_some_and(|stop_at| Instant::now() >= stop_at)
     }
+
+    /// `read`'s output, or `None` when the deadline comes first: a read still in flight then is
+    /// dropped, so one slow call cannot hold the run past the time kept for reporting.
+    pub async fn bound<T>(&self, read: impl Future<Output = T>) -> Option<T> {
+        if self.reached() {
+            return None;
+        }
+        match self.stop_at {
+            None => Some(read.await),
+            Some(stop_at) => tokio::time::timeout_at(stop_at.into(), read).await.ok(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -71,5 +84,18 @@ mod tests {
         );
         // Already past: reached at once.
         assert!(Deadline::from_lambda_deadline(now_ms.saturating_sub(1_000)).reached());
+    }
+
+    #[tokio::test]
+    async fn a_read_still_in_flight_at_the_deadline_is_dropped() {
+        let deadline = Deadline::at(Instant::now() + Duration::from_millis(50));
+        let slow = tokio::time::sleep(Duration::from_secs(30));
+        let started = Instant::now();
+        assert_eq!(deadline.bound(slow).await, None);
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert_eq!(deadline.bound(async { 7 }).await, None, "past the deadline");
+        assert_eq!(Deadline::NONE.bound(async { 7 }).await, Some(7));
+        let later = Deadline::at(Instant::now() + Duration::from_secs(60));
+        assert_eq!(later.bound(async { 7 }).await, Some(7));
     }
 }

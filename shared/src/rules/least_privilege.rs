@@ -345,32 +345,31 @@ impl<R: RoleReader> Rule for LeastPrivilege<R> {
         let catalog = Catalog::embedded().map_err(|err| err.to_string())?;
         let functions = self.reader.function_roles().await?;
         let now = now_seconds();
-        // Each role is read once, however many functions share it, a few at a time, until the
-        // deadline.
+        // Each role is read once, however many functions share it, a few at a time; a read still
+        // in flight at the deadline is dropped and its functions left for the next run.
         // Owned role names keep the stream's future Send (borrowed ones trip rustc's
         // higher-ranked lifetime check).
         let roles: BTreeSet<String> = functions.iter().map(|(_, role)| role.clone()).collect();
         let roles = run_order::for_this_run(roles.into_iter().collect());
         let verdicts: HashMap<String, Verdict> = stream::iter(roles)
             .map(|role_arn| async move {
-                if deadline.reached() {
-                    return None;
-                }
                 let role_name = role_arn.rsplit('/').next().unwrap_or(&role_arn);
-                let verdict = match self.reader.role_grant(role_name).await {
+                let read = async {
+                    let grant = self.reader.role_grant(role_name).await?;
+                    let advice = self.reader.access_advice(&role_arn).await;
+                    Ok::<_, String>((grant, advice))
+                };
+                let verdict = match deadline.bound(read).await? {
                     Err(reason) => Verdict::non_compliant(format!(
                         "could not read the policies of role {role_name}: {reason}"
                     )),
-                    Ok(grant) => {
-                        let advice = self.reader.access_advice(&role_arn).await;
-                        judge_with_usage(
-                            &grant,
-                            advice.as_ref().map_err(String::as_str),
-                            now,
-                            parameters,
-                            catalog,
-                        )
-                    }
+                    Ok((grant, advice)) => judge_with_usage(
+                        &grant,
+                        advice.as_ref().map_err(String::as_str),
+                        now,
+                        parameters,
+                        catalog,
+                    ),
                 };
                 Some((role_arn, verdict))
             })
@@ -612,5 +611,56 @@ mod tests {
         let result = verdict(&grant(&[SCOPED], &[], None), &defaults());
         assert_eq!(result.compliance, Compliance::Compliant);
         assert_eq!(result.annotation, "role airline-booking grants named actions on named resources in 1 services through 1 policies");
+    }
+
+    /// Roles `fast-0`..`fast-9` answer at once; `hung` never does.
+    struct OneHungRole;
+
+    impl RoleReader for OneHungRole {
+        async fn role_grant(&self, role_name: &str) -> Result<RoleGrant, String> {
+            if role_name == "hung" {
+                std::future::pending::<()>().await;
+            }
+            Ok(RoleGrant {
+                role_name: role_name.to_owned(),
+                ..grant(&[SCOPED], &[], None)
+            })
+        }
+        async fn function_roles(&self) -> Result<Vec<(String, String)>, String> {
+            Ok(["hung"]
+                .into_iter()
+                .map(str::to_owned)
+                .chain((0..10).map(|i| format!("fast-{i}")))
+                .map(|role| {
+                    (
+                        format!("fn-{role}"),
+                        format!("arn:aws:iam::111122223333:role/{role}"),
+                    )
+                })
+                .collect())
+        }
+        async fn access_advice(&self, _: &str) -> Result<AccessAdvice, String> {
+            Ok(AccessAdvice {
+                services: vec![("dynamodb".to_owned(), Some(now_seconds()))],
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_read_that_hangs_past_the_deadline_is_left_for_the_next_run_and_the_rest_reported() {
+        let deadline =
+            Deadline::at(std::time::Instant::now() + std::time::Duration::from_millis(200));
+        let periodic = LeastPrivilege::new(OneHungRole)
+            .evaluate_periodic(&defaults(), None, deadline)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(periodic.unfinished, 1);
+        assert_eq!(periodic.assessed.len(), 10);
+        assert!(periodic
+            .assessed
+            .iter()
+            .all(|a| a.resource_id.starts_with("fn-fast-")
+                && a.verdict.compliance == Compliance::Compliant));
     }
 }

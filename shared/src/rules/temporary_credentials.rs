@@ -323,11 +323,10 @@ impl<R: FunctionReader> Rule for TemporaryCredentials<R> {
         let roles = run_order::for_this_run(by_role.keys().map(|arn| (*arn).to_owned()).collect());
         let trust: HashMap<String, Result<Policy, String>> = stream::iter(roles)
             .map(|role_arn| async move {
-                if deadline.reached() {
-                    return None;
-                }
-                let policy = parse_trust(self.reader.trust_policy(role_name(&role_arn)).await);
-                Some((role_arn, policy))
+                let trust = deadline
+                    .bound(self.reader.trust_policy(role_name(&role_arn)))
+                    .await?;
+                Some((role_arn, parse_trust(trust)))
             })
             .buffer_unordered(READ_CONCURRENCY)
             .filter_map(future::ready)
