@@ -92,6 +92,8 @@ if "action_catalogue_parse" in measured:
         f"{measured['action_catalogue_parse'][0] / 1e6:.1f} ms", None)
 
 # 3. Scale.
+# template.yaml: the Timeout of the two functions with a periodic run.
+PERIODIC_TIMEOUT_S = 300
 scale = {n: load(f"scale-{n}.json") for n in (1000, 5000)}
 for n, figures in scale.items():
     if not figures:
@@ -99,8 +101,9 @@ for n, figures in scale.items():
     for run in ("temporary-credentials", "least-privilege", "scan"):
         result = figures[run]
         label = f"sec2 scan (both rules)" if run == "scan" else f"{run} periodic run"
-        row(f"{label}, {n:,} functions: wall time", "< 60 s (the functions' timeout)" if run != "scan" else "",
-            f"{result['wall_s']:.1f} s", result["wall_s"] < 60 if run != "scan" else None)
+        row(f"{label}, {n:,} functions: wall time",
+            f"< {PERIODIC_TIMEOUT_S} s (the function's timeout)" if run != "scan" else "",
+            f"{result['wall_s']:.1f} s", result["wall_s"] < PERIODIC_TIMEOUT_S if run != "scan" else None)
         row(f"{label}, {n:,} functions: peak RSS", "< 128 MB", f"{result['peak_rss_mb']:.1f} MB",
             result["peak_rss_mb"] < 128)
         calls = result["calls"]

@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 
@@ -52,11 +53,17 @@ def code():
 CODE = code()
 
 
+# Concurrent attach_role_policy calls for the same managed policy once failed in moto with a 500
+# (its IAM backend is not thread-safe there) while seeding 5,000 roles: attach one at a time.
+ATTACHING = threading.Lock()
+
+
 def seed(index):
     name = f"scale-fn-{index:05d}"
     role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
     iam.put_role_policy(RoleName=name, PolicyName="orders", PolicyDocument=TABLE_ACCESS)
-    iam.attach_role_policy(RoleName=name, PolicyArn=BASIC)
+    with ATTACHING:
+        iam.attach_role_policy(RoleName=name, PolicyArn=BASIC)
     lam.create_function(FunctionName=name, Runtime="provided.al2023", Role=role,
                         Handler="bootstrap", Code={"ZipFile": CODE},
                         Environment={"Variables": {"TABLE": "orders", "LOG_LEVEL": "INFO"}})
