@@ -5,10 +5,11 @@ use std::process::ExitCode;
 
 use aws_config::{BehaviorVersion, Region};
 use clap::ValueEnum;
-use sec2_shared::aws::AwsClients;
+use sec2_shared::aws::{call_time_limits, AwsClients};
 use sec2_shared::config::parameters::parse_parameters;
 use sec2_shared::config::{Compliance, Rule};
 use sec2_shared::reevaluate::RuleKind;
+use sec2_shared::rules::least_privilege::RoleReader;
 use sec2_shared::rules::{
     least_privilege::LeastPrivilege, network_controls::NetworkControls,
     resource_policies::ResourcePolicies, temporary_credentials::TemporaryCredentials,
@@ -147,7 +148,8 @@ fn progress_bar(total: usize) -> indicatif::ProgressBar {
 
 /// Clients for the region asked for, and the account and region they reach.
 pub async fn connect(region: Option<&str>) -> Result<(AwsClients, Place), String> {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    let mut loader =
+        aws_config::defaults(BehaviorVersion::latest()).timeout_config(call_time_limits());
     if let Some(region) = region {
         loader = loader.region(Region::new(region.to_owned()));
     }
@@ -184,6 +186,18 @@ async fn scan(args: &Args) -> Result<Vec<Row>, String> {
     let bar = progress_bar(0);
     bar.set_message("listing resources");
     let Inventory { items, unreadable } = inventory::list(&clients, &place, &types).await;
+    if kinds.iter().any(|kind| {
+        matches!(
+            kind,
+            RuleKind::TemporaryCredentials | RuleKind::LeastPrivilege
+        )
+    }) {
+        bar.set_message("listing roles");
+        // One listing of every role serves both role rules; without it they read role by role.
+        if let Err(reason) = RoleReader::list_roles(&clients).await {
+            bar.suspend(|| eprintln!("sec2: reading roles one by one: {reason}"));
+        }
+    }
     let pairs: usize = kinds
         .iter()
         .map(|kind| {

@@ -69,6 +69,14 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 /// still reports it could not read.
 const CALL_TIMEOUT: Duration = Duration::from_secs(25);
 
+/// The time limits every AWS call of ours runs with.
+pub fn call_time_limits() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+        .operation_timeout(CALL_TIMEOUT)
+        .build()
+}
+
 /// The rule parameter that names the role to assume in the event's account.
 pub const EXECUTION_ROLE_NAME: &str = "ExecutionRoleName";
 
@@ -77,13 +85,9 @@ impl AwsClients {
     /// time limits on every call: a call that hangs fails as "timed out", which the rule reports
     /// as unreadable, instead of holding the invocation until Lambda ends it.
     pub async fn from_environment() -> Self {
-        let limits = TimeoutConfig::builder()
-            .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-            .operation_timeout(CALL_TIMEOUT)
-            .build();
         Self::from_sdk_config(
             aws_config::defaults(BehaviorVersion::latest())
-                .timeout_config(limits)
+                .timeout_config(call_time_limits())
                 .load()
                 .await,
         )

@@ -16,7 +16,21 @@ type Shared<T> = Arc<OnceCell<Result<T, String>>>;
 #[derive(Debug, Clone, Default)]
 pub struct RunMemo {
     functions: Shared<Vec<FunctionFacts>>,
+    roles: Shared<HashMap<String, ListedRole>>,
     managed_policies: Arc<Mutex<HashMap<String, Shared<PolicyText>>>>,
+}
+
+/// A role as one listing of every role (iam:GetAccountAuthorizationDetails) gives it: what
+/// GetRole, ListRolePolicies, GetRolePolicy and ListAttachedRolePolicies would give one by one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedRole {
+    pub arn: String,
+    pub trust_policy: Option<String>,
+    pub inline: Vec<PolicyText>,
+    pub attached_policy_arns: Vec<String>,
+    pub boundary_arn: Option<String>,
+    /// Seconds since the epoch.
+    pub created: Option<i64>,
 }
 
 impl RunMemo {
@@ -37,6 +51,26 @@ impl RunMemo {
         self.functions
             .get()
             .and_then(|listed| listed.as_deref().ok())
+    }
+
+    /// Every role in the account by name, listed by `list` the first time it is asked for.
+    pub async fn roles<F>(&self, list: F) -> Result<&HashMap<String, ListedRole>, String>
+    where
+        F: std::future::Future<Output = Result<HashMap<String, ListedRole>, String>>,
+    {
+        self.roles
+            .get_or_init(|| list)
+            .await
+            .as_ref()
+            .map_err(String::clone)
+    }
+
+    /// The role `name`, when some read has listed every role already.
+    pub fn listed_role(&self, name: &str) -> Option<&ListedRole> {
+        self.roles
+            .get()
+            .and_then(|listed| listed.as_ref().ok())
+            .and_then(|roles| roles.get(name))
     }
 
     /// The managed policy `arn`, read by `read` once however many callers ask at the same time.

@@ -175,3 +175,43 @@ async fn a_missing_role_is_non_compliant_with_the_reason() {
         verdict.annotation
     );
 }
+
+#[tokio::test]
+async fn one_listing_of_every_role_gives_the_same_grant_as_reading_the_role() {
+    use sec2_shared::rules::least_privilege::RoleReader;
+    let admin = managed_policy(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+    )
+    .await;
+    let boundary = managed_policy(SCOPED).await;
+    let role_arn = role(&[SCOPED, SCOPED], &[&admin], Some(&boundary)).await;
+    let role_name = role_arn.rsplit('/').next().unwrap();
+
+    let one_by_one = AwsClients::from_sdk_config(sdk_config())
+        .role_grant(role_name)
+        .await
+        .unwrap();
+    let listing = AwsClients::from_sdk_config(sdk_config());
+    listing.list_roles().await.unwrap();
+    let listed = listing.role_grant(role_name).await.unwrap();
+
+    let names = |texts: &[sec2_shared::rules::least_privilege::PolicyText]| {
+        let mut names: Vec<String> = texts.iter().map(|t| t.name.clone()).collect();
+        names.sort();
+        names
+    };
+    assert_eq!(names(&listed.inline), names(&one_by_one.inline));
+    assert_eq!(names(&listed.attached), vec![admin.clone()]);
+    assert_eq!(listed.attached, one_by_one.attached);
+    assert_eq!(listed.boundary, one_by_one.boundary);
+    assert_eq!(listed.created, one_by_one.created);
+    let parsed = |texts: &[sec2_shared::rules::least_privilege::PolicyText]| {
+        let mut documents: Vec<sec2_shared::policy::Policy> = texts
+            .iter()
+            .map(|t| sec2_shared::policy::Policy::parse(&t.document).unwrap())
+            .collect();
+        documents.sort_by_key(|p| format!("{p:?}"));
+        documents
+    };
+    assert_eq!(parsed(&listed.inline), parsed(&one_by_one.inline));
+}

@@ -61,6 +61,12 @@ impl FunctionReader for AwsClients {
     }
 
     async fn trust_policy(&self, role_name: &str) -> Result<String, String> {
+        if let Some(listed) = self.memo.listed_role(role_name) {
+            return listed
+                .trust_policy
+                .clone()
+                .ok_or_else(|| "IAM listed the role without a trust policy".to_owned());
+        }
         let role = self
             .iam()
             .get_role()
@@ -79,6 +85,10 @@ impl FunctionReader for AwsClients {
             .functions(self.list_functions())
             .await
             .map(<[FunctionFacts]>::to_vec)
+    }
+
+    async fn list_roles(&self) -> Result<(), String> {
+        self.all_roles().await.map(|_| ())
     }
 }
 
@@ -113,7 +123,7 @@ impl AwsClients {
     }
 }
 
-fn environment_of(
+pub(crate) fn environment_of(
     environment: Option<&aws_sdk_lambda::types::EnvironmentResponse>,
 ) -> Result<BTreeMap<String, String>, String> {
     let Some(environment) = environment else {

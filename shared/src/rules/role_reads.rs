@@ -1,7 +1,10 @@
 //! The least-privilege rule's reads, on the AWS SDK: a role's whole grant.
 
+use std::collections::HashMap;
+
 use crate::aws::AwsClients;
 use crate::config::error::sdk_error_text;
+use crate::memo::ListedRole;
 
 use super::least_privilege::{AccessAdvice, PolicyText, RoleGrant, RoleReader};
 use super::temporary_credentials::FunctionReader;
@@ -11,6 +14,9 @@ const MAX_PAGES: usize = 100;
 
 impl RoleReader for AwsClients {
     async fn role_grant(&self, role_name: &str) -> Result<RoleGrant, String> {
+        if let Some(listed) = self.memo.listed_role(role_name) {
+            return self.grant_of_listed(role_name, listed).await;
+        }
         let role = self
             .iam()
             .get_role()
@@ -75,7 +81,16 @@ impl RoleReader for AwsClients {
     async fn access_advice(&self, role_arn: &str) -> Result<AccessAdvice, String> {
         access_advice(self.iam(), role_arn).await
     }
+
+    async fn list_roles(&self) -> Result<(), String> {
+        self.all_roles().await.map(|_| ())
+    }
 }
+
+/// Roles a page of iam:GetAccountAuthorizationDetails holds (IAM allows up to 1,000).
+const ROLES_PER_PAGE: i32 = 1_000;
+/// Pages of roles we read at most: IAM allows 5,000 roles in an account by default.
+const MAX_ROLE_PAGES: usize = 100;
 
 /// How often, at most, we ask whether Access Advisor's report is ready.
 const MAX_POLLS: u32 = 30;
@@ -140,6 +155,95 @@ pub async fn access_advice(
 }
 
 impl AwsClients {
+    /// Every role in the account by name, listed once per run.
+    pub(crate) async fn all_roles(&self) -> Result<&HashMap<String, ListedRole>, String> {
+        self.memo.roles(self.list_all_roles()).await
+    }
+
+    async fn list_all_roles(&self) -> Result<HashMap<String, ListedRole>, String> {
+        use aws_sdk_iam::types::EntityType;
+        let mut roles = HashMap::new();
+        let mut marker: Option<String> = None;
+        for _ in 0..MAX_ROLE_PAGES {
+            let page = self
+                .iam()
+                .get_account_authorization_details()
+                .filter(EntityType::Role)
+                .max_items(ROLES_PER_PAGE)
+                .set_marker(marker.take())
+                .send()
+                .await
+                .map_err(|err| sdk_error_text(&err))?;
+            for role in page.role_detail_list() {
+                let (Some(name), Some(arn)) = (role.role_name(), role.arn()) else {
+                    continue;
+                };
+                let inline = role
+                    .role_policy_list()
+                    .iter()
+                    .map(|policy| PolicyText {
+                        name: format!("inline policy {}", policy.policy_name().unwrap_or_default()),
+                        document: policy.policy_document().unwrap_or_default().to_owned(),
+                    })
+                    .collect();
+                let listed = ListedRole {
+                    arn: arn.to_owned(),
+                    trust_policy: role.assume_role_policy_document().map(str::to_owned),
+                    inline,
+                    attached_policy_arns: role
+                        .attached_managed_policies()
+                        .iter()
+                        .filter_map(|p| p.policy_arn().map(str::to_owned))
+                        .collect(),
+                    boundary_arn: role
+                        .permissions_boundary()
+                        .and_then(|b| b.permissions_boundary_arn())
+                        .map(str::to_owned),
+                    created: role.create_date().map(|date| date.secs()),
+                };
+                roles.insert(name.to_owned(), listed);
+            }
+            match page.marker() {
+                Some(next) if page.is_truncated() => marker = Some(next.to_owned()),
+                _ => return Ok(roles),
+            }
+        }
+        Err(format!(
+            "more than {MAX_ROLE_PAGES} pages of roles from iam:GetAccountAuthorizationDetails"
+        ))
+    }
+
+    /// A listed role's grant: its managed policies read once per run, as `role_grant` does.
+    async fn grant_of_listed(
+        &self,
+        role_name: &str,
+        listed: &ListedRole,
+    ) -> Result<RoleGrant, String> {
+        let mut attached = Vec::new();
+        for arn in &listed.attached_policy_arns {
+            attached.push(
+                self.memo
+                    .managed_policy(arn, self.managed_policy(arn))
+                    .await?,
+            );
+        }
+        let boundary = match &listed.boundary_arn {
+            Some(arn) => Some(
+                self.memo
+                    .managed_policy(arn, self.managed_policy(arn))
+                    .await?,
+            ),
+            None => None,
+        };
+        Ok(RoleGrant {
+            role_name: role_name.to_owned(),
+            inline: listed.inline.clone(),
+            attached,
+            boundary,
+            created: listed.created,
+        })
+    }
+
     async fn inline_policy_names(&self, role_name: &str) -> Result<Vec<String>, String> {
         let mut names = Vec::new();
         let mut marker: Option<String> = None;

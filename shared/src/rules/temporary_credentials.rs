@@ -25,7 +25,7 @@ use crate::policy::document::{Effect, PrincipalClause};
 use crate::policy::Policy;
 
 use super::secrets::find_secrets;
-use super::{run_order, READ_CONCURRENCY};
+use super::{list_roles_once, run_order, READ_CONCURRENCY};
 
 pub const RESOURCE_TYPES: &[&str] = &["AWS::Lambda::Function"];
 const LAMBDA_SERVICE: &str = "lambda.amazonaws.com";
@@ -84,6 +84,11 @@ pub trait FunctionReader: Sync {
     fn trust_policy(&self, role_name: &str) -> impl Future<Output = Result<String, String>> + Send;
     /// lambda:ListFunctions: every function, for the periodic run.
     fn all_functions(&self) -> impl Future<Output = Result<Vec<FunctionFacts>, String>> + Send;
+    /// iam:GetAccountAuthorizationDetails: every role at once, so that `trust_policy` answers
+    /// without a call per role. When it fails, `trust_policy` reads role by role.
+    fn list_roles(&self) -> impl Future<Output = Result<(), String>> + Send {
+        async { Ok(()) }
+    }
 }
 
 /// What the trust policy allows.
@@ -309,6 +314,7 @@ impl<R: FunctionReader> Rule for TemporaryCredentials<R> {
         deadline: Deadline,
     ) -> Result<Option<Periodic>, String> {
         let functions = self.reader.all_functions().await?;
+        list_roles_once(self.reader.list_roles(), deadline).await;
         let mut by_role: HashMap<&str, Vec<&str>> = HashMap::new();
         for function in &functions {
             by_role

@@ -9,6 +9,8 @@ use crate::aws::AwsClients;
 use crate::config::error::sdk_error_text;
 use crate::config::item::epoch_to_rfc3339;
 use crate::config::ConfigurationItem;
+use crate::rules::environment_of;
+use crate::rules::temporary_credentials::FunctionFacts;
 
 /// Resource types the scan can list.
 pub const SCANNED_TYPES: &[&str] = &[
@@ -138,6 +140,25 @@ async fn functions(clients: &AwsClients, place: &Place) -> Listed {
         .try_collect()
         .await
         .map_err(|err| sdk_error_text(&err))?;
+    // The rules that look at every function (role sharing) read this listing, not another;
+    // when a function's variables cannot be read, they list functions themselves and say so.
+    let facts: Result<Vec<FunctionFacts>, String> = listed
+        .iter()
+        .filter_map(|function| {
+            let (name, role_arn) = (function.function_name()?, function.role()?);
+            Some(
+                environment_of(function.environment()).map(|variables| FunctionFacts {
+                    name: name.to_owned(),
+                    role_arn: role_arn.to_owned(),
+                    variables,
+                }),
+            )
+        })
+        .collect();
+    if let Ok(facts) = facts {
+        // A fresh scan's memo holds no listing yet, so this one is kept.
+        let _kept = clients.memo.functions(async { Ok(facts) }).await;
+    }
     Ok(stream::iter(listed)
         .map(|function| async move {
             let name = function.function_name().unwrap_or_default().to_owned();
