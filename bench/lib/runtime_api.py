@@ -110,7 +110,6 @@ def cold_start(binary, event, env, timeout_s=900, error_is_an_answer=False):
                                stderr=subprocess.PIPE)
     finished = invocation.done.wait(timeout_s)
     peak_rss_kb = _peak_rss_kb(process.pid)
-    cpu_s = cpu_seconds(process.pid)
     process.kill()
     process.wait()
     stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
@@ -122,18 +121,9 @@ def cold_start(binary, event, env, timeout_s=900, error_is_an_answer=False):
         "init_ms": (invocation.next_at - started) / 1e6,
         "first_ms": (invocation.done_at - started) / 1e6,
         "peak_rss_mb": peak_rss_kb / 1024,
-        "cpu_s": cpu_s,
         "result": json.loads(invocation.result) if invocation.result else None,
         "error": invocation.error,
     }
-
-
-def cpu_seconds(pid):
-    """User and system CPU time a running process has used (/proc/PID/stat, fields 14 and 15)."""
-    with open(f"/proc/{pid}/stat") as stat:
-        # The command name (field 2) is in parentheses and may hold spaces: split after it.
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _peak_rss_kb(pid):
