@@ -14,60 +14,13 @@ const MAX_PAGES: usize = 100;
 
 impl RoleReader for AwsClients {
     async fn role_grant(&self, role_name: &str) -> Result<RoleGrant, String> {
-        if let Some(listed) = self.memo.listed_role(role_name) {
-            return self.grant_of_listed(role_name, listed).await;
+        match self.memo.listed_role(role_name) {
+            Some(listed) => self.grant_of(role_name, listed).await,
+            None => {
+                self.grant_of(role_name, &self.read_role(role_name).await?)
+                    .await
+            }
         }
-        let role = self
-            .iam()
-            .get_role()
-            .role_name(role_name)
-            .send()
-            .await
-            .map_err(|err| sdk_error_text(&err))?;
-        let boundary_arn = role
-            .role()
-            .and_then(|role| role.permissions_boundary())
-            .and_then(|boundary| boundary.permissions_boundary_arn())
-            .map(str::to_owned);
-        let mut inline = Vec::new();
-        for name in self.inline_policy_names(role_name).await? {
-            let policy = self
-                .iam()
-                .get_role_policy()
-                .role_name(role_name)
-                .policy_name(&name)
-                .send()
-                .await
-                .map_err(|err| sdk_error_text(&err))?;
-            inline.push(PolicyText {
-                name: format!("inline policy {name}"),
-                document: policy.policy_document().to_owned(),
-            });
-        }
-        let mut attached = Vec::new();
-        for arn in self.attached_policy_arns(role_name).await? {
-            attached.push(
-                self.memo
-                    .managed_policy(&arn, self.managed_policy(&arn))
-                    .await?,
-            );
-        }
-        let boundary = match boundary_arn {
-            Some(arn) => Some(
-                self.memo
-                    .managed_policy(&arn, self.managed_policy(&arn))
-                    .await?,
-            ),
-            None => None,
-        };
-        let created = role.role().map(|role| role.create_date().secs());
-        Ok(RoleGrant {
-            role_name: role_name.to_owned(),
-            inline,
-            attached,
-            boundary,
-            created,
-        })
     }
 
     async fn function_roles(&self) -> Result<Vec<(String, String)>, String> {
@@ -213,35 +166,71 @@ impl AwsClients {
         ))
     }
 
-    /// A listed role's grant: its managed policies read once per run, as `role_grant` does.
-    async fn grant_of_listed(
-        &self,
-        role_name: &str,
-        listed: &ListedRole,
-    ) -> Result<RoleGrant, String> {
-        let mut attached = Vec::new();
-        for arn in &listed.attached_policy_arns {
-            attached.push(
-                self.memo
-                    .managed_policy(arn, self.managed_policy(arn))
-                    .await?,
-            );
+    /// One role, read role by role (GetRole, ListRolePolicies, GetRolePolicy,
+    /// ListAttachedRolePolicies) into the shape the listing of every role gives.
+    async fn read_role(&self, role_name: &str) -> Result<ListedRole, String> {
+        let role = self
+            .iam()
+            .get_role()
+            .role_name(role_name)
+            .send()
+            .await
+            .map_err(|err| sdk_error_text(&err))?;
+        let role = role.role();
+        let mut inline = Vec::new();
+        for name in self.inline_policy_names(role_name).await? {
+            let policy = self
+                .iam()
+                .get_role_policy()
+                .role_name(role_name)
+                .policy_name(&name)
+                .send()
+                .await
+                .map_err(|err| sdk_error_text(&err))?;
+            inline.push(PolicyText {
+                name: format!("inline policy {name}"),
+                document: policy.policy_document().to_owned(),
+            });
         }
-        let boundary = match &listed.boundary_arn {
-            Some(arn) => Some(
-                self.memo
-                    .managed_policy(arn, self.managed_policy(arn))
-                    .await?,
-            ),
+        Ok(ListedRole {
+            arn: role.map(|r| r.arn().to_owned()).unwrap_or_default(),
+            trust_policy: role
+                .and_then(|r| r.assume_role_policy_document())
+                .map(str::to_owned),
+            inline,
+            attached_policy_arns: self.attached_policy_arns(role_name).await?,
+            boundary_arn: role
+                .and_then(|r| r.permissions_boundary())
+                .and_then(|boundary| boundary.permissions_boundary_arn())
+                .map(str::to_owned),
+            created: role.map(|r| r.create_date().secs()),
+        })
+    }
+
+    /// A role's grant: its managed policies and boundary read once per run.
+    async fn grant_of(&self, role_name: &str, role: &ListedRole) -> Result<RoleGrant, String> {
+        let mut attached = Vec::new();
+        for arn in &role.attached_policy_arns {
+            attached.push(self.run_managed_policy(arn).await?);
+        }
+        let boundary = match &role.boundary_arn {
+            Some(arn) => Some(self.run_managed_policy(arn).await?),
             None => None,
         };
         Ok(RoleGrant {
             role_name: role_name.to_owned(),
-            inline: listed.inline.clone(),
+            inline: role.inline.clone(),
             attached,
             boundary,
-            created: listed.created,
+            created: role.created,
         })
+    }
+
+    /// A managed policy, read once per run however many roles attach it.
+    async fn run_managed_policy(&self, arn: &str) -> Result<PolicyText, String> {
+        self.memo
+            .managed_policy(arn, self.managed_policy(arn))
+            .await
     }
 
     async fn inline_policy_names(&self, role_name: &str) -> Result<Vec<String>, String> {
