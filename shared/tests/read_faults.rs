@@ -292,6 +292,15 @@ fn attempts(seen: &Seen) -> BTreeMap<String, usize> {
     counts
 }
 
+/// The SDK's standard mode, as the functions run: every failed request sent three times.
+fn assert_three_attempts_each(seen: &Seen) {
+    let attempts = attempts(seen);
+    assert!(
+        attempts.values().all(|&n| n == 3),
+        "three attempts each: {attempts:?}"
+    );
+}
+
 #[tokio::test]
 async fn access_denied_on_any_read_is_non_compliant_naming_the_denial_and_is_not_retried() {
     let (clients, seen) = faulty_clients(Fault::AccessDenied, "eu-west-1").await;
@@ -313,22 +322,14 @@ async fn throttling_on_any_read_is_retried_by_the_sdk_then_reported_as_unreadabl
     let (clients, seen) = faulty_clients(Fault::Throttling, "eu-west-2").await;
     let verdicts = verdicts(&clients).await;
     assert_never_passed(&verdicts, &["ThrottlingException", "RequestLimitExceeded"]);
-    let attempts = attempts(&seen);
-    assert!(
-        attempts.values().all(|&n| n == 3),
-        "three attempts each: {attempts:?}"
-    );
+    assert_three_attempts_each(&seen);
 }
 
 #[tokio::test]
 async fn a_503_on_any_read_is_retried_then_reported_as_unreadable() {
     let (clients, seen) = faulty_clients(Fault::Unavailable, "eu-west-3").await;
     assert_never_passed(&verdicts(&clients).await, &["ServiceUnavailable"]);
-    let attempts = attempts(&seen);
-    assert!(
-        attempts.values().all(|&n| n == 3),
-        "three attempts each: {attempts:?}"
-    );
+    assert_three_attempts_each(&seen);
 }
 
 #[tokio::test]
