@@ -11,6 +11,7 @@ import glob
 import io
 import json
 import os
+import subprocess
 import statistics
 import sys
 import zipfile
@@ -20,6 +21,10 @@ import recording  # noqa: E402
 import runtime_api  # noqa: E402
 
 endpoint, bin_dir, events_dir, runs, out = sys.argv[1:6]
+# The rules' names, from the registry (`sec2 rules --format json`).
+RULES = [rule["name"] for rule in json.loads(subprocess.run(
+    [os.path.join(bin_dir, "sec2"), "rules", "--format", "json"],
+    check=True, capture_output=True, text=True).stdout)]
 runs = int(runs)
 
 AWS_ENV = runtime_api.aws_env(endpoint)
@@ -51,8 +56,7 @@ CASES = [
     ("network-controls", *event_for("network-controls--Function--airline-payment.json"),
      "a function in a VPC with open egress", {}),
     ("reevaluate", *reevaluate_event(), "a CloudTrail PutRolePolicy event",
-     {"CONFIG_RULE_NAMES": ",".join(f"{rule}=sec2-{rule}" for rule in (
-         "resource-policies", "temporary-credentials", "least-privilege", "network-controls"))}),
+     {"CONFIG_RULE_NAMES": ",".join(f"{rule}=sec2-{rule}" for rule in RULES)}),
 ]
 
 

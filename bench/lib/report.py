@@ -11,16 +11,17 @@ import platform
 import subprocess
 
 BEGIN, END = "<!-- bench/run: begin -->", "<!-- bench/run: end -->"
-FUNCTIONS = ["resource-policies", "temporary-credentials", "least-privilege",
-             "network-controls", "reevaluate"]
-READS_FREE = {"config:PutEvaluations"}
-
 parser = argparse.ArgumentParser()
 parser.add_argument("--work", required=True)
 parser.add_argument("--criterion", required=True)
 parser.add_argument("--seconds", type=int, required=True)
 parser.add_argument("--markdown", required=True)
 args = parser.parse_args()
+# The rule functions from the registry (`sec2 rules --format json`, written by bench/run), then
+# the reevaluate function.
+with open(os.path.join(args.work, "rules.json")) as listing:
+    FUNCTIONS = [rule["function"] for rule in json.load(listing)] + ["reevaluate"]
+READS_FREE = {"config:PutEvaluations"}
 rows = []
 
 

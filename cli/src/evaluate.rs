@@ -2,35 +2,28 @@
 
 use std::process::ExitCode;
 
-use clap::ValueEnum;
+use clap::builder::PossibleValuesParser;
+use sec2_shared::aws::config::ConfigSink;
 use sec2_shared::aws::AwsClients;
+use sec2_shared::config::periodic::system_now;
 use sec2_shared::config::{
-    engine, CollectingSink, ConfigSink, EngineError, Evaluation, Invocation, Rule, Seams,
+    engine, CollectingSink, Deadline, EngineError, Evaluation, Invocation, Rule, Seams,
 };
-use sec2_shared::rules::least_privilege::LeastPrivilege;
-use sec2_shared::rules::network_controls::NetworkControls;
-use sec2_shared::rules::resource_policies::ResourcePolicies;
-use sec2_shared::rules::temporary_credentials::TemporaryCredentials;
+use sec2_shared::registry::{RuleId, RULES};
+use sec2_shared::rules::{with_rule, RuleVisitor};
 
 use crate::input::{emit, read_text};
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum RuleName {
-    /// sec2-resource-policies: resource policies only permit necessary callers.
-    ResourcePolicies,
-    /// sec2-temporary-credentials: no long-term secrets; one role per function, assumable only by Lambda.
-    TemporaryCredentials,
-    /// sec2-least-privilege: roles hold only what small, single-purpose functions use.
-    LeastPrivilege,
-    /// sec2-network-controls: ingress and egress controlled at every layer.
-    NetworkControls,
+/// The rule names `--rule` takes, from the registry.
+pub fn rule_names() -> PossibleValuesParser {
+    PossibleValuesParser::new(RULES.iter().map(|spec| spec.name))
 }
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The rule to run.
-    #[arg(long, value_enum)]
-    rule: RuleName,
+    #[arg(long, value_parser = rule_names())]
+    rule: String,
     /// An AWS Config rule event (as in events/); `-` reads standard input.
     #[arg(long)]
     event: String,
@@ -62,66 +55,56 @@ async fn evaluate(args: &Args) -> Result<Vec<Evaluation>, String> {
         .map_err(|err| format!("{}: not JSON: {err}", args.event))?;
     let invocation =
         Invocation::from_json(payload).map_err(|err| format!("{}: {err}", args.event))?;
-    let base = AwsClients::from_environment().await;
-    let rule_name = match args.rule {
-        RuleName::ResourcePolicies => ResourcePolicies::<AwsClients>::NAME,
-        RuleName::TemporaryCredentials => TemporaryCredentials::<AwsClients>::NAME,
-        RuleName::LeastPrivilege => LeastPrivilege::<AwsClients>::NAME,
-        RuleName::NetworkControls => NetworkControls::<AwsClients>::NAME,
-    };
-    let clients = base
-        .for_invocation(&invocation, rule_name)
+    let id = RuleId::from_name(&args.rule).ok_or_else(|| {
+        format!(
+            "--rule: `{}` is not a rule; expected one of {}",
+            args.rule,
+            RuleId::names()
+        )
+    })?;
+    let clients = AwsClients::from_environment()
+        .await
+        .for_invocation(&invocation, id.name())
         .await
         .map_err(|e| e.to_string())?;
-    let result = match args.rule {
-        RuleName::ResourcePolicies => {
-            run_rule(
-                &ResourcePolicies::new(clients.clone()),
-                &invocation,
-                &clients,
-                args.dry_run,
-            )
-            .await
-        }
-        RuleName::TemporaryCredentials => {
-            let rule = TemporaryCredentials::new(clients.clone());
-            run_rule(&rule, &invocation, &clients, args.dry_run).await
-        }
-        RuleName::LeastPrivilege => {
-            let rule = LeastPrivilege::new(clients.clone());
-            run_rule(&rule, &invocation, &clients, args.dry_run).await
-        }
-        RuleName::NetworkControls => {
-            let rule = NetworkControls::new(clients.clone());
-            run_rule(&rule, &invocation, &clients, args.dry_run).await
-        }
+    let run = RunOnEvent {
+        invocation: &invocation,
+        clients: &clients,
+        dry_run: args.dry_run,
     };
-    result.map_err(|err| err.to_string())
+    with_rule(id, clients.clone(), run)
+        .await
+        .map_err(|err| err.to_string())
 }
 
-async fn run_rule<R: Rule>(
-    rule: &R,
-    invocation: &Invocation,
-    clients: &AwsClients,
+/// Runs a rule through the engine on one event, as its function would.
+struct RunOnEvent<'a> {
+    invocation: &'a Invocation,
+    clients: &'a AwsClients,
     dry_run: bool,
-) -> Result<Vec<Evaluation>, EngineError> {
-    if dry_run {
-        let sink = CollectingSink::default();
-        let seams = Seams {
-            sink: &sink,
-            history: clients.config(),
-            previous: clients.config(),
-            deadline: sec2_shared::config::Deadline::NONE,
-        };
-        engine::run(rule, invocation, seams).await
-    } else {
-        let sink = ConfigSink::new(clients.config().clone());
-        let seams = Seams {
-            sink: &sink,
-            history: clients.config(),
-            previous: clients.config(),
-            deadline: sec2_shared::config::Deadline::NONE,
-        };
-        engine::run(rule, invocation, seams).await
+}
+
+impl RuleVisitor for RunOnEvent<'_> {
+    type Output = Result<Vec<Evaluation>, EngineError>;
+
+    async fn visit<R: Rule>(self, rule: R) -> Self::Output {
+        let history = self.clients.config();
+        if self.dry_run {
+            let sink = CollectingSink::default();
+            engine::run(&rule, self.invocation, seams(&sink, history)).await
+        } else {
+            let sink = ConfigSink::new(history.clone());
+            engine::run(&rule, self.invocation, seams(&sink, history)).await
+        }
+    }
+}
+
+fn seams<'a, S, C>(sink: &'a S, config: &'a C) -> Seams<'a, S, C, C> {
+    Seams {
+        sink,
+        history: config,
+        previous: config,
+        deadline: Deadline::NONE,
+        clock: system_now,
     }
 }

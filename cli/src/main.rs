@@ -8,6 +8,7 @@ mod check_policy;
 mod config_events;
 mod evaluate;
 mod input;
+mod rules;
 mod scan;
 mod triggers;
 
@@ -42,6 +43,10 @@ enum Command {
     /// Write the account's resources as Config rule events, one file per (rule, resource), for
     /// `cargo lambda invoke` or `sam local invoke`.
     ConfigEvents(config_events::Args),
+    /// List the rules: name, SEC2 practice, resource types, triggers, parameters, function.
+    ///
+    /// `--format json` is what scripts read (the bench, the demo, the template checks).
+    Rules(rules::Args),
     /// Print the EventBridge event patterns that invoke the reevaluate function.
     ///
     /// JSON: `iam` (IAM's CloudTrail events, delivered only in us-east-1) and `resources` (the
@@ -53,6 +58,7 @@ fn main() -> ExitCode {
     match Cli::parse().command {
         Command::CheckPolicy(args) => check_policy::run(&args),
         Command::Triggers => triggers::run(),
+        Command::Rules(args) => rules::run(&args),
         Command::Evaluate(args) => block_on(evaluate::run(&args)),
         Command::Scan(args) => block_on(scan::run(&args)),
         Command::ConfigEvents(args) => block_on(config_events::run(&args)),

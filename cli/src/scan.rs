@@ -7,14 +7,11 @@ use aws_config::{BehaviorVersion, Region};
 use clap::ValueEnum;
 use sec2_shared::aws::{call_time_limits, AwsClients};
 use sec2_shared::config::parameters::parse_parameters;
-use sec2_shared::config::{Compliance, Rule};
-use sec2_shared::reevaluate::RuleKind;
+use sec2_shared::config::{Compliance, ConfigurationItem, Rule};
+use sec2_shared::registry::RuleId;
 use sec2_shared::rules::least_privilege::RoleReader;
-use sec2_shared::rules::{
-    least_privilege::LeastPrivilege, network_controls::NetworkControls,
-    resource_policies::ResourcePolicies, temporary_credentials::TemporaryCredentials,
-};
-use sec2_shared::scan::inventory::{self, Inventory, Place, SCANNED_TYPES};
+use sec2_shared::rules::{with_rule, RuleVisitor};
+use sec2_shared::scan::inventory::{self, Inventory, Place, Unreadable, SCANNED_TYPES};
 use sec2_shared::scan::{evaluate_rule, Row};
 use serde_json::{Map, Value};
 
@@ -81,16 +78,16 @@ fn fail(message: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-pub fn selected_rules(text: &str) -> Result<Vec<RuleKind>, String> {
+pub fn selected_rules(text: &str) -> Result<Vec<RuleId>, String> {
     if text.trim() == "all" {
-        return Ok(RuleKind::ALL.to_vec());
+        return Ok(RuleId::all().collect());
     }
     let mut kinds = Vec::new();
     for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-        let kind = RuleKind::from_name(name).ok_or_else(|| {
+        let kind = RuleId::from_name(name).ok_or_else(|| {
             format!(
                 "--rules: `{name}` is not a rule; expected all or {}",
-                RuleKind::ALL.map(RuleKind::name).join(", ")
+                RuleId::names()
             )
         })?;
         if !kinds.contains(&kind) {
@@ -115,7 +112,7 @@ fn rule_parameters(path: Option<&str>) -> Result<Map<String, Value>, String> {
         ));
     };
     for name in by_rule.keys() {
-        if RuleKind::from_name(name).is_none() {
+        if RuleId::from_name(name).is_none() {
             return Err(format!("{path}: `{name}` is not a rule"));
         }
     }
@@ -161,12 +158,12 @@ pub async fn connect(region: Option<&str>) -> Result<(AwsClients, Place), String
     let account = clients
         .account_id()
         .await
-        .map_err(|reason| format!("cannot tell the account (sts:GetCallerIdentity): {reason}"))?;
+        .map_err(|error| error.annotation("the account"))?;
     Ok((clients, Place { account, region }))
 }
 
 /// The resource types the rules judge that the scan can list.
-pub fn scanned_types(kinds: &[RuleKind]) -> Vec<&'static str> {
+pub fn scanned_types(kinds: &[RuleId]) -> Vec<&'static str> {
     let mut types: Vec<&'static str> = Vec::new();
     for kind in kinds {
         for resource_type in resource_types(*kind) {
@@ -186,12 +183,10 @@ async fn scan(args: &Args) -> Result<Vec<Row>, String> {
     let bar = progress_bar(0);
     bar.set_message("listing resources");
     let Inventory { items, unreadable } = inventory::list(&clients, &place, &types).await;
-    if kinds.iter().any(|kind| {
-        matches!(
-            kind,
-            RuleKind::TemporaryCredentials | RuleKind::LeastPrivilege
-        )
-    }) {
+    if kinds
+        .iter()
+        .any(|kind| matches!(kind, RuleId::TemporaryCredentials | RuleId::LeastPrivilege))
+    {
         bar.set_message("listing roles");
         // One listing of every role serves both role rules; without it they read role by role.
         if let Err(reason) = RoleReader::list_roles(&clients).await {
@@ -212,43 +207,36 @@ async fn scan(args: &Args) -> Result<Vec<Row>, String> {
     let mut rows = Vec::new();
     for kind in kinds {
         bar.set_message(kind.name());
-        let found = match kind {
-            RuleKind::ResourcePolicies => {
-                let rule = ResourcePolicies::new(clients.clone());
-                let parameters = parameters_of::<ResourcePolicies<AwsClients>>(&by_rule)?;
-                evaluate_rule(&rule, &parameters, &items, &unreadable, &tick).await
-            }
-            RuleKind::TemporaryCredentials => {
-                let rule = TemporaryCredentials::new(clients.clone());
-                let parameters = parameters_of::<TemporaryCredentials<AwsClients>>(&by_rule)?;
-                evaluate_rule(&rule, &parameters, &items, &unreadable, &tick).await
-            }
-            RuleKind::LeastPrivilege => {
-                let rule = LeastPrivilege::new(clients.clone());
-                let parameters = parameters_of::<LeastPrivilege<AwsClients>>(&by_rule)?;
-                evaluate_rule(&rule, &parameters, &items, &unreadable, &tick).await
-            }
-            RuleKind::NetworkControls => {
-                let rule = NetworkControls::new(clients.clone());
-                let parameters = parameters_of::<NetworkControls<AwsClients>>(&by_rule)?;
-                evaluate_rule(&rule, &parameters, &items, &unreadable, &tick).await
-            }
+        let over = EvaluateOver {
+            by_rule: &by_rule,
+            items: &items,
+            unreadable: &unreadable,
+            tick: &tick,
         };
-        rows.extend(found);
+        rows.extend(with_rule(kind, clients.clone(), over).await?);
     }
     bar.finish_and_clear();
     Ok(rows)
 }
 
-pub fn resource_types(kind: RuleKind) -> &'static [&'static str] {
-    use sec2_shared::rules::{
-        least_privilege, network_controls, resource_policies, temporary_credentials,
-    };
-    match kind {
-        RuleKind::ResourcePolicies => resource_policies::RESOURCE_TYPES,
-        RuleKind::TemporaryCredentials => temporary_credentials::RESOURCE_TYPES,
-        RuleKind::LeastPrivilege => least_privilege::RESOURCE_TYPES,
-        RuleKind::NetworkControls => network_controls::RESOURCE_TYPES,
+pub fn resource_types(kind: RuleId) -> &'static [&'static str] {
+    kind.spec().resource_types
+}
+
+/// Runs a rule over the listed items with its parameters.
+struct EvaluateOver<'a> {
+    by_rule: &'a Map<String, Value>,
+    items: &'a [ConfigurationItem],
+    unreadable: &'a [Unreadable],
+    tick: &'a (dyn Fn() + Sync),
+}
+
+impl RuleVisitor for EvaluateOver<'_> {
+    type Output = Result<Vec<Row>, String>;
+
+    async fn visit<R: Rule>(self, rule: R) -> Self::Output {
+        let parameters = parameters_of::<R>(self.by_rule)?;
+        Ok(evaluate_rule(&rule, &parameters, self.items, self.unreadable, self.tick).await)
     }
 }
 
@@ -354,7 +342,7 @@ mod tests {
         assert_eq!(selected_rules("all").unwrap().len(), 4);
         assert_eq!(
             selected_rules("network-controls, least-privilege").unwrap(),
-            [RuleKind::NetworkControls, RuleKind::LeastPrivilege]
+            [RuleId::NetworkControls, RuleId::LeastPrivilege]
         );
         assert!(selected_rules("firewall")
             .unwrap_err()

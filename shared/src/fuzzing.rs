@@ -5,6 +5,15 @@
 
 use serde_json::{json, Value};
 
+/// Input an entry point refused, with the error a user would see.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Rejected(pub String);
+
+fn rejected(error: impl std::fmt::Display) -> Rejected {
+    Rejected(error.to_string())
+}
+
 use crate::config::{ConfigurationItem, Invocation, Trigger};
 use crate::policy::{
     analyze_identity_policies, analyze_resource_policy, network_limits, Catalog, NamedPolicy,
@@ -14,13 +23,13 @@ use crate::rules::resource_policies::{judge, locate_policy, Parameters, PolicySo
 
 /// The Config event parser. The first byte picks where the rest goes, so the fuzzer reaches the
 /// nested strings (`invokingEvent`, `ruleParameters`) and not only the outer JSON.
-pub fn config_event(data: &[u8]) -> Result<(), String> {
+pub fn config_event(data: &[u8]) -> Result<(), Rejected> {
     let Some((mode, rest)) = data.split_first() else {
-        return Err("empty input".to_owned());
+        return Err(Rejected("empty input".to_owned()));
     };
     let text = String::from_utf8_lossy(rest);
     let payload = match mode % 3 {
-        0 => serde_json::from_slice::<Value>(rest).map_err(|err| err.to_string())?,
+        0 => serde_json::from_slice::<Value>(rest).map_err(rejected)?,
         1 => json!({
             "version": "1.0",
             "invokingEvent": text,
@@ -36,7 +45,7 @@ pub fn config_event(data: &[u8]) -> Result<(), String> {
             "eventLeftScope": false,
         }),
     };
-    let invocation = Invocation::from_json(payload).map_err(|err| err.to_string())?;
+    let invocation = Invocation::from_json(payload).map_err(rejected)?;
     if let Trigger::Change { item, .. } = &invocation.trigger {
         judge_recorded(item);
     }
@@ -45,18 +54,18 @@ pub fn config_event(data: &[u8]) -> Result<(), String> {
 
 /// The configuration-item normalizer (event and API forms, stringified and URL-encoded values),
 /// then the resource-policies rule's pure logic on what it made.
-pub fn configuration_item(data: &[u8]) -> Result<(), String> {
-    let value = serde_json::from_slice::<Value>(data).map_err(|err| err.to_string())?;
-    let item = ConfigurationItem::from_json(&value).map_err(|err| err.to_string())?;
+pub fn configuration_item(data: &[u8]) -> Result<(), Rejected> {
+    let value = serde_json::from_slice::<Value>(data).map_err(rejected)?;
+    let item = ConfigurationItem::from_json(&value).map_err(rejected)?;
     let _ = item.to_event_json();
     judge_recorded(&item);
     Ok(())
 }
 
 /// The policy parser, then every analysis a rule runs on a parsed policy.
-pub fn policy(data: &[u8]) -> Result<(), String> {
-    let text = std::str::from_utf8(data).map_err(|err| err.to_string())?;
-    let policy = Policy::parse(text).map_err(|err| err.to_string())?;
+pub fn policy(data: &[u8]) -> Result<(), Rejected> {
+    let text = std::str::from_utf8(data).map_err(rejected)?;
+    let policy = Policy::parse(text).map_err(rejected)?;
     let allowed = ["444455556666".to_owned()];
     for service in ResourceService::ALL {
         let context = ResourceContext {

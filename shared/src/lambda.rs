@@ -4,10 +4,10 @@ pub use lambda_runtime::Error;
 use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
 use serde_json::{json, Value};
 
+use crate::aws::config::ConfigSink;
 use crate::aws::AwsClients;
-use crate::config::{
-    engine, ConfigSink, Deadline, EngineError, Evaluation, Invocation, Rule, Seams,
-};
+use crate::config::periodic::system_now;
+use crate::config::{engine, Deadline, EngineError, Evaluation, Invocation, Rule, Seams};
 
 impl From<EngineError> for Diagnostic {
     fn from(error: EngineError) -> Self {
@@ -67,6 +67,7 @@ where
         history: clients.config(),
         previous: clients.config(),
         deadline,
+        clock: system_now,
     };
     let rule = make_rule(clients.clone());
     let evaluations = engine::run(&rule, &invocation, seams)
@@ -101,50 +102,4 @@ fn summary<R: Rule>(evaluations: &[Evaluation]) -> Value {
         "non_compliant": count("NON_COMPLIANT"),
         "not_applicable": count("NOT_APPLICABLE"),
     })
-}
-
-/// The environment variable naming the Config rule of each sec2 rule, for `reevaluate`.
-pub const CONFIG_RULE_NAMES: &str = "CONFIG_RULE_NAMES";
-
-/// Runs the `reevaluate` function: one EventBridge CloudTrail event in, the rules it concerns
-/// started (or coalesced) out.
-pub async fn serve_reevaluate() -> Result<(), lambda_runtime::Error> {
-    use crate::reevaluate::{reevaluate, Coalescer, RuleNames};
-
-    lambda_runtime::tracing::init_default_subscriber();
-    let names = std::env::var(CONFIG_RULE_NAMES)
-        .map_err(|_| format!("{CONFIG_RULE_NAMES} is not set"))
-        .and_then(|text| RuleNames::parse(&text))
-        .map_err(|problem| format!("{CONFIG_RULE_NAMES}: {problem}"))?;
-    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let config = aws_sdk_config::Client::new(&sdk);
-    let coalescer = Coalescer::default();
-    let (names, config, coalescer) = (&names, &config, &coalescer);
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        let outcome = reevaluate(
-            &event.payload,
-            names,
-            coalescer,
-            config,
-            std::time::Instant::now(),
-        )
-        .await
-        .inspect_err(|problem| tracing::error!(%problem, "re-evaluation failed"))
-        .map_err(|problem| Diagnostic {
-            error_type: "ReevaluateError".to_owned(),
-            error_message: problem,
-        })?;
-        tracing::info!(
-            event = %outcome.event,
-            started = ?outcome.started,
-            already_running = ?outcome.already_running,
-            coalesced = ?outcome.coalesced,
-            "re-evaluation"
-        );
-        serde_json::to_value(&outcome).map_err(|err| Diagnostic {
-            error_type: "ReevaluateError".to_owned(),
-            error_message: err.to_string(),
-        })
-    }))
-    .await
 }

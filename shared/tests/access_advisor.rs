@@ -14,7 +14,7 @@ use aws_sdk_iam::types::{ErrorDetails, JobStatusType, ServiceLastAccessed};
 use aws_sdk_iam::Client;
 use aws_smithy_mocks::{mock, mock_client};
 use aws_smithy_types::DateTime;
-use sec2_shared::rules::role_reads::access_advice;
+use sec2_shared::aws::roles::access_advice;
 
 const ROLE: &str = "arn:aws:iam::111122223333:role/airline-booking";
 
@@ -86,5 +86,8 @@ async fn a_failed_report_is_an_error_not_an_empty_usage() {
             .unwrap()
     });
     let client = mock_client!(aws_sdk_iam, [&generate(), &failed]);
-    assert_eq!(access_advice(&client, ROLE).await.unwrap_err(), "throttled");
+    let error = access_advice(&client, ROLE).await.unwrap_err();
+    assert_eq!(error.kind, sec2_shared::config::ReadErrorKind::Throttled);
+    assert_eq!(error.action, "iam:GetServiceLastAccessedDetails");
+    assert_eq!(error.message, "throttled");
 }

@@ -18,7 +18,8 @@ use aws_sdk_config::types::{
 use aws_sdk_config::Client;
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
 use aws_smithy_types::DateTime;
-use sec2_shared::config::{engine, ConfigSink, Evaluation, ItemHistory, PreviousResults, Verdict};
+use sec2_shared::aws::config::ConfigSink;
+use sec2_shared::config::{engine, Evaluation, ItemHistory, PreviousResults, Verdict};
 
 fn evaluation(id: &str) -> Evaluation {
     Evaluation::new(
@@ -174,9 +175,14 @@ async fn a_history_item_larger_than_any_lambda_payload_is_refused_with_its_size(
         .latest_item("AWS::S3::Bucket", "airline-assets", "2026-11-20T10:00:00Z")
         .await
         .unwrap_err();
+    assert_eq!(refusal.kind, sec2_shared::config::ReadErrorKind::Invalid);
     assert!(
-        refusal.starts_with("the configuration item in the history is 7340")
-            && refusal.ends_with("the largest Lambda payload is 6291456 bytes"),
+        refusal
+            .message
+            .starts_with("input too large: the configuration item in the history is 7340")
+            && refusal
+                .message
+                .ends_with("the largest Lambda payload is 6291456 bytes"),
         "{refusal}"
     );
 }

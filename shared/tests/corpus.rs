@@ -1,5 +1,5 @@
 //! The analyzer against the reviewed corpus in `tests/corpus/`: each case holds a policy, the
-//! verdict it must get, and the reason, citing `../shared/notes/policy-semantics.md`.
+//! verdict it must get, and the reason, citing `docs/policy-semantics.md`.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

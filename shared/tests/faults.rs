@@ -13,7 +13,8 @@ use aws_sdk_config::operation::get_resource_config_history::GetResourceConfigHis
 use aws_sdk_config::operation::put_evaluations::PutEvaluationsOutput;
 use aws_sdk_config::Client;
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
-use sec2_shared::config::{engine, ConfigSink, Evaluation, ItemHistory, Verdict};
+use sec2_shared::aws::config::ConfigSink;
+use sec2_shared::config::{engine, Evaluation, ItemHistory, ReadErrorKind, Verdict};
 
 fn evaluations(count: usize) -> Vec<Evaluation> {
     (0..count)
@@ -93,5 +94,7 @@ async fn access_denied_on_the_history_read_is_an_error_naming_it_not_an_empty_it
         )
         .await
         .unwrap_err();
-    assert!(error.contains("AccessDeniedException"), "{error}");
+    assert_eq!(error.kind, ReadErrorKind::Denied, "{error}");
+    assert_eq!(error.action, "config:GetResourceConfigHistory");
+    assert!(error.message.contains("AccessDeniedException"), "{error}");
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use sec2_shared::fuzzing;
 
-type Entry = fn(&[u8]) -> Result<(), String>;
+type Entry = fn(&[u8]) -> Result<(), fuzzing::Rejected>;
 
 fn inputs(target: &str) -> Vec<PathBuf> {
     let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
@@ -39,7 +39,7 @@ fn replay(target: &str, entry: Entry) -> (usize, usize) {
         match entry(&data) {
             Ok(()) => accepted += 1,
             Err(error) => assert!(
-                !error.trim().is_empty(),
+                !error.0.trim().is_empty(),
                 "{} was rejected without saying why",
                 path.display()
             ),
@@ -77,9 +77,9 @@ fn the_policy_corpus_replays_without_panics() {
 
 #[test]
 fn a_rejected_input_says_why() {
-    assert!(fuzzing::config_event(b"").unwrap_err().contains("empty"));
+    assert!(fuzzing::config_event(b"").unwrap_err().0.contains("empty"));
     let error = fuzzing::config_event(b"\x01not json").unwrap_err();
-    assert!(error.contains("invokingEvent"), "{error}");
+    assert!(error.0.contains("invokingEvent"), "{error}");
     assert!(fuzzing::policy(b"{\"Statement\": 5}").is_err());
     assert!(fuzzing::configuration_item(b"[]").is_err());
 }

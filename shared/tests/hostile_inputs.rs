@@ -8,6 +8,7 @@
     reason = "test code"
 )]
 
+use sec2_shared::config::ReadError;
 use sec2_shared::config::{
     engine, CollectingSink, Compliance, ConfigurationItem, EngineError, Invocation, ItemHistory,
     PreviousResults, Seams,
@@ -174,11 +175,11 @@ fn parameters_that_are_not_json_or_have_wrong_types_are_clear_errors() {
 
 struct NoReads;
 impl PolicyReader for NoReads {
-    async fn event_bus_policy(&self, _: &str) -> Result<Option<String>, String> {
-        Err("not expected".to_owned())
+    async fn event_bus_policy(&self, _: &str) -> Result<Option<String>, ReadError> {
+        Err(ReadError::invalid("none", "not expected"))
     }
-    async fn table_policy(&self, _: &str) -> Result<Option<String>, String> {
-        Err("not expected".to_owned())
+    async fn table_policy(&self, _: &str) -> Result<Option<String>, ReadError> {
+        Err(ReadError::invalid("none", "not expected"))
     }
 }
 
@@ -189,14 +190,14 @@ impl ItemHistory for EmptyHistory {
         _: &str,
         _: &str,
         _: &str,
-    ) -> Result<Option<ConfigurationItem>, String> {
+    ) -> Result<Option<ConfigurationItem>, ReadError> {
         Ok(None)
     }
 }
 
 struct NoPrevious;
 impl PreviousResults for NoPrevious {
-    async fn evaluated_resources(&self, _: &str) -> Result<Vec<(String, String)>, String> {
+    async fn evaluated_resources(&self, _: &str) -> Result<Vec<(String, String)>, ReadError> {
         Ok(Vec::new())
     }
 }
@@ -225,6 +226,7 @@ async fn an_oversized_item_whose_history_is_empty_fails_the_invocation_saying_so
             history: &EmptyHistory,
             previous: &NoPrevious,
             deadline: sec2_shared::config::Deadline::NONE,
+            clock: || 0,
         },
     )
     .await;

@@ -10,6 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
+use sec2_shared::config::ReadError;
 use sec2_shared::config::{
     engine, CollectingSink, Compliance, ConfigurationItem, Invocation, ItemHistory,
     PreviousResults, Seams,
@@ -64,11 +65,11 @@ fn every_sample_event_is_a_valid_config_rule_event() {
 
 struct NoReads;
 impl PolicyReader for NoReads {
-    async fn event_bus_policy(&self, _: &str) -> Result<Option<String>, String> {
-        Err("no reads in this test".to_owned())
+    async fn event_bus_policy(&self, _: &str) -> Result<Option<String>, ReadError> {
+        Err(ReadError::invalid("none", "no reads in this test"))
     }
-    async fn table_policy(&self, _: &str) -> Result<Option<String>, String> {
-        Err("no reads in this test".to_owned())
+    async fn table_policy(&self, _: &str) -> Result<Option<String>, ReadError> {
+        Err(ReadError::invalid("none", "no reads in this test"))
     }
 }
 
@@ -80,7 +81,7 @@ impl ItemHistory for PublicBucketHistory {
         resource_type: &str,
         resource_id: &str,
         _: &str,
-    ) -> Result<Option<ConfigurationItem>, String> {
+    ) -> Result<Option<ConfigurationItem>, ReadError> {
         let policy = json!({"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::airline-assets/*"}]});
         ConfigurationItem::from_json(&json!({
             "accountId": "111122223333", "resourceType": resource_type, "resourceId": resource_id,
@@ -88,13 +89,13 @@ impl ItemHistory for PublicBucketHistory {
             "configuration": "{}", "supplementaryConfiguration": {"BucketPolicy": json!({"policyText": policy.to_string()}).to_string()}
         }))
         .map(Some)
-        .map_err(|e| e.to_string())
+        .map_err(|e| ReadError::invalid("config:GetResourceConfigHistory", e.to_string()))
     }
 }
 
 struct NoPrevious;
 impl PreviousResults for NoPrevious {
-    async fn evaluated_resources(&self, _: &str) -> Result<Vec<(String, String)>, String> {
+    async fn evaluated_resources(&self, _: &str) -> Result<Vec<(String, String)>, ReadError> {
         Ok(Vec::new())
     }
 }
@@ -130,6 +131,7 @@ async fn resource_policy_samples_give_the_verdicts_their_names_promise() {
             history: &PublicBucketHistory,
             previous: &NoPrevious,
             deadline: sec2_shared::config::Deadline::NONE,
+            clock: || 0,
         };
         engine::run(&ResourcePolicies::new(NoReads), &invocation, seams)
             .await

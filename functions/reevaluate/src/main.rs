@@ -2,7 +2,45 @@
 //! policy, security group, WAF association or resource policy changes; it starts the sec2 Config
 //! rules that judge what changed (config:StartConfigRulesEvaluation).
 
+use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
+use sec2_shared::reevaluate::{reevaluate, Coalescer, RuleNames};
+use serde_json::Value;
+
+/// The environment variable naming the Config rule of each sec2 rule (set by the template).
+const CONFIG_RULE_NAMES: &str = "CONFIG_RULE_NAMES";
+
+fn diagnostic(message: String) -> Diagnostic {
+    Diagnostic {
+        error_type: "ReevaluateError".to_owned(),
+        error_message: message,
+    }
+}
+
 #[tokio::main]
-async fn main() -> Result<(), sec2_shared::lambda::Error> {
-    sec2_shared::lambda::serve_reevaluate().await
+async fn main() -> Result<(), lambda_runtime::Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let names = std::env::var(CONFIG_RULE_NAMES)
+        .map_err(|_| format!("{CONFIG_RULE_NAMES} is not set"))
+        .and_then(|text| RuleNames::parse(&text).map_err(|problem| problem.to_string()))
+        .map_err(|problem| format!("{CONFIG_RULE_NAMES}: {problem}"))?;
+    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let config = aws_sdk_config::Client::new(&sdk);
+    let coalescer = Coalescer::default();
+    let (names, config, coalescer) = (&names, &config, &coalescer);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let now = std::time::Instant::now();
+        let outcome = reevaluate(&event.payload, names, coalescer, config, now)
+            .await
+            .inspect_err(|problem| tracing::error!(%problem, "re-evaluation failed"))
+            .map_err(|problem| diagnostic(problem.to_string()))?;
+        tracing::info!(
+            event = %outcome.event,
+            started = ?outcome.started,
+            already_running = ?outcome.already_running,
+            coalesced = ?outcome.coalesced,
+            "re-evaluation"
+        );
+        serde_json::to_value(&outcome).map_err(|err| diagnostic(err.to_string()))
+    }))
+    .await
 }

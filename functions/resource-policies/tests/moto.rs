@@ -230,7 +230,7 @@ async fn a_bus_that_cannot_be_read_is_non_compliant_with_the_reason() {
     let (compliance, annotation) = reported(&missing);
     assert_eq!(compliance, "NON_COMPLIANT");
     assert!(
-        annotation.starts_with("could not read the event bus policy (events:DescribeEventBus): ResourceNotFoundException"),
+        annotation.starts_with("could not read the event bus policy (events:DescribeEventBus, not found): ResourceNotFoundException"),
         "{annotation}"
     );
 }

@@ -11,7 +11,10 @@ use super::evaluation::{Evaluation, Verdict};
 use super::event::{Invocation, Trigger};
 use super::item::ConfigurationItem;
 use super::parameters::{parse_parameters, FromRuleParameters};
+use super::periodic::PeriodicContext;
+use super::read_error::ReadError;
 use super::seams::{EvaluationSink, ItemHistory, PreviousResults};
+use crate::registry::RuleSpec;
 
 /// The result token that asks Config to validate, not record (the RDK convention).
 pub const TEST_MODE_TOKEN: &str = "TESTMODE";
@@ -48,12 +51,16 @@ impl From<Vec<Assessed>> for Periodic {
 /// A Config rule's logic. `evaluate` must never return COMPLIANT when it could not decide: it
 /// returns NON_COMPLIANT saying what it could not read.
 pub trait Rule: Sync {
+    /// The rule's entry in the registry: its name, practice, resource types and triggers.
+    const SPEC: &'static RuleSpec;
     /// The rule's name without the `sec2-` prefix, such as `resource-policies`.
-    const NAME: &'static str;
+    const NAME: &'static str = Self::SPEC.name;
     type Parameters: FromRuleParameters + Send + Sync;
 
     /// The resource types the rule evaluates on a change.
-    fn resource_types(&self) -> &'static [&'static str];
+    fn resource_types(&self) -> &'static [&'static str] {
+        Self::SPEC.resource_types
+    }
 
     fn evaluate(
         &self,
@@ -62,14 +69,13 @@ pub trait Rule: Sync {
     ) -> impl Future<Output = Verdict> + Send;
 
     /// Every in-scope resource, judged, on the periodic run; `None` when the rule has no
-    /// periodic part. Reading stops when `deadline` is reached; what is left is counted in
+    /// periodic part. Reading stops at the context's deadline; what is left is counted in
     /// `Periodic::unfinished`.
     fn evaluate_periodic(
         &self,
         _parameters: &Self::Parameters,
-        _account_id: Option<&str>,
-        _deadline: Deadline,
-    ) -> impl Future<Output = Result<Option<Periodic>, String>> + Send {
+        _context: &PeriodicContext,
+    ) -> impl Future<Output = Result<Option<Periodic>, ReadError>> + Send {
         async { Ok(None) }
     }
 }
@@ -81,6 +87,8 @@ pub struct Seams<'a, S, H, P> {
     pub previous: &'a P,
     /// When a periodic run must stop reading (the Lambda timeout, less time to report).
     pub deadline: Deadline,
+    /// The time, in seconds since the epoch, a periodic run counts ages from.
+    pub clock: fn() -> i64,
 }
 
 /// Handles one invocation end to end and returns the evaluations it reported.
@@ -117,6 +125,7 @@ where
                     resource_id: summary.resource_id.clone(),
                     reason,
                 };
+                let read_failed = |error: ReadError| fetch_error(error.to_string());
                 let item = seams
                     .history
                     .latest_item(
@@ -125,7 +134,7 @@ where
                         &summary.capture_time,
                     )
                     .await
-                    .map_err(fetch_error)?
+                    .map_err(read_failed)?
                     .ok_or_else(|| {
                         fetch_error("AWS Config has no recorded item for it".to_owned())
                     })?;
@@ -136,14 +145,18 @@ where
             account_id,
             notification_creation_time,
         } => {
+            let context = PeriodicContext {
+                account_id: account_id.clone(),
+                deadline: seams.deadline,
+                now: (seams.clock)(),
+            };
             let (evaluations, failure) = periodic(
                 rule,
                 invocation,
                 &parameters,
-                account_id.as_deref(),
+                &context,
                 notification_creation_time,
                 seams.previous,
-                seams.deadline,
             )
             .await?;
             deferred = failure;
@@ -195,18 +208,17 @@ async fn periodic<R: Rule, P: PreviousResults>(
     rule: &R,
     invocation: &Invocation,
     parameters: &R::Parameters,
-    account_id: Option<&str>,
+    context: &PeriodicContext,
     notification_time: &str,
     previous: &P,
-    deadline: Deadline,
 ) -> Result<(Vec<Evaluation>, Option<EngineError>), EngineError> {
     let Some(Periodic {
         assessed,
         unfinished,
     }) = rule
-        .evaluate_periodic(parameters, account_id, deadline)
+        .evaluate_periodic(parameters, context)
         .await
-        .map_err(EngineError::Periodic)?
+        .map_err(|error| EngineError::Periodic(error.to_string()))?
     else {
         tracing::info!(
             rule = R::NAME,
@@ -247,7 +259,10 @@ async fn periodic<R: Rule, P: PreviousResults>(
     // invocation still fails afterwards, so Config shows why nothing was retired.
     let earlier = match previous.evaluated_resources(rule_name).await {
         Ok(earlier) => earlier,
-        Err(reason) => return Ok((evaluations, Some(EngineError::PreviousResults(reason)))),
+        Err(reason) => {
+            let failure = EngineError::PreviousResults(reason.to_string());
+            return Ok((evaluations, Some(failure)));
+        }
     };
     let mut retired = HashSet::new();
     for (resource_type, resource_id) in &earlier {
@@ -281,7 +296,7 @@ pub async fn report<S: EvaluationSink>(
             let refused = sink
                 .put(&pending, result_token, test_mode)
                 .await
-                .map_err(EngineError::Report)?;
+                .map_err(|error| EngineError::Report(error.to_string()))?;
             if refused.is_empty() {
                 break;
             }
@@ -317,7 +332,27 @@ mod tests {
     use serde_json::{json, Value};
 
     use super::*;
-    use crate::config::{Compliance, EventError, RuleParameters};
+    use crate::config::{Compliance, EventError, ReadErrorKind, RuleParameters};
+    use crate::registry::{Practice, RuleId, Triggers};
+
+    /// A rule of the tests' own, not in the registry.
+    const QUEUE_NAMES: RuleSpec = RuleSpec {
+        id: RuleId::ResourcePolicies,
+        name: "queue-names",
+        practice: Practice {
+            number: 0,
+            title: "test",
+        },
+        summary: "queues whose name starts with ok-",
+        resource_types: &["AWS::SQS::Queue"],
+        triggers: Triggers {
+            change: true,
+            periodic: true,
+        },
+        parameters: &[],
+        function: "none",
+        template_function: "None",
+    };
 
     /// A rule that passes queues whose name starts with `ok-` and fails the rest.
     struct QueueNames;
@@ -332,11 +367,8 @@ mod tests {
     }
 
     impl Rule for QueueNames {
-        const NAME: &'static str = "queue-names";
+        const SPEC: &'static RuleSpec = &QUEUE_NAMES;
         type Parameters = NoParameters;
-        fn resource_types(&self) -> &'static [&'static str] {
-            &["AWS::SQS::Queue"]
-        }
         async fn evaluate(&self, item: &ConfigurationItem, _: &NoParameters) -> Verdict {
             if item.resource_id.starts_with("ok-") {
                 Verdict::compliant("")
@@ -347,11 +379,10 @@ mod tests {
         async fn evaluate_periodic(
             &self,
             _: &NoParameters,
-            _: Option<&str>,
-            deadline: Deadline,
-        ) -> Result<Option<Periodic>, String> {
+            context: &PeriodicContext,
+        ) -> Result<Option<Periodic>, ReadError> {
             // A run past its deadline judges the first ten and leaves the rest.
-            let judged = if deadline.reached() { 10 } else { 250 };
+            let judged = if context.deadline.reached() { 10 } else { 250 };
             Ok(Some(Periodic {
                 assessed: (0..judged)
                     .map(|i| Assessed {
@@ -377,7 +408,7 @@ mod tests {
             batch: &[Evaluation],
             token: &str,
             test_mode: bool,
-        ) -> Result<Vec<Evaluation>, String> {
+        ) -> Result<Vec<Evaluation>, ReadError> {
             self.calls
                 .lock()
                 .unwrap()
@@ -408,14 +439,14 @@ mod tests {
             _: &str,
             _: &str,
             _: &str,
-        ) -> Result<Option<ConfigurationItem>, String> {
+        ) -> Result<Option<ConfigurationItem>, ReadError> {
             Ok(self.0.clone())
         }
     }
 
     struct Previous(Vec<(String, String)>);
     impl PreviousResults for Previous {
-        async fn evaluated_resources(&self, _: &str) -> Result<Vec<(String, String)>, String> {
+        async fn evaluated_resources(&self, _: &str) -> Result<Vec<(String, String)>, ReadError> {
             Ok(self.0.clone())
         }
     }
@@ -465,6 +496,7 @@ mod tests {
                 history,
                 previous,
                 deadline: Deadline::NONE,
+                clock: || 0,
             },
         )
         .await
@@ -642,6 +674,7 @@ mod tests {
                 history: &History(None),
                 previous: &previous,
                 deadline: Deadline::at(std::time::Instant::now()),
+                clock: || 0,
             },
         )
         .await
@@ -655,8 +688,12 @@ mod tests {
 
     struct PreviousUnavailable;
     impl PreviousResults for PreviousUnavailable {
-        async fn evaluated_resources(&self, _: &str) -> Result<Vec<(String, String)>, String> {
-            Err("UnknownOperationException".to_owned())
+        async fn evaluated_resources(&self, _: &str) -> Result<Vec<(String, String)>, ReadError> {
+            Err(ReadError::new(
+                "config:GetComplianceDetailsByConfigRule",
+                ReadErrorKind::Invalid,
+                "UnknownOperationException",
+            ))
         }
     }
 
@@ -669,6 +706,7 @@ mod tests {
             history: &History(None),
             previous: &PreviousUnavailable,
             deadline: Deadline::NONE,
+            clock: || 0,
         };
         let error = run(&QueueNames, &scheduled("t"), seams).await.unwrap_err();
         assert_eq!(error.kind(), "PreviousResultsUnavailable");

@@ -53,26 +53,3 @@ impl EngineError {
         }
     }
 }
-
-/// The short text of an SDK error: the service's code and message when there is one.
-#[cfg(feature = "aws")]
-pub fn sdk_error_text<E, R>(error: &aws_sdk_config::error::SdkError<E, R>) -> String
-where
-    E: aws_sdk_config::error::ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    use aws_sdk_config::error::ProvideErrorMetadata;
-    match (error.code(), error.message()) {
-        (Some(code), Some(message)) => format!("{code}: {message}"),
-        (Some(code), None) => code.to_owned(),
-        _ => {
-            let mut text = error.to_string();
-            let mut source = std::error::Error::source(error);
-            while let Some(inner) = source {
-                text = format!("{text}: {inner}");
-                source = inner.source();
-            }
-            text
-        }
-    }
-}

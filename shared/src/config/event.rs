@@ -70,7 +70,7 @@ impl Invocation {
             .invoking_event
             .as_deref()
             .ok_or_else(|| EventError::Shape("missing field `invokingEvent`".to_owned()))?;
-        within_event_bytes("invokingEvent", invoking_text.len()).map_err(EventError::TooLarge)?;
+        within_event_bytes("invokingEvent", invoking_text.len())?;
         let invoking: Value = serde_json::from_str(invoking_text)
             .map_err(|err| EventError::InvokingEvent(err.to_string()))?;
         let result_token = event
@@ -95,8 +95,7 @@ fn rule_parameters(text: Option<&str>) -> Result<Map<String, Value>, EventError>
     if text.is_empty() {
         return Ok(Map::new());
     }
-    within_chars("ruleParameters", text, MAX_RULE_PARAMETERS_CHARS)
-        .map_err(EventError::TooLarge)?;
+    within_chars("ruleParameters", text, MAX_RULE_PARAMETERS_CHARS)?;
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(other) => Err(EventError::RuleParameters(format!("found {other}"))),

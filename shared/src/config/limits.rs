@@ -1,6 +1,8 @@
 //! How much input the engine accepts, and why: each bound is the most AWS itself delivers, so a
 //! larger input is not a real AWS Config event and is refused with its size, not parsed.
 
+use super::error::EventError;
+
 /// The largest payload any Lambda invocation carries (a synchronous request; asynchronous
 /// invocations, which AWS Config makes, stop at 1 MB). An `invokingEvent`, and an item read from
 /// the configuration history, larger than this is refused.
@@ -12,27 +14,27 @@ pub const MAX_RULE_PARAMETERS_CHARS: usize = 2048;
 
 /// `Err` with a sentence naming `what`, its size and the bound when `bytes` is over the largest
 /// Lambda payload.
-pub fn within_event_bytes(what: &str, bytes: usize) -> Result<(), String> {
+pub fn within_event_bytes(what: &str, bytes: usize) -> Result<(), EventError> {
     within_bytes(what, bytes, MAX_EVENT_BYTES)
 }
 
-fn within_bytes(what: &str, bytes: usize, limit: usize) -> Result<(), String> {
+fn within_bytes(what: &str, bytes: usize, limit: usize) -> Result<(), EventError> {
     if bytes > limit {
-        Err(format!(
+        Err(EventError::TooLarge(format!(
             "{what} is {bytes} bytes; the largest Lambda payload is {limit} bytes"
-        ))
+        )))
     } else {
         Ok(())
     }
 }
 
 /// `Err` when `text` has more than `limit` characters (counted only when its bytes exceed it).
-pub fn within_chars(what: &str, text: &str, limit: usize) -> Result<(), String> {
+pub fn within_chars(what: &str, text: &str, limit: usize) -> Result<(), EventError> {
     if text.len() > limit && text.chars().count() > limit {
-        Err(format!(
+        Err(EventError::TooLarge(format!(
             "{what} has {} characters, more than the {limit} AWS Config accepts",
             text.chars().count()
-        ))
+        )))
     } else {
         Ok(())
     }
@@ -46,15 +48,19 @@ mod tests {
     fn an_input_at_the_bound_passes_and_one_byte_more_is_refused_with_its_size() {
         assert!(within_bytes("invokingEvent", 10, 10).is_ok());
         assert_eq!(
-            within_bytes("invokingEvent", 11, 10).unwrap_err(),
-            "invokingEvent is 11 bytes; the largest Lambda payload is 10 bytes"
+            within_bytes("invokingEvent", 11, 10)
+                .unwrap_err()
+                .to_string(),
+            "input too large: invokingEvent is 11 bytes; the largest Lambda payload is 10 bytes"
         );
     }
 
     #[test]
     fn characters_not_bytes_count_against_a_character_bound() {
         assert!(within_chars("ruleParameters", &"é".repeat(10), 10).is_ok());
-        let refusal = within_chars("ruleParameters", &"é".repeat(11), 10).unwrap_err();
+        let refusal = within_chars("ruleParameters", &"é".repeat(11), 10)
+            .unwrap_err()
+            .to_string();
         assert!(refusal.contains("11 characters"), "{refusal}");
     }
 }

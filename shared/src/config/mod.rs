@@ -1,7 +1,5 @@
 //! The AWS Config custom-rule engine every rule function uses.
 
-#[cfg(feature = "aws")]
-pub mod config_api;
 pub mod deadline;
 pub mod engine;
 pub mod error;
@@ -10,10 +8,12 @@ pub mod event;
 pub mod item;
 pub mod limits;
 pub mod parameters;
+pub mod periodic;
+pub mod read_error;
+pub(crate) mod run_order;
 pub mod seams;
+pub mod views;
 
-#[cfg(feature = "aws")]
-pub use config_api::ConfigSink;
 pub use deadline::Deadline;
 pub use engine::{run, Assessed, Periodic, Rule, Seams, TEST_MODE_TOKEN};
 pub use error::{EngineError, EventError};
@@ -21,4 +21,6 @@ pub use evaluation::{Compliance, Evaluation, Verdict};
 pub use event::{Invocation, ItemSummary, Trigger};
 pub use item::{ConfigurationItem, ItemStatus};
 pub use parameters::{FromRuleParameters, RuleParameters};
+pub use periodic::{judge_by_role, FunctionRole, PeriodicContext};
+pub use read_error::{ReadError, ReadErrorKind};
 pub use seams::{CollectingSink, EvaluationSink, ItemHistory, PreviousResults};

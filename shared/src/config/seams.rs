@@ -1,11 +1,12 @@
 //! The engine's I/O, each behind a small trait: where evaluations go, where oversized items come
-//! from, and what the rule reported before. The AWS Config implementations are in `config_api`.
+//! from, and what the rule reported before. The AWS Config implementations are in `aws::config`.
 
 use std::future::Future;
 use std::sync::Mutex;
 
 use super::evaluation::Evaluation;
 use super::item::ConfigurationItem;
+use super::read_error::ReadError;
 
 /// Where evaluations are reported. Chosen explicitly by whoever runs the engine.
 pub trait EvaluationSink: Sync {
@@ -15,7 +16,7 @@ pub trait EvaluationSink: Sync {
         batch: &[Evaluation],
         result_token: &str,
         test_mode: bool,
-    ) -> impl Future<Output = Result<Vec<Evaluation>, String>> + Send;
+    ) -> impl Future<Output = Result<Vec<Evaluation>, ReadError>> + Send;
 }
 
 /// Fetches the full item of an oversized change notification.
@@ -25,7 +26,7 @@ pub trait ItemHistory: Sync {
         resource_type: &str,
         resource_id: &str,
         later_time: &str,
-    ) -> impl Future<Output = Result<Option<ConfigurationItem>, String>> + Send;
+    ) -> impl Future<Output = Result<Option<ConfigurationItem>, ReadError>> + Send;
 }
 
 /// The resources a rule has results for, so a periodic run can retire the stale ones.
@@ -33,7 +34,7 @@ pub trait PreviousResults: Sync {
     fn evaluated_resources(
         &self,
         rule_name: &str,
-    ) -> impl Future<Output = Result<Vec<(String, String)>, String>> + Send;
+    ) -> impl Future<Output = Result<Vec<(String, String)>, ReadError>> + Send;
 }
 
 /// Keeps evaluations instead of sending them: `sec2 evaluate --dry-run`.
@@ -51,11 +52,16 @@ impl CollectingSink {
 }
 
 impl EvaluationSink for CollectingSink {
-    async fn put(&self, batch: &[Evaluation], _: &str, _: bool) -> Result<Vec<Evaluation>, String> {
+    async fn put(
+        &self,
+        batch: &[Evaluation],
+        _: &str,
+        _: bool,
+    ) -> Result<Vec<Evaluation>, ReadError> {
         let mut kept = self
             .evaluations
             .lock()
-            .map_err(|_| "the collecting sink is poisoned".to_owned())?;
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         kept.extend_from_slice(batch);
         Ok(Vec::new())
     }

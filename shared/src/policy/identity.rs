@@ -1,5 +1,5 @@
 //! Identity policies: how much a role's policies really grant, after explicit Deny
-//! (`../shared/notes/policy-semantics.md` §7).
+//! (`docs/policy-semantics.md`, section 7).
 //!
 //! Allow conditions are ignored (a conditional grant is still a grant); only unconditional Deny
 //! statements with a plain `Action` list narrow the grant, which can only add findings.

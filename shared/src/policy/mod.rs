@@ -12,8 +12,10 @@ pub mod identity;
 pub mod parse;
 pub mod resource;
 pub mod service;
+pub mod trust;
 pub mod trust_keys;
 
+pub use arn::Arn;
 pub use catalog::{AccessLevel, Catalog, CatalogError};
 pub use document::{Effect, Names, Policy, PrincipalClause, Principals, Statement};
 pub use error::PolicyError;

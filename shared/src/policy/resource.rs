@@ -1,5 +1,5 @@
 //! Resource policies: who outside the owner's account can get in, the way IAM Access Analyzer
-//! and S3 Block Public Access decide it (`../shared/notes/policy-semantics.md` §2 to §4).
+//! and S3 Block Public Access decide it (`docs/policy-semantics.md`, sections 2 to 4).
 //!
 //! Every statement is judged against the whole policy: an Allow is cancelled by a covering
 //! unconditional Deny, and narrowed by a covering "Deny unless" on a trusted key. When the

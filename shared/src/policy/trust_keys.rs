@@ -1,7 +1,7 @@
 //! Condition keys that narrow who can use a grant, and when a condition on them really does.
 //!
 //! The lists follow S3 Block Public Access ("The meaning of public") and DynamoDB's block
-//! public access "trusted condition keys"; see `../shared/notes/policy-semantics.md` §2.
+//! public access "trusted condition keys"; see `docs/policy-semantics.md`, section 2.
 
 use super::arn::Arn;
 use super::condition::{is_fixed_value, BaseOperator, Condition, SetQualifier};

@@ -12,49 +12,53 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use serde_json::Value;
 
-#[cfg(feature = "aws")]
-use crate::config::error::sdk_error_text;
-pub use triggers::{ApiCall, RuleKind, TRIGGERS};
+use crate::config::ReadError;
+pub use triggers::{ApiCall, NotAnApiCall, RuleId, TRIGGERS};
 
 /// StartConfigRulesEvaluation takes at most this many rules a call.
 pub const MAX_RULES_PER_CALL: usize = 25;
 /// A rule started this recently is not started again: a burst of changes costs one evaluation.
 pub const COALESCE_WINDOW: Duration = Duration::from_secs(60);
 
+/// `CONFIG_RULE_NAMES` is not a list of RULE=CONFIG_RULE_NAME pairs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct RuleNamesError(pub String);
+
 /// The Config rule deployed for each sec2 rule, from `CONFIG_RULE_NAMES`
 /// (`resource-policies=sec2-resource-policies,network-controls=sec2-network-controls`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RuleNames(BTreeMap<RuleKind, String>);
+pub struct RuleNames(BTreeMap<RuleId, String>);
 
 impl RuleNames {
-    pub fn parse(text: &str) -> Result<RuleNames, String> {
+    pub fn parse(text: &str) -> Result<RuleNames, RuleNamesError> {
         let mut names = BTreeMap::new();
         for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (kind, name) = pair
                 .split_once('=')
-                .ok_or_else(|| format!("`{pair}` is not RULE=CONFIG_RULE_NAME"))?;
-            let kind = RuleKind::from_name(kind.trim()).ok_or_else(|| {
-                format!(
+                .ok_or_else(|| RuleNamesError(format!("`{pair}` is not RULE=CONFIG_RULE_NAME")))?;
+            let kind = RuleId::from_name(kind.trim()).ok_or_else(|| {
+                RuleNamesError(format!(
                     "`{}` is not a sec2 rule (expected one of {})",
                     kind.trim(),
-                    RuleKind::ALL.map(RuleKind::name).join(", ")
-                )
+                    RuleId::names()
+                ))
             })?;
             let name = name.trim();
             if name.is_empty() || name.len() > 128 {
-                return Err(format!(
+                return Err(RuleNamesError(format!(
                     "`{pair}`: a Config rule name has 1 to 128 characters"
-                ));
+                )));
             }
             names.insert(kind, name.to_owned());
         }
         if names.is_empty() {
-            return Err("no Config rules are named".to_owned());
+            return Err(RuleNamesError("no Config rules are named".to_owned()));
         }
         Ok(RuleNames(names))
     }
 
-    fn get(&self, kind: RuleKind) -> Option<&str> {
+    pub fn get(&self, kind: RuleId) -> Option<&str> {
         self.0.get(&kind).map(String::as_str)
     }
 }
@@ -73,29 +77,7 @@ pub trait EvaluationStarter: Sync {
     fn start(
         &self,
         rule_names: &[String],
-    ) -> impl Future<Output = Result<StartOutcome, String>> + Send;
-}
-
-#[cfg(feature = "aws")]
-impl EvaluationStarter for aws_sdk_config::Client {
-    async fn start(&self, rule_names: &[String]) -> Result<StartOutcome, String> {
-        match self
-            .start_config_rules_evaluation()
-            .set_config_rule_names(Some(rule_names.to_vec()))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(StartOutcome::Started),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_limit_exceeded_exception()) =>
-            {
-                Ok(StartOutcome::AlreadyRunning)
-            }
-            Err(err) => Err(sdk_error_text(&err)),
-        }
-    }
+    ) -> impl Future<Output = Result<StartOutcome, ReadError>> + Send;
 }
 
 /// Rules started recently, per container (a warm Lambda container keeps it between events).
@@ -135,6 +117,15 @@ pub struct Outcome {
     pub not_deployed: Vec<String>,
 }
 
+/// Why an event could not be handled; the invocation fails, so Lambda retries it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReevaluateError {
+    #[error("not a CloudTrail API call event: {0}")]
+    Event(#[from] NotAnApiCall),
+    #[error("could not start the rules' evaluation: {0}")]
+    Start(#[from] ReadError),
+}
+
 /// Handles one EventBridge event. An error fails the invocation, so Lambda retries it.
 pub async fn reevaluate<S: EvaluationStarter>(
     event: &Value,
@@ -142,7 +133,7 @@ pub async fn reevaluate<S: EvaluationStarter>(
     coalescer: &Coalescer,
     starter: &S,
     now: Instant,
-) -> Result<Outcome, String> {
+) -> Result<Outcome, ReevaluateError> {
     let call = ApiCall::from_event(event)?;
     let mut outcome = Outcome {
         event: format!("{} {}", call.event_source, call.event_name),
@@ -190,15 +181,16 @@ mod tests {
             RuleNames::parse(" least-privilege = sec2-least-privilege ,network-controls=nc")
                 .unwrap();
         assert_eq!(
-            names.get(RuleKind::LeastPrivilege),
+            names.get(RuleId::LeastPrivilege),
             Some("sec2-least-privilege")
         );
-        assert_eq!(names.get(RuleKind::NetworkControls), Some("nc"));
-        assert_eq!(names.get(RuleKind::ResourcePolicies), None);
+        assert_eq!(names.get(RuleId::NetworkControls), Some("nc"));
+        assert_eq!(names.get(RuleId::ResourcePolicies), None);
         assert!(RuleNames::parse("").is_err());
         assert!(RuleNames::parse("least-privilege").is_err());
         assert!(RuleNames::parse("most-privilege=x")
             .unwrap_err()
+            .to_string()
             .contains("is not a sec2 rule"));
     }
 

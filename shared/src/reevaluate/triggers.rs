@@ -6,45 +6,16 @@
 
 use serde_json::Value;
 
-/// The sec2 rules, by the name their function carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum RuleKind {
-    ResourcePolicies,
-    TemporaryCredentials,
-    LeastPrivilege,
-    NetworkControls,
-}
+pub use crate::registry::RuleId;
 
-impl RuleKind {
-    pub const ALL: [RuleKind; 4] = [
-        RuleKind::ResourcePolicies,
-        RuleKind::TemporaryCredentials,
-        RuleKind::LeastPrivilege,
-        RuleKind::NetworkControls,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            RuleKind::ResourcePolicies => "resource-policies",
-            RuleKind::TemporaryCredentials => "temporary-credentials",
-            RuleKind::LeastPrivilege => "least-privilege",
-            RuleKind::NetworkControls => "network-controls",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<RuleKind> {
-        RuleKind::ALL.into_iter().find(|kind| kind.name() == name)
-    }
-}
-
-use RuleKind::{LeastPrivilege, NetworkControls, ResourcePolicies, TemporaryCredentials};
+use RuleId::{LeastPrivilege, NetworkControls, ResourcePolicies, TemporaryCredentials};
 
 /// One family of calls: the service, the event-name prefixes (Lambda's names carry version
 /// suffixes such as `AddPermission20150331v2`), and the rules they concern.
 pub struct Trigger {
     pub event_source: &'static str,
     pub event_names: &'static [&'static str],
-    pub rules: &'static [RuleKind],
+    pub rules: &'static [RuleId],
 }
 
 /// Every call that re-runs a rule. The template's EventBridge rules are written from this table
@@ -187,22 +158,33 @@ pub struct ApiCall {
     pub error_code: Option<String>,
 }
 
+/// An event that is not a CloudTrail API call, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct NotAnApiCall(pub String);
+
+fn not_an_api_call(problem: &str) -> NotAnApiCall {
+    NotAnApiCall(problem.to_owned())
+}
+
 impl ApiCall {
     /// Reads an EventBridge event of detail-type "AWS API Call via CloudTrail".
-    pub fn from_event(event: &Value) -> Result<ApiCall, String> {
+    pub fn from_event(event: &Value) -> Result<ApiCall, NotAnApiCall> {
         let detail_type = event
             .get("detail-type")
             .and_then(Value::as_str)
-            .ok_or("the event has no detail-type; expected an EventBridge event")?;
+            .ok_or_else(|| {
+                not_an_api_call("the event has no detail-type; expected an EventBridge event")
+            })?;
         if detail_type != "AWS API Call via CloudTrail" {
-            return Err(format!(
+            return Err(NotAnApiCall(format!(
                 "detail-type `{detail_type}` is not \"AWS API Call via CloudTrail\""
-            ));
+            )));
         }
         let detail = event
             .get("detail")
             .filter(|detail| detail.is_object())
-            .ok_or("the event has no detail object")?;
+            .ok_or_else(|| not_an_api_call("the event has no detail object"))?;
         let text = |key: &str| {
             detail
                 .get(key)
@@ -211,18 +193,20 @@ impl ApiCall {
                 .map(str::to_owned)
         };
         Ok(ApiCall {
-            event_source: text("eventSource").ok_or("detail.eventSource is missing")?,
-            event_name: text("eventName").ok_or("detail.eventName is missing")?,
+            event_source: text("eventSource")
+                .ok_or_else(|| not_an_api_call("detail.eventSource is missing"))?,
+            event_name: text("eventName")
+                .ok_or_else(|| not_an_api_call("detail.eventName is missing"))?,
             error_code: text("errorCode"),
         })
     }
 
     /// The rules whose verdicts this call may change, in a fixed order.
-    pub fn affected_rules(&self) -> Vec<RuleKind> {
+    pub fn affected_rules(&self) -> Vec<RuleId> {
         if self.error_code.is_some() {
             return Vec::new();
         }
-        let mut rules: Vec<RuleKind> = TRIGGERS
+        let mut rules: Vec<RuleId> = TRIGGERS
             .iter()
             .filter(|trigger| trigger.event_source == self.event_source)
             .filter(|trigger| {
@@ -263,7 +247,7 @@ mod tests {
         })
     }
 
-    fn rules(source: &str, name: &str) -> Vec<RuleKind> {
+    fn rules(source: &str, name: &str) -> Vec<RuleId> {
         ApiCall::from_event(&call(source, name))
             .unwrap()
             .affected_rules()
@@ -357,13 +341,14 @@ mod tests {
         assert!(
             ApiCall::from_event(&json!({"detail-type": "Scheduled Event", "detail": {}}))
                 .unwrap_err()
+                .to_string()
                 .contains("is not \"AWS API Call via CloudTrail\"")
         );
         assert!(ApiCall::from_event(&json!([1, 2])).is_err());
         let mut nameless = call("iam.amazonaws.com", "");
         nameless["detail"]["eventName"] = json!(null);
         assert_eq!(
-            ApiCall::from_event(&nameless).unwrap_err(),
+            ApiCall::from_event(&nameless).unwrap_err().to_string(),
             "detail.eventName is missing"
         );
     }

@@ -1,31 +1,57 @@
-//! The SEC2 rules' logic: pure judgement over configuration items, with reads behind seams.
+//! The SEC2 practices, one folder each: pure judgement over configuration items, with the reads
+//! each rule needs behind its port (a trait in the folder's `mod.rs`; the AWS adapters are in
+//! `aws/`). Which rules there are is in `registry`.
+//!
+//! | practice | folder |
+//! |---|---|
+//! | 1. Evaluate and define resource policies | `resource_policies/` |
+//! | 2. Use temporary credentials between resources and components | `temporary_credentials/` |
+//! | 3. Design smaller, single purpose functions | `least_privilege/` |
+//! | 4. Control network traffic at all layers | `network_controls/` |
 
-#[cfg(feature = "aws")]
-mod function_reads;
-#[cfg(feature = "aws")]
-pub(crate) use function_reads::environment_of;
 pub mod least_privilege;
 pub mod network_controls;
-#[cfg(feature = "aws")]
-mod network_reads;
 pub mod resource_policies;
-#[cfg(feature = "aws")]
-pub mod role_reads;
-mod run_order;
-pub mod secrets;
 pub mod temporary_credentials;
 
-/// Reads in flight at once when a run reads many resources: enough to hide the latency of each
-/// call, few enough to stay clear of the APIs' throttling limits.
-pub const READ_CONCURRENCY: usize = 8;
+use std::future::Future;
 
-/// Lists every role for a periodic run; when that fails, the run reads role by role, so the
-/// failure is logged and not fatal.
-pub(crate) async fn list_roles_once(
-    list: impl std::future::Future<Output = Result<(), String>>,
-    deadline: crate::config::Deadline,
-) {
-    if let Some(Err(reason)) = deadline.bound(list).await {
-        tracing::warn!(%reason, "could not list every role at once; reading them one by one");
+use crate::config::Rule;
+use crate::registry::RuleId;
+
+/// Whatever runs a rule without knowing which: `sec2 evaluate` and `sec2 scan`.
+pub trait RuleVisitor {
+    type Output;
+    fn visit<R: Rule>(self, rule: R) -> impl Future<Output = Self::Output>;
+}
+
+/// Builds the rule `id` over `reader` (anything that serves every rule's port, such as
+/// `aws::AwsClients`) and hands it to `visitor`. The one place a rule id becomes a rule.
+pub async fn with_rule<C, V>(id: RuleId, reader: C, visitor: V) -> V::Output
+where
+    C: resource_policies::PolicyReader
+        + temporary_credentials::FunctionReader
+        + least_privilege::RoleReader
+        + network_controls::NetworkReader,
+    V: RuleVisitor,
+{
+    match id {
+        RuleId::ResourcePolicies => {
+            let rule = resource_policies::ResourcePolicies::new(reader);
+            visitor.visit(rule).await
+        }
+        RuleId::TemporaryCredentials => {
+            let rule = temporary_credentials::TemporaryCredentials::new(reader);
+            visitor.visit(rule).await
+        }
+        RuleId::LeastPrivilege => {
+            visitor
+                .visit(least_privilege::LeastPrivilege::new(reader))
+                .await
+        }
+        RuleId::NetworkControls => {
+            let rule = network_controls::NetworkControls::new(reader);
+            visitor.visit(rule).await
+        }
     }
 }

@@ -1,13 +1,12 @@
 //! `sec2 scan`: every selected rule's logic over an account's resources, read from the service
 //! APIs instead of AWS Config, with the same rule code the Lambda functions run.
 
-pub mod inventory;
-
 use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 
+pub use crate::aws::inventory::{self, Inventory, Place, Unreadable, SCANNED_TYPES};
+use crate::config::periodic::READ_CONCURRENCY;
 use crate::config::{Compliance, ConfigurationItem, Rule};
-use inventory::{Unreadable, READ_CONCURRENCY};
 
 /// One (rule, resource) verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

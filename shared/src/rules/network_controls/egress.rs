@@ -7,6 +7,8 @@
 use ipnet::IpNet;
 use serde_json::Value;
 
+use crate::config::views::ViewError;
+
 /// One outbound rule of a security group, in the shape both the EC2 API and AWS Config give.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EgressPermission {
@@ -96,21 +98,29 @@ fn open_traffic(permission: &EgressPermission, restricted_ports: &[u16]) -> Opti
 
 /// Reads the egress rules of an `AWS::EC2::SecurityGroup` configuration (`ipPermissionsEgress`),
 /// taking IPv4 destinations from `ipv4Ranges[].cidrIp` and from the older `ipRanges` strings.
-pub fn egress_from_configuration(configuration: &Value) -> Result<Vec<EgressPermission>, String> {
+pub fn egress_from_configuration(
+    configuration: &Value,
+) -> Result<Vec<EgressPermission>, ViewError> {
     let Some(rules) = configuration.get("ipPermissionsEgress") else {
         return Ok(Vec::new());
     };
-    let rules = rules
-        .as_array()
-        .ok_or("ipPermissionsEgress is not a list")?;
+    let rules = rules.as_array().ok_or_else(|| ViewError {
+        field: "ipPermissionsEgress".to_owned(),
+        problem: "it is not a list".to_owned(),
+    })?;
     rules.iter().map(permission_from_configuration).collect()
 }
 
-fn permission_from_configuration(rule: &Value) -> Result<EgressPermission, String> {
+fn permission_from_configuration(rule: &Value) -> Result<EgressPermission, ViewError> {
     let protocol = match rule.get("ipProtocol") {
         Some(Value::String(text)) => text.clone(),
         Some(Value::Number(number)) => number.to_string(),
-        _ => return Err("an egress rule has no ipProtocol".to_owned()),
+        _ => {
+            return Err(ViewError {
+                field: "ipPermissionsEgress[].ipProtocol".to_owned(),
+                problem: "an egress rule has none".to_owned(),
+            })
+        }
     };
     let port = |key: &str| {
         rule.get(key)

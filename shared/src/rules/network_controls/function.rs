@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::config::evaluation::annotate;
-use crate::config::Verdict;
+use crate::config::{ReadError, Verdict};
 
 use super::egress::{open_egress, SecurityGroup};
 use super::placement::{
@@ -31,12 +31,12 @@ impl FunctionUrl {
 pub struct VpcEvidence {
     pub subnet_ids: Vec<String>,
     pub security_group_ids: Vec<String>,
-    pub subnets: Result<Vec<Subnet>, String>,
-    pub security_groups: Result<Vec<SecurityGroup>, String>,
-    pub route_tables: Result<Vec<RouteTable>, String>,
-    pub flow_logs: Result<Vec<FlowLog>, String>,
+    pub subnets: Result<Vec<Subnet>, ReadError>,
+    pub security_groups: Result<Vec<SecurityGroup>, ReadError>,
+    pub route_tables: Result<Vec<RouteTable>, ReadError>,
+    pub flow_logs: Result<Vec<FlowLog>, ReadError>,
     /// Empty when no endpoints are required.
-    pub endpoints: Result<Vec<VpcEndpoint>, String>,
+    pub endpoints: Result<Vec<VpcEndpoint>, ReadError>,
 }
 
 /// What was read about a function's network.
@@ -45,9 +45,9 @@ pub struct FunctionNetwork {
     pub name: String,
     /// `None` when the function is not attached to a VPC.
     pub vpc: Option<VpcEvidence>,
-    pub url: Result<Option<FunctionUrl>, String>,
+    pub url: Result<Option<FunctionUrl>, ReadError>,
     /// The function's tags, read only when its URL is public.
-    pub tags: Option<Result<BTreeMap<String, String>, String>>,
+    pub tags: Option<Result<BTreeMap<String, String>, ReadError>>,
 }
 
 /// The verdict on a function's network.
@@ -86,10 +86,8 @@ fn judge_vpc(
         }
     }
     let vpc_id = match &vpc.subnets {
-        Err(reason) => {
-            problems.push(format!(
-                "could not read the function's subnets (ec2:DescribeSubnets): {reason}"
-            ));
+        Err(error) => {
+            problems.push(error.annotation("the function's subnets"));
             None
         }
         Ok(subnets) => {
@@ -118,9 +116,9 @@ fn judge_vpc(
     let vpc_name = vpc_id.as_deref().unwrap_or("of the function");
     judge_egress(vpc, parameters, problems, good);
     match &vpc.route_tables {
-        Err(reason) => problems.push(format!(
-            "could not read the route tables of VPC {vpc_name} (ec2:DescribeRouteTables): {reason}"
-        )),
+        Err(error) => {
+            problems.push(error.annotation(&format!("the route tables of VPC {vpc_name}")))
+        }
         Ok(tables) => match public_subnets(&vpc.subnet_ids, tables) {
             Err(reason) => problems.push(format!(
                 "could not tell whether the subnets are private: {reason}"
@@ -141,9 +139,7 @@ fn judge_vpc(
         },
     }
     match &vpc.flow_logs {
-        Err(reason) => problems.push(format!(
-            "could not read the flow logs of VPC {vpc_name} (ec2:DescribeFlowLogs): {reason}"
-        )),
+        Err(error) => problems.push(error.annotation(&format!("the flow logs of VPC {vpc_name}"))),
         Ok(logs) => match &vpc_id {
             Some(id) if flow_logs_cover(id, &vpc.subnet_ids, logs) => {
                 good.push("flow logs active".to_owned())
@@ -155,9 +151,9 @@ fn judge_vpc(
     }
     if !parameters.require_vpc_endpoints.is_empty() {
         match &vpc.endpoints {
-            Err(reason) => problems.push(format!(
-                "could not read the VPC endpoints of VPC {vpc_name} (ec2:DescribeVpcEndpoints): {reason}"
-            )),
+            Err(error) => problems.push(
+                error.annotation(&format!("the VPC endpoints of VPC {vpc_name}")),
+            ),
             Ok(endpoints) => match missing_endpoints(&parameters.require_vpc_endpoints, endpoints)
                 .as_slice()
             {
@@ -189,10 +185,10 @@ fn judge_egress(
         return;
     }
     match &vpc.security_groups {
-        Err(reason) => problems.push(format!(
-            "could not read security groups {} (ec2:DescribeSecurityGroups): {reason}",
+        Err(error) => problems.push(error.annotation(&format!(
+            "security groups {}",
             vpc.security_group_ids.join(", ")
-        )),
+        ))),
         Ok(groups) => {
             let before = problems.len();
             for id in &vpc.security_group_ids {
@@ -220,9 +216,7 @@ fn judge_url(
     good: &mut Vec<String>,
 ) {
     match &function.url {
-        Err(reason) => problems.push(format!(
-            "could not read the function URL (lambda:GetFunctionUrlConfig): {reason}"
-        )),
+        Err(error) => problems.push(error.annotation("the function URL")),
         Ok(None) => good.push("no function URL".to_owned()),
         Ok(Some(url)) if !url.is_public() => {
             good.push(format!("function URL requires {}", url.auth_type))
@@ -237,8 +231,9 @@ fn judge_url(
                 {
                     good.push(format!("function URL is public by design (tag {tag}=true)"))
                 }
-                Some(Err(reason)) => problems.push(format!(
-                    "the function URL has AuthType NONE and the function's tags could not be read (lambda:ListTags) to see whether it is public by design: {reason}"
+                Some(Err(error)) => problems.push(format!(
+                    "the function URL has AuthType NONE, and whether it is public by design is unknown: {}",
+                    error.annotation("the function's tags")
                 )),
                 _ => problems.push(format!(
                     "the function URL has AuthType NONE, so anyone on the internet can invoke it; set AuthType AWS_IAM, or tag the function {tag}=true if it is public by design"
@@ -304,7 +299,11 @@ mod tests {
         }
     }
 
-    fn public_url() -> Result<Option<FunctionUrl>, String> {
+    fn denied(action: &'static str) -> ReadError {
+        ReadError::new(action, crate::config::ReadErrorKind::Denied, "AccessDenied")
+    }
+
+    fn public_url() -> Result<Option<FunctionUrl>, ReadError> {
         Ok(Some(FunctionUrl {
             url: "https://abc.lambda-url.us-east-1.on.aws/".to_owned(),
             auth_type: "NONE".to_owned(),
@@ -446,7 +445,7 @@ mod tests {
             Compliance::Compliant
         );
         let mut unreadable = untagged;
-        unreadable.tags = Some(Err("AccessDeniedException".to_owned()));
+        unreadable.tags = Some(Err(denied("lambda:ListTags")));
         assert_eq!(
             judge_function(&unreadable, &Parameters::default()).compliance,
             Compliance::NonCompliant
@@ -458,23 +457,27 @@ mod tests {
     #[test]
     fn every_unreadable_part_is_never_compliant() {
         let mut unreadable = good_vpc();
-        unreadable.security_groups = Err("AccessDenied".to_owned());
+        unreadable.security_groups = Err(denied("ec2:DescribeSecurityGroups"));
         let verdict = judge_function(&function(Some(unreadable)), &Parameters::default());
         assert_eq!(verdict.compliance, Compliance::NonCompliant);
-        assert!(verdict.annotation.starts_with(
-            "could not read security groups sg-1 (ec2:DescribeSecurityGroups): AccessDenied"
-        ));
+        assert!(
+            verdict.annotation.starts_with(
+                "could not read security groups sg-1 (ec2:DescribeSecurityGroups, access denied): AccessDenied"
+            ),
+            "{}",
+            verdict.annotation
+        );
         for broken in [
             VpcEvidence {
-                subnets: Err("x".to_owned()),
+                subnets: Err(denied("ec2:DescribeSubnets")),
                 ..good_vpc()
             },
             VpcEvidence {
-                route_tables: Err("x".to_owned()),
+                route_tables: Err(denied("ec2:DescribeRouteTables")),
                 ..good_vpc()
             },
             VpcEvidence {
-                flow_logs: Err("x".to_owned()),
+                flow_logs: Err(denied("ec2:DescribeFlowLogs")),
                 ..good_vpc()
             },
             VpcEvidence {
@@ -486,7 +489,11 @@ mod tests {
             assert_eq!(verdict.compliance, Compliance::NonCompliant, "{broken:?}");
         }
         let mut url_unknown = function(None);
-        url_unknown.url = Err("ThrottlingException".to_owned());
+        url_unknown.url = Err(ReadError::new(
+            "lambda:GetFunctionUrlConfig",
+            crate::config::ReadErrorKind::Throttled,
+            "ThrottlingException",
+        ));
         assert_eq!(
             judge_function(&url_unknown, &Parameters::default()).compliance,
             Compliance::NonCompliant

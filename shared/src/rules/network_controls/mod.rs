@@ -25,22 +25,19 @@ pub mod placement;
 use std::collections::BTreeMap;
 use std::future::Future;
 
-use serde_json::Value;
-
+use crate::config::views::LambdaFunction;
 use crate::config::{
-    ConfigurationItem, EventError, FromRuleParameters, Rule, RuleParameters, Verdict,
+    ConfigurationItem, EventError, FromRuleParameters, ReadError, ReadErrorKind, Rule,
+    RuleParameters, Verdict,
 };
+use crate::registry::{RuleSpec, NETWORK_CONTROLS};
 
 use api::{judge_private_api, judge_stage, rest_api_id, RestApiFacts, StageFacts, StageId};
 use egress::SecurityGroup;
 use function::{judge_function, FunctionNetwork, FunctionUrl, VpcEvidence};
 use placement::{FlowLog, RouteTable, Subnet, VpcEndpoint};
 
-pub const RESOURCE_TYPES: &[&str] = &[
-    "AWS::Lambda::Function",
-    "AWS::ApiGateway::Stage",
-    "AWS::ApiGateway::RestApi",
-];
+pub const RESOURCE_TYPES: &[&str] = NETWORK_CONTROLS.resource_types;
 
 /// The tag that marks a function whose URL is public by design, unless PublicUrlTag says else.
 pub const DEFAULT_PUBLIC_URL_TAG: &str = "sec2:public-url";
@@ -75,17 +72,7 @@ impl Default for Parameters {
 }
 
 impl FromRuleParameters for Parameters {
-    const NAMES: &'static [&'static str] = &[
-        "RequireVpc",
-        "AllowedSubnetIds",
-        "AllowedVpcIds",
-        "RestrictedEgressPorts",
-        "AllowOpenEgress",
-        "RequireVpcEndpoints",
-        "PublicUrlTag",
-        "AllowedWebAclArns",
-        "RequirePrivateApi",
-    ];
+    const NAMES: &'static [&'static str] = NETWORK_CONTROLS.parameters;
     fn from_parameters(parameters: &RuleParameters<'_>) -> Result<Self, EventError> {
         Ok(Parameters {
             require_vpc: parameters.flag("RequireVpc", false)?,
@@ -110,41 +97,44 @@ impl FromRuleParameters for Parameters {
 /// The reads the rule makes; each error is the reason, for the annotation.
 pub trait NetworkReader: Sync {
     /// ec2:DescribeSubnets.
-    fn subnets(&self, ids: &[String]) -> impl Future<Output = Result<Vec<Subnet>, String>> + Send;
+    fn subnets(
+        &self,
+        ids: &[String],
+    ) -> impl Future<Output = Result<Vec<Subnet>, ReadError>> + Send;
     /// ec2:DescribeSecurityGroups.
     fn security_groups(
         &self,
         ids: &[String],
-    ) -> impl Future<Output = Result<Vec<SecurityGroup>, String>> + Send;
+    ) -> impl Future<Output = Result<Vec<SecurityGroup>, ReadError>> + Send;
     /// ec2:DescribeRouteTables for the VPC.
     fn route_tables(
         &self,
         vpc_id: &str,
-    ) -> impl Future<Output = Result<Vec<RouteTable>, String>> + Send;
+    ) -> impl Future<Output = Result<Vec<RouteTable>, ReadError>> + Send;
     /// ec2:DescribeFlowLogs attached to any of these resources.
     fn flow_logs(
         &self,
         resource_ids: &[String],
-    ) -> impl Future<Output = Result<Vec<FlowLog>, String>> + Send;
+    ) -> impl Future<Output = Result<Vec<FlowLog>, ReadError>> + Send;
     /// ec2:DescribeVpcEndpoints in the VPC.
     fn vpc_endpoints(
         &self,
         vpc_id: &str,
-    ) -> impl Future<Output = Result<Vec<VpcEndpoint>, String>> + Send;
+    ) -> impl Future<Output = Result<Vec<VpcEndpoint>, ReadError>> + Send;
     /// lambda:GetFunctionUrlConfig; `None` when the function has no URL.
     fn function_url(
         &self,
         function_name: &str,
-    ) -> impl Future<Output = Result<Option<FunctionUrl>, String>> + Send;
+    ) -> impl Future<Output = Result<Option<FunctionUrl>, ReadError>> + Send;
     /// lambda:ListTags.
     fn function_tags(
         &self,
         function_arn: &str,
-    ) -> impl Future<Output = Result<BTreeMap<String, String>, String>> + Send;
+    ) -> impl Future<Output = Result<BTreeMap<String, String>, ReadError>> + Send;
     /// apigateway:GET on the stage.
-    fn stage(&self, stage: &StageId) -> impl Future<Output = Result<StageFacts, String>> + Send;
+    fn stage(&self, stage: &StageId) -> impl Future<Output = Result<StageFacts, ReadError>> + Send;
     /// apigateway:GET on the REST API.
-    fn rest_api(&self, id: &str) -> impl Future<Output = Result<RestApiFacts, String>> + Send;
+    fn rest_api(&self, id: &str) -> impl Future<Output = Result<RestApiFacts, ReadError>> + Send;
 }
 
 /// The rule, with its reads.
@@ -163,40 +153,12 @@ impl<R: NetworkReader> NetworkControls<R> {
         item: &ConfigurationItem,
         parameters: &Parameters,
     ) -> Verdict {
-        let name = item
-            .configuration_at(&["functionName"])
-            .and_then(Value::as_str)
-            .or(item.resource_name.as_deref())
-            .unwrap_or(&item.resource_id)
-            .to_owned();
-        let arn = item.arn.clone().or_else(|| {
-            item.configuration_at(&["functionArn"])
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        });
-        let ids = |key: &str| -> Result<Vec<String>, String> {
-            match item.configuration_at(&["vpcConfig", key]) {
-                None | Some(Value::Null) => Ok(Vec::new()),
-                Some(Value::Array(values)) => values
-                    .iter()
-                    .map(|value| {
-                        value
-                            .as_str()
-                            .map(str::to_owned)
-                            .ok_or_else(|| format!("vpcConfig.{key} holds {value}, not an id"))
-                    })
-                    .collect(),
-                Some(other) => Err(format!("vpcConfig.{key} is {other}, not a list")),
-            }
+        let function = match LambdaFunction::of(item) {
+            Ok(function) => function,
+            Err(problem) => return Verdict::non_compliant(problem.to_string()),
         };
-        let (subnet_ids, security_group_ids) = match (ids("subnetIds"), ids("securityGroupIds")) {
-            (Ok(subnets), Ok(groups)) => (subnets, groups),
-            (Err(problem), _) | (_, Err(problem)) => {
-                return Verdict::non_compliant(format!(
-                    "the configuration item's VPC settings cannot be read: {problem}"
-                ))
-            }
-        };
+        let (name, arn) = (function.name, function.arn);
+        let (subnet_ids, security_group_ids) = (function.subnet_ids, function.security_group_ids);
         let vpc = async {
             if subnet_ids.is_empty() {
                 None
@@ -213,9 +175,10 @@ impl<R: NetworkReader> NetworkControls<R> {
                 (Ok(Some(url)), Some(arn)) if url.is_public() => {
                     Some(self.reader.function_tags(arn).await)
                 }
-                (Ok(Some(url)), None) if url.is_public() => Some(Err(
-                    "the configuration item names no function ARN".to_owned(),
-                )),
+                (Ok(Some(url)), None) if url.is_public() => Some(Err(ReadError::invalid(
+                    "lambda:ListTags",
+                    "the configuration item names no function ARN",
+                ))),
                 _ => None,
             };
             (url, tags)
@@ -247,7 +210,13 @@ impl<R: NetworkReader> NetworkControls<R> {
             Err(_) => None,
         };
         let (route_tables, flow_logs, endpoints) = match &vpc_id {
-            None => (unknown_vpc(), unknown_vpc(), unknown_vpc()),
+            None => {
+                let kind = subnets
+                    .as_ref()
+                    .err()
+                    .map_or(ReadErrorKind::NotFound, |e| e.kind);
+                (unknown_vpc(kind), unknown_vpc(kind), unknown_vpc(kind))
+            }
             Some(vpc_id) => {
                 let mut logged: Vec<String> = vec![vpc_id.clone()];
                 logged.extend(subnet_ids.iter().cloned());
@@ -287,10 +256,10 @@ impl<R: NetworkReader> NetworkControls<R> {
         };
         match self.reader.stage(&stage).await {
             Ok(facts) => judge_stage(&stage, &facts, &parameters.allowed_web_acl_arns),
-            Err(reason) => Verdict::non_compliant(format!(
-                "could not read stage {} of REST API {} (apigateway:GET): {reason}",
+            Err(error) => Verdict::non_compliant(error.annotation(&format!(
+                "stage {} of REST API {}",
                 stage.stage_name, stage.rest_api_id
-            )),
+            ))),
         }
     }
 
@@ -312,24 +281,23 @@ impl<R: NetworkReader> NetworkControls<R> {
         };
         match self.reader.rest_api(id).await {
             Ok(facts) => judge_private_api(id, &facts),
-            Err(reason) => Verdict::non_compliant(format!(
-                "could not read REST API {id} (apigateway:GET): {reason}"
-            )),
+            Err(error) => Verdict::non_compliant(error.annotation(&format!("REST API {id}"))),
         }
     }
 }
 
-fn unknown_vpc<T>() -> Result<T, String> {
-    Err("the function's VPC is unknown (its subnets could not be read)".to_owned())
+/// A read that could not be made because the function's subnets, and so its VPC, are unknown.
+fn unknown_vpc<T>(kind: ReadErrorKind) -> Result<T, ReadError> {
+    Err(ReadError::new(
+        "ec2:DescribeSubnets",
+        kind,
+        "the function's VPC is unknown (its subnets could not be read)",
+    ))
 }
 
 impl<R: NetworkReader> Rule for NetworkControls<R> {
-    const NAME: &'static str = "network-controls";
+    const SPEC: &'static RuleSpec = &NETWORK_CONTROLS;
     type Parameters = Parameters;
-
-    fn resource_types(&self) -> &'static [&'static str] {
-        RESOURCE_TYPES
-    }
 
     async fn evaluate(&self, item: &ConfigurationItem, parameters: &Parameters) -> Verdict {
         match item.resource_type.as_str() {

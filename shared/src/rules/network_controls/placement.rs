@@ -45,11 +45,18 @@ impl VpcEndpoint {
     }
 }
 
+/// A subnet no route table applies to (not even the VPC's main one).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("no route table applies to subnet {subnet}")]
+pub struct NoRouteTable {
+    pub subnet: String,
+}
+
 /// The subnets whose traffic reaches an internet gateway, with the route table that sends it.
 pub fn public_subnets<'a>(
     subnet_ids: &'a [String],
     route_tables: &'a [RouteTable],
-) -> Result<Vec<(&'a str, &'a RouteTable)>, String> {
+) -> Result<Vec<(&'a str, &'a RouteTable)>, NoRouteTable> {
     let main = route_tables.iter().find(|table| table.main);
     let mut public = Vec::new();
     for subnet in subnet_ids {
@@ -57,7 +64,9 @@ pub fn public_subnets<'a>(
             .iter()
             .find(|table| table.subnet_ids.contains(subnet))
             .or(main)
-            .ok_or_else(|| format!("no route table applies to subnet {subnet}"))?;
+            .ok_or_else(|| NoRouteTable {
+                subnet: subnet.clone(),
+            })?;
         if !table.internet_routes.is_empty() {
             public.push((subnet.as_str(), table));
         }

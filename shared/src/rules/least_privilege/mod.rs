@@ -10,23 +10,24 @@
 //! 4. Write access to more than MaxServices services: NON_COMPLIANT, listing them.
 //! 5. A policy that cannot be read: NON_COMPLIANT, saying which.
 
-use std::collections::{BTreeSet, HashMap};
-use std::future::{self, Future};
+mod grant;
+mod usage;
 
-use futures_util::stream::{self, StreamExt};
+use std::future::Future;
 
-use super::{list_roles_once, run_order, READ_CONCURRENCY};
-use crate::config::evaluation::annotate;
+use crate::config::periodic::list_roles_once;
+use crate::config::views::LambdaFunction;
 use crate::config::{
-    Assessed, ConfigurationItem, Deadline, EventError, FromRuleParameters, Periodic, Rule,
-    RuleParameters, Verdict,
+    judge_by_role, ConfigurationItem, EventError, FromRuleParameters, FunctionRole, Periodic,
+    PeriodicContext, ReadError, Rule, RuleParameters, Verdict,
 };
-use crate::policy::{
-    analyze_identity_policies, write_services, Catalog, FindingKind, IdentityPolicyAnalysis,
-    NamedPolicy, Policy,
-};
+use crate::policy::Catalog;
+use crate::registry::{RuleSpec, LEAST_PRIVILEGE};
 
-pub const RESOURCE_TYPES: &[&str] = &["AWS::Lambda::Function"];
+pub use grant::judge;
+pub use usage::{judge_with_usage, unused_services};
+
+pub const RESOURCE_TYPES: &[&str] = LEAST_PRIVILEGE.resource_types;
 
 /// AWS managed policies no function role should hold, whatever the parameters say.
 pub const BLOCKED_MANAGED_POLICIES: &[&str] = &[
@@ -46,12 +47,7 @@ pub struct Parameters {
 }
 
 impl FromRuleParameters for Parameters {
-    const NAMES: &'static [&'static str] = &[
-        "BlockedPolicyArns",
-        "RequirePermissionsBoundary",
-        "MaxServices",
-        "UnusedDays",
-    ];
+    const NAMES: &'static [&'static str] = LEAST_PRIVILEGE.parameters;
     fn from_parameters(parameters: &RuleParameters<'_>) -> Result<Self, EventError> {
         Ok(Parameters {
             unused_days: parameters.number("UnusedDays", 90, 1..=3650)?,
@@ -93,211 +89,22 @@ pub struct AccessAdvice {
 pub trait RoleReader: Sync {
     /// iam:GetRole, ListRolePolicies, GetRolePolicy, ListAttachedRolePolicies, GetPolicy,
     /// GetPolicyVersion (the default version), and the same for the permissions boundary.
-    fn role_grant(&self, role_name: &str)
-        -> impl Future<Output = Result<RoleGrant, String>> + Send;
+    fn role_grant(
+        &self,
+        role_name: &str,
+    ) -> impl Future<Output = Result<RoleGrant, ReadError>> + Send;
     /// lambda:ListFunctions: every function's name and execution role, for the periodic run.
-    fn function_roles(&self) -> impl Future<Output = Result<Vec<(String, String)>, String>> + Send;
+    fn function_roles(&self) -> impl Future<Output = Result<Vec<FunctionRole>, ReadError>> + Send;
     /// iam:GenerateServiceLastAccessedDetails, then GetServiceLastAccessedDetails until done.
     fn access_advice(
         &self,
         role_arn: &str,
-    ) -> impl Future<Output = Result<AccessAdvice, String>> + Send;
+    ) -> impl Future<Output = Result<AccessAdvice, ReadError>> + Send;
     /// iam:GetAccountAuthorizationDetails: every role at once, so that `role_grant` answers
     /// without four calls per role. When it fails, `role_grant` reads role by role.
-    fn list_roles(&self) -> impl Future<Output = Result<(), String>> + Send {
+    fn list_roles(&self) -> impl Future<Output = Result<(), ReadError>> + Send {
         async { Ok(()) }
     }
-}
-
-fn parse_all(policies: &[PolicyText], problems: &mut Vec<String>) -> Vec<(String, Policy)> {
-    policies
-        .iter()
-        .filter_map(|text| match Policy::parse(&text.document) {
-            Ok(policy) => Some((text.name.clone(), policy)),
-            Err(err) => {
-                problems.push(format!("could not read {}: {err}", text.name));
-                None
-            }
-        })
-        .collect()
-}
-
-fn severity(kind: FindingKind) -> u8 {
-    match kind {
-        FindingKind::FullAdmin => 0,
-        FindingKind::PrivilegeEscalation => 1,
-        FindingKind::CannotDecide => 2,
-        FindingKind::ServiceWildcard => 3,
-        FindingKind::WildcardAction => 4,
-        FindingKind::WildcardResourceOnWrite => 5,
-        _ => 6,
-    }
-}
-
-fn flag(analysis: &IdentityPolicyAnalysis, kind: FindingKind) -> bool {
-    match kind {
-        FindingKind::FullAdmin => analysis.full_admin,
-        FindingKind::PrivilegeEscalation => analysis.privilege_escalation,
-        FindingKind::ServiceWildcard => analysis.service_wildcard,
-        FindingKind::WildcardAction => analysis.wildcard_action,
-        FindingKind::WildcardResourceOnWrite => analysis.wildcard_resource_on_write,
-        _ => true,
-    }
-}
-
-/// The verdict on a role's whole grant. Pure.
-pub fn judge(grant: &RoleGrant, parameters: &Parameters, catalog: &Catalog) -> Verdict {
-    let mut problems = Vec::new();
-    for attached in &grant.attached {
-        let blocked = BLOCKED_MANAGED_POLICIES
-            .iter()
-            .any(|arn| *arn == attached.name)
-            || parameters.blocked_policy_arns.contains(&attached.name);
-        if blocked {
-            problems.push(format!(
-                "role {} has {} attached; replace it with a policy naming the actions and resources the function uses",
-                grant.role_name, attached.name
-            ));
-        }
-    }
-    let mut policies = parse_all(&grant.inline, &mut problems);
-    policies.extend(parse_all(&grant.attached, &mut problems));
-    let boundary = grant.boundary.as_ref().map(|b| {
-        (
-            b.name.clone(),
-            parse_all(std::slice::from_ref(b), &mut problems),
-        )
-    });
-    let named: Vec<NamedPolicy<'_>> = policies
-        .iter()
-        .map(|(name, policy)| NamedPolicy {
-            name: Some(name.as_str()),
-            policy,
-        })
-        .collect();
-    let analysis = analyze_identity_policies(&named, catalog);
-    let boundary_analysis = boundary.as_ref().and_then(|(name, parsed)| {
-        let named: Vec<NamedPolicy<'_>> = parsed
-            .iter()
-            .map(|(_, policy)| NamedPolicy { name: None, policy })
-            .collect();
-        (!named.is_empty()).then(|| (name.clone(), analyze_identity_policies(&named, catalog)))
-    });
-    let mut findings: Vec<_> = analysis.findings.iter().collect();
-    findings.sort_by_key(|finding| severity(finding.kind));
-    for finding in findings {
-        match &boundary_analysis {
-            Some((boundary, capped)) if !flag(capped, finding.kind) => {
-                let message = if finding.kind == FindingKind::FullAdmin {
-                    finding
-                        .message
-                        .replace("(full administrator)", "(a wildcard grant)")
-                } else {
-                    finding.message.clone()
-                };
-                problems.push(format!(
-                    "{message} (capped by permissions boundary {boundary})"
-                ));
-            }
-            _ => problems.push(finding.message.clone()),
-        }
-    }
-    if parameters.require_permissions_boundary && grant.boundary.is_none() {
-        problems.push(format!(
-            "role {} has no permissions boundary, which RequirePermissionsBoundary asks for",
-            grant.role_name
-        ));
-    }
-    let services = write_services(&named, catalog);
-    if services.len() > parameters.max_services as usize {
-        let listed: Vec<&str> = services.iter().map(String::as_str).take(8).collect();
-        let more = services.len().saturating_sub(listed.len());
-        let more = if more > 0 {
-            format!(" and {more} more")
-        } else {
-            String::new()
-        };
-        problems.push(format!(
-            "role {} can write to {} services ({}{more}), more than MaxServices {}; split the function by purpose",
-            grant.role_name,
-            services.len(),
-            listed.join(", "),
-            parameters.max_services
-        ));
-    }
-    if problems.is_empty() {
-        return Verdict::compliant(format!(
-            "role {} grants named actions on named resources in {} services through {} policies",
-            grant.role_name,
-            services.len(),
-            policies.len()
-        ));
-    }
-    Verdict::non_compliant(annotate(&problems))
-}
-
-const DAY: i64 = 86_400;
-
-/// Services the role may use but has not used for `days` days; `None` when the role is younger
-/// than that, so not judged on it.
-pub fn unused_services(
-    created: Option<i64>,
-    advice: &AccessAdvice,
-    now: i64,
-    days: u32,
-) -> Option<Vec<String>> {
-    let window = i64::from(days) * DAY;
-    if created.is_none_or(|created| now - created < window) {
-        return None;
-    }
-    let unused: Vec<String> = advice
-        .services
-        .iter()
-        .filter(|(_, last)| last.is_none_or(|last| now - last >= window))
-        .map(|(service, _)| service.clone())
-        .collect();
-    Some(unused)
-}
-
-/// The periodic verdict: the change verdict, plus services unused for `unused_days`.
-pub fn judge_with_usage(
-    grant: &RoleGrant,
-    advice: Result<&AccessAdvice, &str>,
-    now: i64,
-    parameters: &Parameters,
-    catalog: &Catalog,
-) -> Verdict {
-    let verdict = judge(grant, parameters, catalog);
-    let usage_problem = match advice {
-        Err(reason) => Some(format!(
-            "could not read IAM Access Advisor for role {}: {reason}",
-            grant.role_name
-        )),
-        Ok(advice) => match unused_services(grant.created, advice, now, parameters.unused_days) {
-            Some(unused) if !unused.is_empty() => Some(format!(
-                "role {} has not used {} in {} days; remove those permissions",
-                grant.role_name,
-                unused.join(", "),
-                parameters.unused_days
-            )),
-            _ => None,
-        },
-    };
-    match usage_problem {
-        None => verdict,
-        Some(problem) if verdict.compliance == crate::config::Compliance::Compliant => {
-            Verdict::non_compliant(problem)
-        }
-        Some(problem) => Verdict::non_compliant(annotate(&[verdict.annotation, problem])),
-    }
-}
-
-fn now_seconds() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| {
-            i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
-        })
 }
 
 /// The rule, with its reads.
@@ -312,21 +119,32 @@ impl<R: RoleReader> LeastPrivilege<R> {
     }
 }
 
+/// The role's name, the last part of its ARN's path.
+fn role_name(role_arn: &str) -> &str {
+    role_arn.rsplit('/').next().unwrap_or(role_arn)
+}
+
+fn unreadable_grant(role_name: &str, error: &ReadError) -> Verdict {
+    Verdict::non_compliant(error.annotation(&format!("the policies of role {role_name}")))
+}
+
 impl<R: RoleReader> Rule for LeastPrivilege<R> {
-    const NAME: &'static str = "least-privilege";
+    const SPEC: &'static RuleSpec = &LEAST_PRIVILEGE;
     type Parameters = Parameters;
 
-    fn resource_types(&self) -> &'static [&'static str] {
-        RESOURCE_TYPES
-    }
-
     async fn evaluate(&self, item: &ConfigurationItem, parameters: &Parameters) -> Verdict {
-        let Some(role_arn) = item.configuration_at(&["role"]).and_then(|v| v.as_str()) else {
-            return Verdict::non_compliant(
-                "the configuration item names no execution role, so it cannot be judged",
-            );
+        let role_arn = match LambdaFunction::of(item) {
+            Ok(LambdaFunction {
+                role: Some(role), ..
+            }) => role,
+            Ok(_) => {
+                return Verdict::non_compliant(
+                    "the configuration item names no execution role, so it cannot be judged",
+                )
+            }
+            Err(problem) => return Verdict::non_compliant(problem.to_string()),
         };
-        let role_name = role_arn.rsplit('/').next().unwrap_or(role_arn);
+        let role_name = role_name(&role_arn);
         let catalog = match Catalog::embedded() {
             Ok(catalog) => catalog,
             Err(err) => {
@@ -335,75 +153,44 @@ impl<R: RoleReader> Rule for LeastPrivilege<R> {
         };
         match self.reader.role_grant(role_name).await {
             Ok(grant) => judge(&grant, parameters, catalog),
-            Err(reason) => Verdict::non_compliant(format!(
-                "could not read the policies of role {role_name}: {reason}"
-            )),
+            Err(error) => unreadable_grant(role_name, &error),
         }
     }
 
     async fn evaluate_periodic(
         &self,
         parameters: &Parameters,
-        _: Option<&str>,
-        deadline: Deadline,
-    ) -> Result<Option<Periodic>, String> {
-        let catalog = Catalog::embedded().map_err(|err| err.to_string())?;
+        context: &PeriodicContext,
+    ) -> Result<Option<Periodic>, ReadError> {
+        let catalog = Catalog::embedded()
+            .map_err(|err| ReadError::invalid("the action catalogue", err.to_string()))?;
         let functions = self.reader.function_roles().await?;
-        list_roles_once(self.reader.list_roles(), deadline).await;
-        let now = now_seconds();
-        // Each role is read once, however many functions share it, a few at a time; a read still
-        // in flight at the deadline is dropped and its functions left for the next run.
-        // Owned role names keep the stream's future Send (borrowed ones trip rustc's
-        // higher-ranked lifetime check).
-        let roles: BTreeSet<String> = functions.iter().map(|(_, role)| role.clone()).collect();
-        let roles = run_order::for_this_run(roles.into_iter().collect());
-        let verdicts: HashMap<String, Verdict> = stream::iter(roles)
-            .map(|role_arn| async move {
-                let role_name = role_arn.rsplit('/').next().unwrap_or(&role_arn);
-                let read = async {
-                    let grant = self.reader.role_grant(role_name).await?;
-                    let advice = self.reader.access_advice(&role_arn).await;
-                    Ok::<_, String>((grant, advice))
-                };
-                let verdict = match deadline.bound(read).await? {
-                    Err(reason) => Verdict::non_compliant(format!(
-                        "could not read the policies of role {role_name}: {reason}"
-                    )),
-                    Ok((grant, advice)) => judge_with_usage(
-                        &grant,
-                        advice.as_ref().map_err(String::as_str),
-                        now,
-                        parameters,
-                        catalog,
-                    ),
-                };
-                Some((role_arn, verdict))
-            })
-            .buffer_unordered(READ_CONCURRENCY)
-            .filter_map(future::ready)
-            .collect()
-            .await;
-        let assessed: Vec<Assessed> = functions
-            .iter()
-            .filter_map(|(name, role_arn)| {
-                verdicts.get(role_arn.as_str()).map(|verdict| Assessed {
-                    resource_type: "AWS::Lambda::Function".to_owned(),
-                    resource_id: name.clone(),
-                    verdict: verdict.clone(),
-                })
-            })
-            .collect();
-        Ok(Some(Periodic {
-            unfinished: functions.len() - assessed.len(),
-            assessed,
-        }))
+        list_roles_once(self.reader.list_roles(), context.deadline).await;
+        let periodic = judge_by_role(
+            &functions,
+            context.deadline,
+            |role_arn| async move {
+                let grant = self.reader.role_grant(role_name(&role_arn)).await?;
+                let advice = self.reader.access_advice(&role_arn).await;
+                Ok::<_, ReadError>((grant, advice))
+            },
+            |function, read| match read {
+                Err(error) => unreadable_grant(role_name(&function.role_arn), error),
+                Ok((grant, advice)) => {
+                    judge_with_usage(grant, advice.as_ref(), context.now, parameters, catalog)
+                }
+            },
+        )
+        .await;
+        Ok(Some(periodic))
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::usage::DAY;
     use super::*;
-    use crate::config::Compliance;
+    use crate::config::{Compliance, Deadline, ReadErrorKind};
 
     fn text(name: &str, document: &str) -> PolicyText {
         PolicyText {
@@ -602,9 +389,14 @@ mod tests {
             result.annotation,
             "role airline-booking has not used sqs, sns in 90 days; remove those permissions"
         );
+        let denied = ReadError::new(
+            "iam:GenerateServiceLastAccessedDetails",
+            ReadErrorKind::Denied,
+            "AccessDenied",
+        );
         let unreadable = judge_with_usage(
             &grant(&[SCOPED], &[], None),
-            Err("AccessDenied"),
+            Err(&denied),
             now,
             &defaults(),
             Catalog::embedded().unwrap(),
@@ -623,7 +415,7 @@ mod tests {
     struct OneHungRole;
 
     impl RoleReader for OneHungRole {
-        async fn role_grant(&self, role_name: &str) -> Result<RoleGrant, String> {
+        async fn role_grant(&self, role_name: &str) -> Result<RoleGrant, ReadError> {
             if role_name == "hung" {
                 std::future::pending::<()>().await;
             }
@@ -632,22 +424,20 @@ mod tests {
                 ..grant(&[SCOPED], &[], None)
             })
         }
-        async fn function_roles(&self) -> Result<Vec<(String, String)>, String> {
+        async fn function_roles(&self) -> Result<Vec<FunctionRole>, ReadError> {
             Ok(["hung"]
                 .into_iter()
                 .map(str::to_owned)
                 .chain((0..10).map(|i| format!("fast-{i}")))
-                .map(|role| {
-                    (
-                        format!("fn-{role}"),
-                        format!("arn:aws:iam::111122223333:role/{role}"),
-                    )
+                .map(|role| FunctionRole {
+                    function_name: format!("fn-{role}"),
+                    role_arn: format!("arn:aws:iam::111122223333:role/{role}"),
                 })
                 .collect())
         }
-        async fn access_advice(&self, _: &str) -> Result<AccessAdvice, String> {
+        async fn access_advice(&self, _: &str) -> Result<AccessAdvice, ReadError> {
             Ok(AccessAdvice {
-                services: vec![("dynamodb".to_owned(), Some(now_seconds()))],
+                services: vec![("dynamodb".to_owned(), Some(1_000 * DAY))],
             })
         }
     }
@@ -656,8 +446,13 @@ mod tests {
     async fn a_read_that_hangs_past_the_deadline_is_left_for_the_next_run_and_the_rest_reported() {
         let deadline =
             Deadline::at(std::time::Instant::now() + std::time::Duration::from_millis(200));
+        let context = PeriodicContext {
+            account_id: None,
+            deadline,
+            now: 1_000 * DAY,
+        };
         let periodic = LeastPrivilege::new(OneHungRole)
-            .evaluate_periodic(&defaults(), None, deadline)
+            .evaluate_periodic(&defaults(), &context)
             .await
             .unwrap()
             .unwrap();

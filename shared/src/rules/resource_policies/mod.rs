@@ -10,31 +10,22 @@
 //!    "Deny unless SourceVpce"): COMPLIANT, and the annotation says so.
 //! 6. A policy that cannot be read or judged: NON_COMPLIANT, saying what could not be read.
 
+mod judge;
+mod locate;
+
 use std::future::Future;
 
 use serde_json::Value;
 
-#[cfg(feature = "aws")]
-use crate::aws::AwsClients;
-#[cfg(feature = "aws")]
-use crate::config::error::sdk_error_text;
-use crate::config::evaluation::annotate;
 use crate::config::{
-    ConfigurationItem, EventError, FromRuleParameters, Rule, RuleParameters, Verdict,
+    ConfigurationItem, EventError, FromRuleParameters, ReadError, Rule, RuleParameters, Verdict,
 };
-use crate::policy::{
-    analyze_resource_policy, FindingKind, Policy, ResourceContext, ResourceService,
-};
+use crate::registry::{RuleSpec, RESOURCE_POLICIES};
 
-pub const RESOURCE_TYPES: &[&str] = &[
-    "AWS::Lambda::Function",
-    "AWS::SQS::Queue",
-    "AWS::SNS::Topic",
-    "AWS::S3::Bucket",
-    "AWS::ApiGateway::RestApi",
-    "AWS::Events::EventBus",
-    "AWS::DynamoDB::Table",
-];
+pub use judge::judge;
+pub use locate::{locate_policy, LocateError, PolicySource};
+
+pub const RESOURCE_TYPES: &[&str] = RESOURCE_POLICIES.resource_types;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Parameters {
@@ -43,7 +34,7 @@ pub struct Parameters {
 }
 
 impl FromRuleParameters for Parameters {
-    const NAMES: &'static [&'static str] = &["AllowedAccountIds", "AllowedOrganizationIds"];
+    const NAMES: &'static [&'static str] = RESOURCE_POLICIES.parameters;
     fn from_parameters(parameters: &RuleParameters<'_>) -> Result<Self, EventError> {
         Ok(Parameters {
             allowed_account_ids: parameters.account_ids("AllowedAccountIds")?,
@@ -58,182 +49,12 @@ pub trait PolicyReader: Sync {
     fn event_bus_policy(
         &self,
         bus_name: &str,
-    ) -> impl Future<Output = Result<Option<String>, String>> + Send;
+    ) -> impl Future<Output = Result<Option<String>, ReadError>> + Send;
     /// dynamodb:GetResourcePolicy; `None` when the table has none.
     fn table_policy(
         &self,
         table_arn: &str,
-    ) -> impl Future<Output = Result<Option<String>, String>> + Send;
-}
-
-#[cfg(feature = "aws")]
-impl PolicyReader for AwsClients {
-    async fn event_bus_policy(&self, bus_name: &str) -> Result<Option<String>, String> {
-        let bus = self
-            .events()
-            .describe_event_bus()
-            .name(bus_name)
-            .send()
-            .await
-            .map_err(|err| sdk_error_text(&err))?;
-        Ok(bus
-            .policy()
-            .filter(|p| !p.trim().is_empty())
-            .map(str::to_owned))
-    }
-
-    async fn table_policy(&self, table_arn: &str) -> Result<Option<String>, String> {
-        match self
-            .dynamodb()
-            .get_resource_policy()
-            .resource_arn(table_arn)
-            .send()
-            .await
-        {
-            Ok(output) => Ok(output
-                .policy()
-                .filter(|p| !p.trim().is_empty())
-                .map(str::to_owned)),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_policy_not_found_exception()) =>
-            {
-                Ok(None)
-            }
-            Err(err) => Err(sdk_error_text(&err)),
-        }
-    }
-}
-
-/// Where an item's resource policy is.
-#[derive(Debug, Clone, PartialEq)]
-pub enum PolicySource<'a> {
-    /// Recorded in the item (absent or null when the resource has none).
-    Recorded(Option<&'a Value>),
-    /// Not recorded: read the bus policy by name.
-    EventBus(&'a str),
-    /// Not recorded: read the table policy by ARN.
-    Table(String),
-}
-
-fn recorded(value: Option<&Value>) -> Option<&Value> {
-    value.filter(|v| !v.is_null() && v.as_str() != Some(""))
-}
-
-/// Where this item's policy lives, and which service's rules apply to it.
-pub fn locate_policy(
-    item: &ConfigurationItem,
-) -> Result<(ResourceService, PolicySource<'_>), String> {
-    Ok(match item.resource_type.as_str() {
-        "AWS::Lambda::Function" => (
-            ResourceService::Lambda,
-            PolicySource::Recorded(recorded(item.supplementary_at(&["Policy"]))),
-        ),
-        "AWS::SQS::Queue" => (
-            ResourceService::Sqs,
-            PolicySource::Recorded(recorded(item.configuration_at(&["Policy"]))),
-        ),
-        "AWS::SNS::Topic" => (
-            ResourceService::Sns,
-            PolicySource::Recorded(recorded(item.configuration_at(&["Policy"]))),
-        ),
-        "AWS::S3::Bucket" => (
-            ResourceService::S3,
-            PolicySource::Recorded(recorded(
-                item.supplementary_at(&["BucketPolicy", "policyText"]),
-            )),
-        ),
-        "AWS::ApiGateway::RestApi" => (
-            ResourceService::ApiGateway,
-            PolicySource::Recorded(recorded(item.configuration_at(&["policy"]))),
-        ),
-        "AWS::Events::EventBus" => match item.configuration_at(&["Policy"]) {
-            Some(policy) => (
-                ResourceService::Events,
-                PolicySource::Recorded(recorded(Some(policy))),
-            ),
-            None => (
-                ResourceService::Events,
-                PolicySource::EventBus(item.resource_name.as_deref().unwrap_or(&item.resource_id)),
-            ),
-        },
-        "AWS::DynamoDB::Table" => {
-            let arn = item.arn.clone().ok_or_else(|| {
-                "the configuration item has no ARN, so the table policy cannot be read".to_owned()
-            })?;
-            (ResourceService::DynamoDb, PolicySource::Table(arn))
-        }
-        other => {
-            return Err(format!(
-                "{other} is not a resource type this rule evaluates"
-            ))
-        }
-    })
-}
-
-/// Judges one resource's policy: pure, so every scenario is tested without I/O.
-pub fn judge(
-    item: &ConfigurationItem,
-    service: ResourceService,
-    policy: Option<&Value>,
-    parameters: &Parameters,
-) -> Verdict {
-    let Some(policy) = policy else {
-        return Verdict::compliant("no resource-based policy: only principals of this account with IAM permissions can reach it");
-    };
-    let Some(account) = item.account_id.as_deref() else {
-        return Verdict::non_compliant(
-            "the configuration item names no account, so outside access cannot be judged",
-        );
-    };
-    let policy = match Policy::from_json_value(policy) {
-        Ok(policy) => policy,
-        Err(err) => {
-            return Verdict::non_compliant(format!("could not read the resource policy: {err}"))
-        }
-    };
-    let context = ResourceContext {
-        service,
-        account,
-        allowed_accounts: &parameters.allowed_account_ids,
-        allowed_organizations: &parameters.allowed_organization_ids,
-    };
-    let analysis = analyze_resource_policy(&policy, &context);
-    let is_network_only = |restricted_by: &[String]| {
-        !restricted_by.is_empty()
-            && restricted_by.iter().all(|key| {
-                let key = key.to_ascii_lowercase();
-                key == "aws:sourcevpce" || key == "aws:sourcevpc"
-            })
-    };
-    let (network_only, mut problems): (Vec<_>, Vec<_>) =
-        analysis.findings.iter().partition(|finding| {
-            finding.kind == FindingKind::CrossAccount && is_network_only(&finding.restricted_by)
-        });
-    if problems.is_empty() {
-        return if network_only.is_empty() {
-            Verdict::compliant("the resource policy grants only this account, trusted accounts and guarded service principals")
-        } else {
-            Verdict::compliant("the resource policy admits callers only through VPC endpoints or VPCs (aws:SourceVpce / aws:SourceVpc)")
-        };
-    }
-    problems.sort_by_key(|finding| severity(finding.kind));
-    let messages: Vec<&str> = problems
-        .iter()
-        .map(|finding| finding.message.as_str())
-        .collect();
-    Verdict::non_compliant(annotate(&messages))
-}
-
-fn severity(kind: FindingKind) -> u8 {
-    match kind {
-        FindingKind::Public => 0,
-        FindingKind::CannotDecide => 1,
-        FindingKind::CrossAccount => 2,
-        FindingKind::UnguardedServicePrincipal => 3,
-        _ => 4,
-    }
+    ) -> impl Future<Output = Result<Option<String>, ReadError>> + Send;
 }
 
 /// The rule, with the reader for policies Config does not record.
@@ -249,26 +70,26 @@ impl<R: PolicyReader> ResourcePolicies<R> {
 }
 
 impl<R: PolicyReader> Rule for ResourcePolicies<R> {
-    const NAME: &'static str = "resource-policies";
+    const SPEC: &'static RuleSpec = &RESOURCE_POLICIES;
     type Parameters = Parameters;
-
-    fn resource_types(&self) -> &'static [&'static str] {
-        RESOURCE_TYPES
-    }
 
     async fn evaluate(&self, item: &ConfigurationItem, parameters: &Parameters) -> Verdict {
         let (service, source) = match locate_policy(item) {
             Ok(found) => found,
-            Err(problem) => return Verdict::non_compliant(problem),
+            Err(problem) => return Verdict::non_compliant(problem.to_string()),
         };
         let read = match source {
             PolicySource::Recorded(policy) => return judge(item, service, policy, parameters),
-            PolicySource::EventBus(name) => self.reader.event_bus_policy(name).await.map_err(|e| {
-                format!("could not read the event bus policy (events:DescribeEventBus): {e}")
-            }),
-            PolicySource::Table(arn) => self.reader.table_policy(&arn).await.map_err(|e| {
-                format!("could not read the table policy (dynamodb:GetResourcePolicy): {e}")
-            }),
+            PolicySource::EventBus(name) => self
+                .reader
+                .event_bus_policy(name)
+                .await
+                .map_err(|error| error.annotation("the event bus policy")),
+            PolicySource::Table(arn) => self
+                .reader
+                .table_policy(&arn)
+                .await
+                .map_err(|error| error.annotation("the table policy")),
         };
         match read {
             Ok(policy) => judge(
@@ -310,23 +131,29 @@ mod tests {
     /// A reader that must not be called: the policy is in the item.
     struct NoReads;
     impl PolicyReader for NoReads {
-        async fn event_bus_policy(&self, _: &str) -> Result<Option<String>, String> {
-            Err("unexpected read".to_owned())
+        async fn event_bus_policy(&self, _: &str) -> Result<Option<String>, ReadError> {
+            Err(ReadError::invalid(
+                "events:DescribeEventBus",
+                "unexpected read",
+            ))
         }
-        async fn table_policy(&self, _: &str) -> Result<Option<String>, String> {
-            Err("unexpected read".to_owned())
+        async fn table_policy(&self, _: &str) -> Result<Option<String>, ReadError> {
+            Err(ReadError::invalid(
+                "dynamodb:GetResourcePolicy",
+                "unexpected read",
+            ))
         }
     }
 
     struct Reads {
-        bus: Result<Option<String>, String>,
-        table: Result<Option<String>, String>,
+        bus: Result<Option<String>, ReadError>,
+        table: Result<Option<String>, ReadError>,
     }
     impl PolicyReader for Reads {
-        async fn event_bus_policy(&self, _: &str) -> Result<Option<String>, String> {
+        async fn event_bus_policy(&self, _: &str) -> Result<Option<String>, ReadError> {
             self.bus.clone()
         }
-        async fn table_policy(&self, _: &str) -> Result<Option<String>, String> {
+        async fn table_policy(&self, _: &str) -> Result<Option<String>, ReadError> {
             self.table.clone()
         }
     }
@@ -463,7 +290,11 @@ mod tests {
             broken.annotation
         );
         let reads = Reads {
-            bus: Err("AccessDeniedException: not authorized".to_owned()),
+            bus: Err(ReadError::new(
+                "events:DescribeEventBus",
+                crate::config::ReadErrorKind::Denied,
+                "AccessDeniedException: not authorized",
+            )),
             table: Ok(None),
         };
         let bus = item("AWS::Events::EventBus", json!({"Name": "r"}), json!({}));
@@ -471,7 +302,7 @@ mod tests {
             .evaluate(&bus, &Parameters::default())
             .await;
         assert_eq!(verdict.compliance, Compliance::NonCompliant);
-        assert_eq!(verdict.annotation, "could not read the event bus policy (events:DescribeEventBus): AccessDeniedException: not authorized");
+        assert_eq!(verdict.annotation, "could not read the event bus policy (events:DescribeEventBus, access denied): AccessDeniedException: not authorized");
     }
 
     #[tokio::test]

@@ -8,10 +8,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::OnceCell;
 
+use crate::config::ReadError;
 use crate::rules::least_privilege::PolicyText;
 use crate::rules::temporary_credentials::FunctionFacts;
 
-type Shared<T> = Arc<OnceCell<Result<T, String>>>;
+type Shared<T> = Arc<OnceCell<Result<T, ReadError>>>;
 
 #[derive(Debug, Clone, Default)]
 pub struct RunMemo {
@@ -35,15 +36,15 @@ pub struct ListedRole {
 
 impl RunMemo {
     /// Every function in the account, listed by `list` the first time it is asked for.
-    pub async fn functions<F>(&self, list: F) -> Result<&[FunctionFacts], String>
+    pub async fn functions<F>(&self, list: F) -> Result<&[FunctionFacts], ReadError>
     where
-        F: std::future::Future<Output = Result<Vec<FunctionFacts>, String>>,
+        F: std::future::Future<Output = Result<Vec<FunctionFacts>, ReadError>>,
     {
         self.functions
             .get_or_init(|| list)
             .await
             .as_deref()
-            .map_err(String::clone)
+            .map_err(ReadError::clone)
     }
 
     /// The functions, when some read has listed them already.
@@ -54,15 +55,15 @@ impl RunMemo {
     }
 
     /// Every role in the account by name, listed by `list` the first time it is asked for.
-    pub async fn roles<F>(&self, list: F) -> Result<&HashMap<String, ListedRole>, String>
+    pub async fn roles<F>(&self, list: F) -> Result<&HashMap<String, ListedRole>, ReadError>
     where
-        F: std::future::Future<Output = Result<HashMap<String, ListedRole>, String>>,
+        F: std::future::Future<Output = Result<HashMap<String, ListedRole>, ReadError>>,
     {
         self.roles
             .get_or_init(|| list)
             .await
             .as_ref()
-            .map_err(String::clone)
+            .map_err(ReadError::clone)
     }
 
     /// The role `name`, when some read has listed every role already.
@@ -74,9 +75,9 @@ impl RunMemo {
     }
 
     /// The managed policy `arn`, read by `read` once however many callers ask at the same time.
-    pub async fn managed_policy<F>(&self, arn: &str, read: F) -> Result<PolicyText, String>
+    pub async fn managed_policy<F>(&self, arn: &str, read: F) -> Result<PolicyText, ReadError>
     where
-        F: std::future::Future<Output = Result<PolicyText, String>>,
+        F: std::future::Future<Output = Result<PolicyText, ReadError>>,
     {
         let cell = self
             .managed_policies
@@ -129,10 +130,15 @@ mod tests {
     #[tokio::test]
     async fn a_failed_listing_is_reported_to_every_asker_and_never_counts_as_listed() {
         let memo = RunMemo::default();
-        let first = memo.functions(async { Err("throttled".to_owned()) }).await;
-        assert_eq!(first.unwrap_err(), "throttled");
+        let throttled = ReadError::new(
+            "lambda:ListFunctions",
+            crate::config::ReadErrorKind::Throttled,
+            "Rate exceeded",
+        );
+        let first = memo.functions(async { Err(throttled.clone()) }).await;
+        assert_eq!(first.unwrap_err(), throttled);
         let second = memo.functions(async { Ok(Vec::new()) }).await;
-        assert_eq!(second.unwrap_err(), "throttled", "one run, one answer");
+        assert_eq!(second.unwrap_err(), throttled, "one run, one answer");
         assert!(memo.listed_functions().is_none());
     }
 

@@ -1,18 +1,18 @@
-//! The network-controls rule's reads, on the AWS SDK: EC2 for the VPC, Lambda for the URL and
-//! tags, API Gateway for stages and REST APIs.
+//! `NetworkReader` (network-controls): EC2 for the VPC, Lambda for the URL and tags, API Gateway
+//! for stages and REST APIs.
 
 use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::{Filter, IpPermission};
 
-use crate::aws::AwsClients;
-use crate::config::error::sdk_error_text;
-
-use super::network_controls::api::{RestApiFacts, StageFacts, StageId};
-use super::network_controls::egress::{EgressPermission, SecurityGroup};
-use super::network_controls::function::FunctionUrl;
-use super::network_controls::placement::{FlowLog, RouteTable, Subnet, VpcEndpoint};
-use super::network_controls::NetworkReader;
+use super::error::read_error;
+use super::AwsClients;
+use crate::config::ReadError;
+use crate::rules::network_controls::api::{RestApiFacts, StageFacts, StageId};
+use crate::rules::network_controls::egress::{EgressPermission, SecurityGroup};
+use crate::rules::network_controls::function::FunctionUrl;
+use crate::rules::network_controls::placement::{FlowLog, RouteTable, Subnet, VpcEndpoint};
+use crate::rules::network_controls::NetworkReader;
 
 fn filter(name: &str, values: &[String]) -> Filter {
     Filter::builder()
@@ -22,14 +22,14 @@ fn filter(name: &str, values: &[String]) -> Filter {
 }
 
 impl NetworkReader for AwsClients {
-    async fn subnets(&self, ids: &[String]) -> Result<Vec<Subnet>, String> {
+    async fn subnets(&self, ids: &[String]) -> Result<Vec<Subnet>, ReadError> {
         let output = self
             .ec2()
             .describe_subnets()
             .set_subnet_ids(Some(ids.to_vec()))
             .send()
             .await
-            .map_err(|err| sdk_error_text(&err))?;
+            .map_err(read_error("ec2:DescribeSubnets"))?;
         Ok(output
             .subnets()
             .iter()
@@ -42,14 +42,14 @@ impl NetworkReader for AwsClients {
             .collect())
     }
 
-    async fn security_groups(&self, ids: &[String]) -> Result<Vec<SecurityGroup>, String> {
+    async fn security_groups(&self, ids: &[String]) -> Result<Vec<SecurityGroup>, ReadError> {
         let output = self
             .ec2()
             .describe_security_groups()
             .set_group_ids(Some(ids.to_vec()))
             .send()
             .await
-            .map_err(|err| sdk_error_text(&err))?;
+            .map_err(read_error("ec2:DescribeSecurityGroups"))?;
         Ok(output
             .security_groups()
             .iter()
@@ -65,7 +65,7 @@ impl NetworkReader for AwsClients {
             .collect())
     }
 
-    async fn route_tables(&self, vpc_id: &str) -> Result<Vec<RouteTable>, String> {
+    async fn route_tables(&self, vpc_id: &str) -> Result<Vec<RouteTable>, ReadError> {
         let tables = self
             .ec2()
             .describe_route_tables()
@@ -75,7 +75,7 @@ impl NetworkReader for AwsClients {
             .send()
             .try_collect()
             .await
-            .map_err(|err| sdk_error_text(&err))?;
+            .map_err(read_error("ec2:DescribeRouteTables"))?;
         Ok(tables
             .iter()
             .map(|table| RouteTable {
@@ -107,7 +107,7 @@ impl NetworkReader for AwsClients {
             .collect())
     }
 
-    async fn flow_logs(&self, resource_ids: &[String]) -> Result<Vec<FlowLog>, String> {
+    async fn flow_logs(&self, resource_ids: &[String]) -> Result<Vec<FlowLog>, ReadError> {
         let logs = self
             .ec2()
             .describe_flow_logs()
@@ -117,7 +117,7 @@ impl NetworkReader for AwsClients {
             .send()
             .try_collect()
             .await
-            .map_err(|err| sdk_error_text(&err))?;
+            .map_err(read_error("ec2:DescribeFlowLogs"))?;
         Ok(logs
             .iter()
             .map(|log| FlowLog {
@@ -130,7 +130,7 @@ impl NetworkReader for AwsClients {
             .collect())
     }
 
-    async fn vpc_endpoints(&self, vpc_id: &str) -> Result<Vec<VpcEndpoint>, String> {
+    async fn vpc_endpoints(&self, vpc_id: &str) -> Result<Vec<VpcEndpoint>, ReadError> {
         let endpoints = self
             .ec2()
             .describe_vpc_endpoints()
@@ -140,7 +140,7 @@ impl NetworkReader for AwsClients {
             .send()
             .try_collect()
             .await
-            .map_err(|err| sdk_error_text(&err))?;
+            .map_err(read_error("ec2:DescribeVpcEndpoints"))?;
         Ok(endpoints
             .iter()
             .map(|endpoint| VpcEndpoint {
@@ -153,7 +153,7 @@ impl NetworkReader for AwsClients {
             .collect())
     }
 
-    async fn function_url(&self, function_name: &str) -> Result<Option<FunctionUrl>, String> {
+    async fn function_url(&self, function_name: &str) -> Result<Option<FunctionUrl>, ReadError> {
         match self
             .lambda()
             .get_function_url_config()
@@ -172,25 +172,28 @@ impl NetworkReader for AwsClients {
             {
                 Ok(None)
             }
-            Err(err) => Err(sdk_error_text(&err)),
+            Err(err) => Err(read_error("lambda:GetFunctionUrlConfig")(err)),
         }
     }
 
-    async fn function_tags(&self, function_arn: &str) -> Result<BTreeMap<String, String>, String> {
+    async fn function_tags(
+        &self,
+        function_arn: &str,
+    ) -> Result<BTreeMap<String, String>, ReadError> {
         let output = self
             .lambda()
             .list_tags()
             .resource(function_arn)
             .send()
             .await
-            .map_err(|err| sdk_error_text(&err))?;
+            .map_err(read_error("lambda:ListTags"))?;
         Ok(output
             .tags()
             .map(|tags| tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
             .unwrap_or_default())
     }
 
-    async fn stage(&self, stage: &StageId) -> Result<StageFacts, String> {
+    async fn stage(&self, stage: &StageId) -> Result<StageFacts, ReadError> {
         let output = self
             .apigateway()
             .get_stage()
@@ -198,7 +201,7 @@ impl NetworkReader for AwsClients {
             .stage_name(&stage.stage_name)
             .send()
             .await
-            .map_err(|err| sdk_error_text(&err))?;
+            .map_err(read_error("apigateway:GET"))?;
         Ok(StageFacts {
             web_acl_arn: output
                 .web_acl_arn()
@@ -207,14 +210,14 @@ impl NetworkReader for AwsClients {
         })
     }
 
-    async fn rest_api(&self, id: &str) -> Result<RestApiFacts, String> {
+    async fn rest_api(&self, id: &str) -> Result<RestApiFacts, ReadError> {
         let output = self
             .apigateway()
             .get_rest_api()
             .rest_api_id(id)
             .send()
             .await
-            .map_err(|err| sdk_error_text(&err))?;
+            .map_err(read_error("apigateway:GET"))?;
         Ok(RestApiFacts {
             endpoint_types: output
                 .endpoint_configuration()

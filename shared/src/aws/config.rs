@@ -1,16 +1,16 @@
-//! The engine's seams on AWS Config: PutEvaluations, GetResourceConfigHistory and
-//! GetComplianceDetailsByConfigRule.
+//! The engine's seams on AWS Config: PutEvaluations (`EvaluationSink`), GetResourceConfigHistory
+//! (`ItemHistory`) and GetComplianceDetailsByConfigRule (`PreviousResults`).
 
 use aws_sdk_config::types::{ComplianceType, ResourceType};
 use aws_smithy_types::date_time::Format;
 use aws_smithy_types::DateTime;
 use serde_json::{json, Map, Value};
 
-use super::error::sdk_error_text;
-use super::evaluation::Evaluation;
-use super::item::ConfigurationItem;
-use super::limits::within_event_bytes;
-use super::seams::{EvaluationSink, ItemHistory, PreviousResults};
+use super::error::read_error;
+use crate::config::limits::within_event_bytes;
+use crate::config::{
+    ConfigurationItem, Evaluation, EvaluationSink, ItemHistory, PreviousResults, ReadError,
+};
 
 /// Reports to AWS Config with PutEvaluations.
 #[derive(Debug, Clone)]
@@ -41,7 +41,8 @@ impl EvaluationSink for ConfigSink {
         batch: &[Evaluation],
         result_token: &str,
         test_mode: bool,
-    ) -> Result<Vec<Evaluation>, String> {
+    ) -> Result<Vec<Evaluation>, ReadError> {
+        const ACTION: &str = "config:PutEvaluations";
         let evaluations = batch
             .iter()
             .map(|evaluation| {
@@ -52,7 +53,7 @@ impl EvaluationSink for ConfigSink {
                     .set_annotation(evaluation.annotation.clone())
                     .ordering_timestamp(timestamp(&evaluation.ordering_timestamp))
                     .build()
-                    .map_err(|err| err.to_string())
+                    .map_err(|err| ReadError::invalid(ACTION, err.to_string()))
             })
             .collect::<Result<Vec<_>, _>>()?;
         let output = self
@@ -63,7 +64,7 @@ impl EvaluationSink for ConfigSink {
             .test_mode(test_mode)
             .send()
             .await
-            .map_err(|err| sdk_error_text(&err))?;
+            .map_err(read_error(ACTION))?;
         let refused = output
             .failed_evaluations()
             .iter()
@@ -90,30 +91,33 @@ impl ItemHistory for aws_sdk_config::Client {
         resource_type: &str,
         resource_id: &str,
         later_time: &str,
-    ) -> Result<Option<ConfigurationItem>, String> {
-        let later = DateTime::from_str(later_time, Format::DateTime)
-            .map_err(|err| format!("capture time `{later_time}` is not RFC 3339: {err}"))?;
-        let mut next_token: Option<String> = None;
+    ) -> Result<Option<ConfigurationItem>, ReadError> {
+        const ACTION: &str = "config:GetResourceConfigHistory";
+        let later = DateTime::from_str(later_time, Format::DateTime).map_err(|err| {
+            ReadError::invalid(
+                ACTION,
+                format!("capture time `{later_time}` is not RFC 3339: {err}"),
+            )
+        })?;
+        let mut pages = self
+            .get_resource_config_history()
+            .resource_type(ResourceType::from(resource_type))
+            .resource_id(resource_id)
+            .later_time(later)
+            .limit(1)
+            .into_paginator()
+            .send();
         for _ in 0..MAX_HISTORY_PAGES {
-            let page = self
-                .get_resource_config_history()
-                .resource_type(ResourceType::from(resource_type))
-                .resource_id(resource_id)
-                .later_time(later)
-                .limit(1)
-                .set_next_token(next_token.take())
-                .send()
-                .await
-                .map_err(|err| sdk_error_text(&err))?;
+            let Some(page) = pages.next().await else {
+                return Ok(None);
+            };
+            let page = page.map_err(read_error(ACTION))?;
             if let Some(item) = page.configuration_items().first() {
-                within_event_bytes("the configuration item in the history", item_bytes(item))?;
+                within_event_bytes("the configuration item in the history", item_bytes(item))
+                    .map_err(|err| ReadError::invalid(ACTION, err.to_string()))?;
                 return ConfigurationItem::from_json(&api_form(item))
                     .map(Some)
-                    .map_err(|err| err.to_string());
-            }
-            match page.next_token() {
-                Some(token) if !token.is_empty() => next_token = Some(token.to_owned()),
-                _ => return Ok(None),
+                    .map_err(|err| ReadError::invalid(ACTION, err.to_string()));
             }
         }
         Ok(None)
@@ -173,25 +177,26 @@ fn api_form(item: &aws_sdk_config::types::ConfigurationItem) -> Value {
     })
 }
 
-/// Pages of previous results we read at most (100 results a page).
-const MAX_RESULT_PAGES: usize = 1_000;
-
 impl PreviousResults for aws_sdk_config::Client {
-    async fn evaluated_resources(&self, rule_name: &str) -> Result<Vec<(String, String)>, String> {
-        let mut resources = Vec::new();
-        let mut next_token: Option<String> = None;
-        for _ in 0..MAX_RESULT_PAGES {
-            let page = self
-                .get_compliance_details_by_config_rule()
-                .config_rule_name(rule_name)
-                .compliance_types(ComplianceType::Compliant)
-                .compliance_types(ComplianceType::NonCompliant)
-                .limit(100)
-                .set_next_token(next_token.take())
-                .send()
-                .await
-                .map_err(|err| sdk_error_text(&err))?;
-            resources.extend(page.evaluation_results().iter().filter_map(|result| {
+    async fn evaluated_resources(
+        &self,
+        rule_name: &str,
+    ) -> Result<Vec<(String, String)>, ReadError> {
+        let results = self
+            .get_compliance_details_by_config_rule()
+            .config_rule_name(rule_name)
+            .compliance_types(ComplianceType::Compliant)
+            .compliance_types(ComplianceType::NonCompliant)
+            .limit(100)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(read_error("config:GetComplianceDetailsByConfigRule"))?;
+        Ok(results
+            .iter()
+            .filter_map(|result| {
                 let qualifier = result
                     .evaluation_result_identifier()?
                     .evaluation_result_qualifier()?;
@@ -199,14 +204,7 @@ impl PreviousResults for aws_sdk_config::Client {
                     qualifier.resource_type()?.to_owned(),
                     qualifier.resource_id()?.to_owned(),
                 ))
-            }));
-            match page.next_token() {
-                Some(token) if !token.is_empty() => next_token = Some(token.to_owned()),
-                _ => return Ok(resources),
-            }
-        }
-        Err(format!(
-            "more than {MAX_RESULT_PAGES} pages of results for `{rule_name}`"
-        ))
+            })
+            .collect())
     }
 }

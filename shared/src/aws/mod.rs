@@ -1,6 +1,19 @@
-//! AWS clients, built once per container from the environment (so `AWS_ENDPOINT_URL` points
-//! every one of them at an emulator with no code change), and re-built from a member account's
-//! role for organization rules.
+//! The seam layer: every call to AWS is in this folder. The clients, built once per container
+//! from the environment (so `AWS_ENDPOINT_URL` points every one of them at an emulator with no
+//! code change) and re-built from a member account's role for organization rules; the per-run
+//! memo; SDK errors as `ReadError`; and one adapter per port, named after the port it serves.
+//! Adapters know the rules' ports; the rules know no SDK type.
+
+pub mod config;
+pub mod error;
+pub mod functions;
+#[cfg(feature = "scan")]
+pub mod inventory;
+pub mod memo;
+pub mod network;
+pub mod policies;
+pub mod roles;
+pub mod starter;
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -10,10 +23,10 @@ use aws_config::{BehaviorVersion, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 
-use crate::config::error::sdk_error_text;
-use crate::config::{EngineError, Invocation};
-use crate::memo::RunMemo;
-use crate::policy::arn::Arn;
+use crate::config::{EngineError, Invocation, ReadError};
+use crate::policy::Arn;
+use error::{read_error, sdk_error_text};
+use memo::RunMemo;
 
 /// The clients the rules use, sharing one configuration, and the reads of the current run.
 /// Each client is built on first use: a function builds only the clients its rule calls, and a
@@ -35,7 +48,9 @@ struct BuiltClients {
     iam: OnceLock<aws_sdk_iam::Client>,
     ec2: OnceLock<aws_sdk_ec2::Client>,
     apigateway: OnceLock<aws_sdk_apigateway::Client>,
+    #[cfg(feature = "scan")]
     sns: OnceLock<aws_sdk_sns::Client>,
+    #[cfg(feature = "scan")]
     sqs: OnceLock<aws_sdk_sqs::Client>,
 }
 
@@ -59,6 +74,11 @@ client_accessors! {
     iam: aws_sdk_iam::Client,
     ec2: aws_sdk_ec2::Client,
     apigateway: aws_sdk_apigateway::Client,
+}
+
+// Queues and topics are read only by the scan: their policies reach the rules in the item.
+#[cfg(feature = "scan")]
+client_accessors! {
     sns: aws_sdk_sns::Client,
     sqs: aws_sdk_sqs::Client,
 }
@@ -99,15 +119,16 @@ impl AwsClients {
     }
 
     /// The account of the clients' credentials (sts:GetCallerIdentity).
-    pub async fn account_id(&self) -> Result<String, String> {
+    pub async fn account_id(&self) -> Result<String, ReadError> {
+        const ACTION: &str = "sts:GetCallerIdentity";
         aws_sdk_sts::Client::new(&self.sdk)
             .get_caller_identity()
             .send()
             .await
-            .map_err(|err| sdk_error_text(&err))?
+            .map_err(read_error(ACTION))?
             .account()
             .map(str::to_owned)
-            .ok_or_else(|| "STS returned no account".to_owned())
+            .ok_or_else(|| ReadError::invalid(ACTION, "STS returned no account"))
     }
 
     /// These clients with nothing remembered from an earlier run.

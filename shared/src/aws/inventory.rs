@@ -5,11 +5,13 @@ use aws_sdk_apigateway::types::RestApi;
 use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Map, Value};
 
-use crate::aws::AwsClients;
-use crate::config::error::sdk_error_text;
+use super::error::read_error;
+use super::functions::environment_of;
+use super::AwsClients;
 use crate::config::item::epoch_to_rfc3339;
-use crate::config::ConfigurationItem;
-use crate::rules::environment_of;
+use crate::config::periodic::READ_CONCURRENCY;
+use crate::config::views::LambdaFunction;
+use crate::config::{ConfigurationItem, ReadError};
 use crate::rules::temporary_credentials::FunctionFacts;
 
 /// Resource types the scan can list.
@@ -22,8 +24,6 @@ pub const SCANNED_TYPES: &[&str] = &[
     "AWS::Events::EventBus",
     "AWS::DynamoDB::Table",
 ];
-
-pub use crate::rules::READ_CONCURRENCY;
 
 /// A resource the scan could not read; reported, and the scan goes on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,7 +81,7 @@ impl Place {
 pub async fn list(clients: &AwsClients, place: &Place, types: &[&str]) -> Inventory {
     let mut inventory = Inventory::default();
     // REST APIs are the parents of stages too: list them once for both types.
-    let mut rest_api_list: Option<Result<Vec<RestApi>, String>> = None;
+    let mut rest_api_list: Option<Result<Vec<RestApi>, ReadError>> = None;
     for resource_type in types {
         if resource_type.starts_with("AWS::ApiGateway::") && rest_api_list.is_none() {
             rest_api_list = Some(list_rest_apis(clients).await);
@@ -109,17 +109,17 @@ pub async fn list(clients: &AwsClients, place: &Place, types: &[&str]) -> Invent
                     }
                 }
             }
-            Err(reason) => inventory.unreadable.push(Unreadable {
+            Err(error) => inventory.unreadable.push(Unreadable {
                 resource_type: (*resource_type).to_owned(),
                 resource_id: "(all)".to_owned(),
-                reason: format!("could not list them: {reason}"),
+                reason: error.annotation("the list of them"),
             }),
         }
     }
     inventory
 }
 
-type Listed = Result<Vec<Result<ConfigurationItem, Unreadable>>, String>;
+type Listed = Result<Vec<Result<ConfigurationItem, Unreadable>>, ReadError>;
 
 fn unreadable(resource_type: &str, resource_id: &str, reason: String) -> Unreadable {
     Unreadable {
@@ -139,18 +139,20 @@ async fn functions(clients: &AwsClients, place: &Place) -> Listed {
         .send()
         .try_collect()
         .await
-        .map_err(|err| sdk_error_text(&err))?;
+        .map_err(read_error("lambda:ListFunctions"))?;
     // The rules that look at every function (role sharing) read this listing, not another;
     // when a function's variables cannot be read, they list functions themselves and say so.
-    let facts: Result<Vec<FunctionFacts>, String> = listed
+    let facts: Result<Vec<FunctionFacts>, ReadError> = listed
         .iter()
         .filter_map(|function| {
             let (name, role_arn) = (function.function_name()?, function.role()?);
             Some(
-                environment_of(function.environment()).map(|variables| FunctionFacts {
-                    name: name.to_owned(),
-                    role_arn: role_arn.to_owned(),
-                    variables,
+                environment_of("lambda:ListFunctions", function.environment()).map(|variables| {
+                    FunctionFacts {
+                        name: name.to_owned(),
+                        role_arn: role_arn.to_owned(),
+                        variables,
+                    }
                 }),
             )
         })
@@ -179,27 +181,26 @@ async fn functions(clients: &AwsClients, place: &Place) -> Listed {
                     None
                 }
                 Err(err) => {
+                    let error = read_error("lambda:GetPolicy")(err);
                     return Err(unreadable(
                         TYPE,
                         &name,
-                        format!(
-                            "could not read the function policy (lambda:GetPolicy): {}",
-                            sdk_error_text(&err)
-                        ),
-                    ))
+                        error.annotation("the function policy"),
+                    ));
                 }
             };
             let vpc = function.vpc_config();
-            let configuration = json!({
-                "functionName": name,
-                "functionArn": arn,
-                "role": function.role(),
-                "runtime": function.runtime().map(|r| r.as_str()),
-                "vpcConfig": {
-                    "subnetIds": vpc.map(|v| v.subnet_ids()).unwrap_or_default(),
-                    "securityGroupIds": vpc.map(|v| v.security_group_ids()).unwrap_or_default(),
-                },
-            });
+            let configuration = LambdaFunction {
+                name: name.clone(),
+                arn: Some(arn.clone()),
+                role: function.role().map(str::to_owned),
+                runtime: function.runtime().map(|r| r.as_str().to_owned()),
+                subnet_ids: vpc.map(|v| v.subnet_ids().to_vec()).unwrap_or_default(),
+                security_group_ids: vpc
+                    .map(|v| v.security_group_ids().to_vec())
+                    .unwrap_or_default(),
+            }
+            .configuration();
             let mut supplementary = Map::new();
             if let Some(policy) = policy {
                 supplementary.insert("Policy".to_owned(), Value::String(policy));
@@ -224,7 +225,7 @@ async fn queues(clients: &AwsClients, place: &Place) -> Listed {
         .send()
         .try_collect()
         .await
-        .map_err(|err| sdk_error_text(&err))?;
+        .map_err(read_error("sqs:ListQueues"))?;
     Ok(stream::iter(urls)
         .map(|url| async move {
             let attributes = clients
@@ -236,14 +237,8 @@ async fn queues(clients: &AwsClients, place: &Place) -> Listed {
                 .send()
                 .await
                 .map_err(|err| {
-                    unreadable(
-                        TYPE,
-                        &url,
-                        format!(
-                            "could not read the queue policy (sqs:GetQueueAttributes): {}",
-                            sdk_error_text(&err)
-                        ),
-                    )
+                    let error = read_error("sqs:GetQueueAttributes")(err);
+                    unreadable(TYPE, &url, error.annotation("the queue policy"))
                 })?;
             let get = |name: QueueAttributeName| {
                 attributes
@@ -279,7 +274,7 @@ async fn topics(clients: &AwsClients, place: &Place) -> Listed {
         .send()
         .try_collect()
         .await
-        .map_err(|err| sdk_error_text(&err))?;
+        .map_err(read_error("sns:ListTopics"))?;
     Ok(stream::iter(listed)
         .map(|topic| async move {
             let arn = topic.topic_arn().unwrap_or_default().to_owned();
@@ -290,14 +285,8 @@ async fn topics(clients: &AwsClients, place: &Place) -> Listed {
                 .send()
                 .await
                 .map_err(|err| {
-                    unreadable(
-                        TYPE,
-                        &arn,
-                        format!(
-                            "could not read the topic policy (sns:GetTopicAttributes): {}",
-                            sdk_error_text(&err)
-                        ),
-                    )
+                    let error = read_error("sns:GetTopicAttributes")(err);
+                    unreadable(TYPE, &arn, error.annotation("the topic policy"))
                 })?;
             let mut configuration = json!({"TopicArn": arn});
             if let (Some(policy), Some(object)) = (
@@ -316,7 +305,7 @@ async fn topics(clients: &AwsClients, place: &Place) -> Listed {
         .await)
 }
 
-async fn list_rest_apis(clients: &AwsClients) -> Result<Vec<RestApi>, String> {
+async fn list_rest_apis(clients: &AwsClients) -> Result<Vec<RestApi>, ReadError> {
     clients
         .apigateway()
         .get_rest_apis()
@@ -325,7 +314,7 @@ async fn list_rest_apis(clients: &AwsClients) -> Result<Vec<RestApi>, String> {
         .send()
         .try_collect()
         .await
-        .map_err(|err| sdk_error_text(&err))
+        .map_err(read_error("apigateway:GET"))
 }
 
 fn rest_apis(apis: &[RestApi], place: &Place) -> Vec<Result<ConfigurationItem, Unreadable>> {
@@ -380,10 +369,7 @@ async fn stages(
                 Err(err) => vec![Err(unreadable(
                     TYPE,
                     &format!("{api_arn}/stages/*"),
-                    format!(
-                        "could not list the stages (apigateway:GET): {}",
-                        sdk_error_text(&err)
-                    ),
+                    read_error("apigateway:GET")(err).annotation("the list of stages"),
                 ))],
                 Ok(output) => output
                     .item()
@@ -412,17 +398,19 @@ async fn stages(
 
 async fn event_buses(clients: &AwsClients, place: &Place) -> Listed {
     const TYPE: &str = "AWS::Events::EventBus";
+    const ACTION: &str = "events:ListEventBuses";
+    /// ListEventBuses has no paginator in the SDK: follow NextToken, at most this many pages.
+    const MAX_PAGES: usize = 1_000;
     let mut buses = Vec::new();
     let mut next: Option<String> = None;
-    // ListEventBuses has no paginator in the SDK; follow NextToken, bounded.
-    for _ in 0..1_000 {
+    for _ in 0..MAX_PAGES {
         let page = clients
             .events()
             .list_event_buses()
             .set_next_token(next.take())
             .send()
             .await
-            .map_err(|err| sdk_error_text(&err))?;
+            .map_err(read_error(ACTION))?;
         buses.extend(page.event_buses().iter().map(|bus| {
             let name = bus.name().unwrap_or_default();
             let arn = bus.arn().unwrap_or_default();
@@ -443,7 +431,10 @@ async fn event_buses(clients: &AwsClients, place: &Place) -> Listed {
             _ => return Ok(buses),
         }
     }
-    Err("more than 1,000 pages of event buses".to_owned())
+    Err(ReadError::invalid(
+        ACTION,
+        format!("more than {MAX_PAGES} pages of event buses"),
+    ))
 }
 
 async fn tables(clients: &AwsClients, place: &Place) -> Listed {
@@ -456,7 +447,7 @@ async fn tables(clients: &AwsClients, place: &Place) -> Listed {
         .send()
         .try_collect()
         .await
-        .map_err(|err| sdk_error_text(&err))?;
+        .map_err(read_error("dynamodb:ListTables"))?;
     Ok(names
         .iter()
         .map(|name| {

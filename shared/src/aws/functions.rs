@@ -1,0 +1,183 @@
+//! `FunctionReader` (temporary-credentials): functions, their variables and the roles they
+//! share, on Lambda, AWS Config's advanced query and IAM.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::error::read_error;
+use super::AwsClients;
+use crate::config::ReadError;
+use crate::rules::temporary_credentials::{FunctionFacts, FunctionReader};
+
+impl FunctionReader for AwsClients {
+    async fn environment(
+        &self,
+        function_name: &str,
+    ) -> Result<BTreeMap<String, String>, ReadError> {
+        const ACTION: &str = "lambda:GetFunctionConfiguration";
+        let listed = self
+            .memo
+            .listed_functions()
+            .and_then(|functions| functions.iter().find(|f| f.name == function_name));
+        if let Some(function) = listed {
+            return Ok(function.variables.clone());
+        }
+        let configuration = self
+            .lambda()
+            .get_function_configuration()
+            .function_name(function_name)
+            .send()
+            .await
+            .map_err(read_error(ACTION))?;
+        environment_of(ACTION, configuration.environment())
+    }
+
+    async fn functions_using_role(
+        &self,
+        role_arn: &str,
+        this_function: &str,
+    ) -> Result<Vec<String>, ReadError> {
+        let sharers = |functions: &[FunctionFacts]| -> Vec<String> {
+            functions
+                .iter()
+                .filter(|f| f.role_arn == role_arn && f.name != this_function)
+                .map(|f| f.name.clone())
+                .collect()
+        };
+        if let Some(functions) = self.memo.listed_functions() {
+            return Ok(sharers(functions));
+        }
+        // An advanced query finds the sharers in one call; it is trusted only when it finds this
+        // function too (otherwise Config may not record functions here), else list them all.
+        match self.select_role_users(role_arn).await {
+            Ok(names) if names.iter().any(|n| n == this_function) => {
+                return Ok(names.into_iter().filter(|n| n != this_function).collect())
+            }
+            Ok(_) => {
+                tracing::debug!("the advanced query did not find this function; listing functions")
+            }
+            Err(reason) => tracing::debug!(%reason, "the advanced query failed; listing functions"),
+        }
+        Ok(sharers(self.memo.functions(self.list_functions()).await?))
+    }
+
+    async fn trust_policy(&self, role_name: &str) -> Result<String, ReadError> {
+        const ACTION: &str = "iam:GetRole";
+        if let Some(listed) = self.memo.listed_role(role_name) {
+            return listed.trust_policy.clone().ok_or_else(|| {
+                ReadError::invalid(
+                    "iam:GetAccountAuthorizationDetails",
+                    "IAM listed the role without a trust policy",
+                )
+            });
+        }
+        let role = self
+            .iam()
+            .get_role()
+            .role_name(role_name)
+            .send()
+            .await
+            .map_err(read_error(ACTION))?;
+        role.role()
+            .and_then(|role| role.assume_role_policy_document())
+            .map(str::to_owned)
+            .ok_or_else(|| ReadError::invalid(ACTION, "IAM returned no trust policy"))
+    }
+
+    async fn all_functions(&self) -> Result<Vec<FunctionFacts>, ReadError> {
+        self.memo
+            .functions(self.list_functions())
+            .await
+            .map(<[FunctionFacts]>::to_vec)
+    }
+
+    async fn list_roles(&self) -> Result<(), ReadError> {
+        self.all_roles().await.map(|_| ())
+    }
+}
+
+impl AwsClients {
+    /// Every function in the account with its role and variables (lambda:ListFunctions).
+    pub(crate) async fn list_functions(&self) -> Result<Vec<FunctionFacts>, ReadError> {
+        const ACTION: &str = "lambda:ListFunctions";
+        let listed = self
+            .lambda()
+            .list_functions()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(read_error(ACTION))?;
+        let mut functions = Vec::new();
+        for function in listed {
+            let (Some(name), Some(role)) = (function.function_name(), function.role()) else {
+                continue;
+            };
+            functions.push(FunctionFacts {
+                name: name.to_owned(),
+                role_arn: role.to_owned(),
+                variables: environment_of(ACTION, function.environment())?,
+            });
+        }
+        Ok(functions)
+    }
+
+    async fn select_role_users(&self, role_arn: &str) -> Result<Vec<String>, ReadError> {
+        const ACTION: &str = "config:SelectResourceConfig";
+        if role_arn.contains('\'') {
+            return Err(ReadError::invalid(
+                ACTION,
+                "the role ARN cannot be quoted in a query",
+            ));
+        }
+        let expression = format!(
+            "SELECT resourceName WHERE resourceType = 'AWS::Lambda::Function' AND configuration.role = '{role_arn}'"
+        );
+        let rows = self
+            .config()
+            .select_resource_config()
+            .expression(&expression)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(read_error(ACTION))?;
+        let mut names = Vec::new();
+        for row in rows {
+            let value: Value = serde_json::from_str(&row).map_err(|err| {
+                ReadError::invalid(ACTION, format!("unreadable query result: {err}"))
+            })?;
+            if let Some(name) = value.get("resourceName").and_then(Value::as_str) {
+                names.push(name.to_owned());
+            }
+        }
+        Ok(names)
+    }
+}
+
+/// A function's variables as Lambda answers them; variables Lambda could not decrypt are an
+/// error, never an empty environment.
+pub(crate) fn environment_of(
+    action: &'static str,
+    environment: Option<&aws_sdk_lambda::types::EnvironmentResponse>,
+) -> Result<BTreeMap<String, String>, ReadError> {
+    let Some(environment) = environment else {
+        return Ok(BTreeMap::new());
+    };
+    if let Some(error) = environment.error() {
+        return Err(ReadError::invalid(
+            action,
+            format!(
+                "the variables could not be decrypted ({})",
+                error.error_code().unwrap_or("unknown error")
+            ),
+        ));
+    }
+    Ok(environment
+        .variables()
+        .map(|vars| vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default())
+}

@@ -1,0 +1,238 @@
+//! The one list of the rules. The command line (`evaluate`, `scan`, `config-events`, `rules`),
+//! the re-evaluation triggers, the template checks and the bench and demo scripts (through
+//! `sec2 rules --format json`) all read it. A new rule is one folder under `rules/` and one entry
+//! here.
+
+use serde::Serialize;
+
+/// The sec2 rules, by the name their function carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuleId {
+    ResourcePolicies,
+    TemporaryCredentials,
+    LeastPrivilege,
+    NetworkControls,
+}
+
+/// The SEC2 best practice a rule checks, as the Serverless Lens numbers and names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Practice {
+    pub number: u8,
+    pub title: &'static str,
+}
+
+/// What starts an evaluation of the rule in AWS Config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Triggers {
+    /// A configuration change of one of the rule's resource types.
+    pub change: bool,
+    /// A daily run over every in-scope resource.
+    pub periodic: bool,
+}
+
+/// One rule: everything the tools around it need to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RuleSpec {
+    #[serde(skip)]
+    pub id: RuleId,
+    /// The name without the `sec2-` prefix; the Config rule is `sec2-NAME`.
+    pub name: &'static str,
+    pub practice: Practice,
+    /// One line on what it checks.
+    pub summary: &'static str,
+    pub resource_types: &'static [&'static str],
+    pub triggers: Triggers,
+    /// The rule parameters it takes, as AWS Config passes them.
+    pub parameters: &'static [&'static str],
+    /// The crate under `functions/` that runs it on Lambda.
+    pub function: &'static str,
+    /// The function's logical id in `template.yaml`.
+    pub template_function: &'static str,
+}
+
+/// The sec2 rules, in SEC2 practice order.
+pub const RULES: &[RuleSpec] = &[
+    RESOURCE_POLICIES,
+    TEMPORARY_CREDENTIALS,
+    LEAST_PRIVILEGE,
+    NETWORK_CONTROLS,
+];
+
+pub const RESOURCE_POLICIES: RuleSpec = RuleSpec {
+    id: RuleId::ResourcePolicies,
+    name: "resource-policies",
+    practice: Practice {
+        number: 1,
+        title: "Evaluate and define resource policies",
+    },
+    summary: "resource policies only permit necessary callers: nothing public, no unexpected account, every service principal guarded against the confused deputy",
+    resource_types: &[
+        "AWS::Lambda::Function",
+        "AWS::SQS::Queue",
+        "AWS::SNS::Topic",
+        "AWS::S3::Bucket",
+        "AWS::ApiGateway::RestApi",
+        "AWS::Events::EventBus",
+        "AWS::DynamoDB::Table",
+    ],
+    triggers: Triggers {
+        change: true,
+        periodic: false,
+    },
+    parameters: &["AllowedAccountIds", "AllowedOrganizationIds"],
+    function: "resource-policies",
+    template_function: "ResourcePoliciesFunction",
+};
+
+pub const TEMPORARY_CREDENTIALS: RuleSpec = RuleSpec {
+    id: RuleId::TemporaryCredentials,
+    name: "temporary-credentials",
+    practice: Practice {
+        number: 2,
+        title: "Use temporary credentials between resources and components",
+    },
+    summary: "no long-term keys or secrets in function configuration; each function its own role, assumable only by Lambda",
+    resource_types: &["AWS::Lambda::Function"],
+    triggers: Triggers {
+        change: true,
+        periodic: true,
+    },
+    parameters: &["SecretNamePatterns", "AllowedVariables"],
+    function: "temporary-credentials",
+    template_function: "TemporaryCredentialsFunction",
+};
+
+pub const LEAST_PRIVILEGE: RuleSpec = RuleSpec {
+    id: RuleId::LeastPrivilege,
+    name: "least-privilege",
+    practice: Practice {
+        number: 3,
+        title: "Design smaller, single purpose functions",
+    },
+    summary: "roles hold only what small, single-purpose functions use: no admin, escalation or wildcard grants; unused services found with Access Advisor",
+    resource_types: &["AWS::Lambda::Function"],
+    triggers: Triggers {
+        change: true,
+        periodic: true,
+    },
+    parameters: &[
+        "BlockedPolicyArns",
+        "RequirePermissionsBoundary",
+        "MaxServices",
+        "UnusedDays",
+    ],
+    function: "least-privilege",
+    template_function: "LeastPrivilegeFunction",
+};
+
+pub const NETWORK_CONTROLS: RuleSpec = RuleSpec {
+    id: RuleId::NetworkControls,
+    name: "network-controls",
+    practice: Practice {
+        number: 4,
+        title: "Control network traffic at all layers",
+    },
+    summary: "ingress and egress controlled at every layer: VPC placement, security group egress, flow logs, endpoints, function URL auth, WAF on stages, private APIs",
+    resource_types: &[
+        "AWS::Lambda::Function",
+        "AWS::ApiGateway::Stage",
+        "AWS::ApiGateway::RestApi",
+    ],
+    triggers: Triggers {
+        change: true,
+        periodic: false,
+    },
+    parameters: &[
+        "RequireVpc",
+        "AllowedSubnetIds",
+        "AllowedVpcIds",
+        "RestrictedEgressPorts",
+        "AllowOpenEgress",
+        "RequireVpcEndpoints",
+        "PublicUrlTag",
+        "AllowedWebAclArns",
+        "RequirePrivateApi",
+    ],
+    function: "network-controls",
+    template_function: "NetworkControlsFunction",
+};
+
+impl RuleId {
+    /// Every rule, in registry order.
+    pub fn all() -> impl Iterator<Item = RuleId> {
+        RULES.iter().map(|spec| spec.id)
+    }
+
+    pub fn spec(self) -> &'static RuleSpec {
+        match self {
+            RuleId::ResourcePolicies => &RESOURCE_POLICIES,
+            RuleId::TemporaryCredentials => &TEMPORARY_CREDENTIALS,
+            RuleId::LeastPrivilege => &LEAST_PRIVILEGE,
+            RuleId::NetworkControls => &NETWORK_CONTROLS,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        self.spec().name
+    }
+
+    pub fn from_name(name: &str) -> Option<RuleId> {
+        RULES
+            .iter()
+            .find(|spec| spec.name == name || spec.name == name.trim_start_matches("sec2-"))
+            .map(|spec| spec.id)
+    }
+
+    /// Every rule's name, for messages: `a, b, c, d`.
+    pub fn names() -> String {
+        RULES
+            .iter()
+            .map(|spec| spec.name)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// The spec of the rule named `name` (with or without `sec2-`).
+pub fn find(name: &str) -> Option<&'static RuleSpec> {
+    RuleId::from_name(name).map(RuleId::spec)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_id_has_exactly_one_entry() {
+        for id in [
+            RuleId::ResourcePolicies,
+            RuleId::TemporaryCredentials,
+            RuleId::LeastPrivilege,
+            RuleId::NetworkControls,
+        ] {
+            assert_eq!(RULES.iter().filter(|spec| spec.id == id).count(), 1);
+            assert_eq!(id.spec().id, id);
+        }
+        assert_eq!(RULES.len(), 4);
+    }
+
+    #[test]
+    fn names_are_found_with_or_without_the_prefix() {
+        assert_eq!(
+            RuleId::from_name("sec2-least-privilege"),
+            Some(RuleId::LeastPrivilege)
+        );
+        assert_eq!(
+            RuleId::from_name("network-controls"),
+            Some(RuleId::NetworkControls)
+        );
+        assert_eq!(RuleId::from_name("firewall"), None);
+    }
+
+    #[test]
+    fn practices_are_numbered_in_order() {
+        let numbers: Vec<u8> = RULES.iter().map(|spec| spec.practice.number).collect();
+        assert_eq!(numbers, [1, 2, 3, 4]);
+    }
+}

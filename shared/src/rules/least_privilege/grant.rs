@@ -1,0 +1,137 @@
+//! The verdict on a role's whole grant: inline, managed and boundary policies, analyzed
+//! together. Pure.
+
+use super::{Parameters, PolicyText, RoleGrant, BLOCKED_MANAGED_POLICIES};
+use crate::config::evaluation::annotate;
+use crate::config::Verdict;
+use crate::policy::{
+    analyze_identity_policies, write_services, Catalog, FindingKind, IdentityPolicyAnalysis,
+    NamedPolicy, Policy,
+};
+
+fn parse_all(policies: &[PolicyText], problems: &mut Vec<String>) -> Vec<(String, Policy)> {
+    policies
+        .iter()
+        .filter_map(|text| match Policy::parse(&text.document) {
+            Ok(policy) => Some((text.name.clone(), policy)),
+            Err(err) => {
+                problems.push(format!("could not read {}: {err}", text.name));
+                None
+            }
+        })
+        .collect()
+}
+
+fn severity(kind: FindingKind) -> u8 {
+    match kind {
+        FindingKind::FullAdmin => 0,
+        FindingKind::PrivilegeEscalation => 1,
+        FindingKind::CannotDecide => 2,
+        FindingKind::ServiceWildcard => 3,
+        FindingKind::WildcardAction => 4,
+        FindingKind::WildcardResourceOnWrite => 5,
+        _ => 6,
+    }
+}
+
+fn flag(analysis: &IdentityPolicyAnalysis, kind: FindingKind) -> bool {
+    match kind {
+        FindingKind::FullAdmin => analysis.full_admin,
+        FindingKind::PrivilegeEscalation => analysis.privilege_escalation,
+        FindingKind::ServiceWildcard => analysis.service_wildcard,
+        FindingKind::WildcardAction => analysis.wildcard_action,
+        FindingKind::WildcardResourceOnWrite => analysis.wildcard_resource_on_write,
+        _ => true,
+    }
+}
+
+/// The verdict on a role's whole grant. Pure.
+pub fn judge(grant: &RoleGrant, parameters: &Parameters, catalog: &Catalog) -> Verdict {
+    let mut problems = Vec::new();
+    for attached in &grant.attached {
+        let blocked = BLOCKED_MANAGED_POLICIES
+            .iter()
+            .any(|arn| *arn == attached.name)
+            || parameters.blocked_policy_arns.contains(&attached.name);
+        if blocked {
+            problems.push(format!(
+                "role {} has {} attached; replace it with a policy naming the actions and resources the function uses",
+                grant.role_name, attached.name
+            ));
+        }
+    }
+    let mut policies = parse_all(&grant.inline, &mut problems);
+    policies.extend(parse_all(&grant.attached, &mut problems));
+    let boundary = grant.boundary.as_ref().map(|b| {
+        (
+            b.name.clone(),
+            parse_all(std::slice::from_ref(b), &mut problems),
+        )
+    });
+    let named: Vec<NamedPolicy<'_>> = policies
+        .iter()
+        .map(|(name, policy)| NamedPolicy {
+            name: Some(name.as_str()),
+            policy,
+        })
+        .collect();
+    let analysis = analyze_identity_policies(&named, catalog);
+    let boundary_analysis = boundary.as_ref().and_then(|(name, parsed)| {
+        let named: Vec<NamedPolicy<'_>> = parsed
+            .iter()
+            .map(|(_, policy)| NamedPolicy { name: None, policy })
+            .collect();
+        (!named.is_empty()).then(|| (name.clone(), analyze_identity_policies(&named, catalog)))
+    });
+    let mut findings: Vec<_> = analysis.findings.iter().collect();
+    findings.sort_by_key(|finding| severity(finding.kind));
+    for finding in findings {
+        match &boundary_analysis {
+            Some((boundary, capped)) if !flag(capped, finding.kind) => {
+                let message = if finding.kind == FindingKind::FullAdmin {
+                    finding
+                        .message
+                        .replace("(full administrator)", "(a wildcard grant)")
+                } else {
+                    finding.message.clone()
+                };
+                problems.push(format!(
+                    "{message} (capped by permissions boundary {boundary})"
+                ));
+            }
+            _ => problems.push(finding.message.clone()),
+        }
+    }
+    if parameters.require_permissions_boundary && grant.boundary.is_none() {
+        problems.push(format!(
+            "role {} has no permissions boundary, which RequirePermissionsBoundary asks for",
+            grant.role_name
+        ));
+    }
+    let services = write_services(&named, catalog);
+    if services.len() > parameters.max_services as usize {
+        let listed: Vec<&str> = services.iter().map(String::as_str).take(8).collect();
+        let more = services.len().saturating_sub(listed.len());
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        problems.push(format!(
+            "role {} can write to {} services ({}{more}), more than MaxServices {}; split the function by purpose",
+            grant.role_name,
+            services.len(),
+            listed.join(", "),
+            parameters.max_services
+        ));
+    }
+    if problems.is_empty() {
+        return Verdict::compliant(format!(
+            "role {} grants named actions on named resources in {} services through {} policies",
+            grant.role_name,
+            services.len(),
+            policies.len()
+        ));
+    }
+    Verdict::non_compliant(annotate(&problems))
+}

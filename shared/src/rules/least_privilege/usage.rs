@@ -1,0 +1,63 @@
+//! Services a role may use but has not (IAM Access Advisor), added to the grant's verdict on the
+//! periodic run. Pure.
+
+use super::grant::judge;
+use super::{AccessAdvice, Parameters, RoleGrant};
+use crate::config::evaluation::annotate;
+use crate::config::{Compliance, ReadError, Verdict};
+use crate::policy::Catalog;
+
+pub const DAY: i64 = 86_400;
+
+/// Services the role may use but has not used for `days` days; `None` when the role is younger
+/// than that, so not judged on it.
+pub fn unused_services(
+    created: Option<i64>,
+    advice: &AccessAdvice,
+    now: i64,
+    days: u32,
+) -> Option<Vec<String>> {
+    let window = i64::from(days) * DAY;
+    if created.is_none_or(|created| now - created < window) {
+        return None;
+    }
+    let unused: Vec<String> = advice
+        .services
+        .iter()
+        .filter(|(_, last)| last.is_none_or(|last| now - last >= window))
+        .map(|(service, _)| service.clone())
+        .collect();
+    Some(unused)
+}
+
+/// The periodic verdict: the change verdict, plus services unused for `unused_days`.
+pub fn judge_with_usage(
+    grant: &RoleGrant,
+    advice: Result<&AccessAdvice, &ReadError>,
+    now: i64,
+    parameters: &Parameters,
+    catalog: &Catalog,
+) -> Verdict {
+    let verdict = judge(grant, parameters, catalog);
+    let usage_problem = match advice {
+        Err(error) => {
+            Some(error.annotation(&format!("IAM Access Advisor for role {}", grant.role_name)))
+        }
+        Ok(advice) => match unused_services(grant.created, advice, now, parameters.unused_days) {
+            Some(unused) if !unused.is_empty() => Some(format!(
+                "role {} has not used {} in {} days; remove those permissions",
+                grant.role_name,
+                unused.join(", "),
+                parameters.unused_days
+            )),
+            _ => None,
+        },
+    };
+    match usage_problem {
+        None => verdict,
+        Some(problem) if verdict.compliance == Compliance::Compliant => {
+            Verdict::non_compliant(problem)
+        }
+        Some(problem) => Verdict::non_compliant(annotate(&[verdict.annotation, problem])),
+    }
+}

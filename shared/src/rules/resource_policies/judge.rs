@@ -1,0 +1,74 @@
+//! The verdict on one resource's policy: who it admits, judged by the analyzer. Pure.
+
+use serde_json::Value;
+
+use super::Parameters;
+use crate::config::evaluation::annotate;
+use crate::config::{ConfigurationItem, Verdict};
+use crate::policy::{
+    analyze_resource_policy, FindingKind, Policy, ResourceContext, ResourceService,
+};
+
+/// Judges one resource's policy: pure, so every scenario is tested without I/O.
+pub fn judge(
+    item: &ConfigurationItem,
+    service: ResourceService,
+    policy: Option<&Value>,
+    parameters: &Parameters,
+) -> Verdict {
+    let Some(policy) = policy else {
+        return Verdict::compliant("no resource-based policy: only principals of this account with IAM permissions can reach it");
+    };
+    let Some(account) = item.account_id.as_deref() else {
+        return Verdict::non_compliant(
+            "the configuration item names no account, so outside access cannot be judged",
+        );
+    };
+    let policy = match Policy::from_json_value(policy) {
+        Ok(policy) => policy,
+        Err(err) => {
+            return Verdict::non_compliant(format!("could not read the resource policy: {err}"))
+        }
+    };
+    let context = ResourceContext {
+        service,
+        account,
+        allowed_accounts: &parameters.allowed_account_ids,
+        allowed_organizations: &parameters.allowed_organization_ids,
+    };
+    let analysis = analyze_resource_policy(&policy, &context);
+    let is_network_only = |restricted_by: &[String]| {
+        !restricted_by.is_empty()
+            && restricted_by.iter().all(|key| {
+                let key = key.to_ascii_lowercase();
+                key == "aws:sourcevpce" || key == "aws:sourcevpc"
+            })
+    };
+    let (network_only, mut problems): (Vec<_>, Vec<_>) =
+        analysis.findings.iter().partition(|finding| {
+            finding.kind == FindingKind::CrossAccount && is_network_only(&finding.restricted_by)
+        });
+    if problems.is_empty() {
+        return if network_only.is_empty() {
+            Verdict::compliant("the resource policy grants only this account, trusted accounts and guarded service principals")
+        } else {
+            Verdict::compliant("the resource policy admits callers only through VPC endpoints or VPCs (aws:SourceVpce / aws:SourceVpc)")
+        };
+    }
+    problems.sort_by_key(|finding| severity(finding.kind));
+    let messages: Vec<&str> = problems
+        .iter()
+        .map(|finding| finding.message.as_str())
+        .collect();
+    Verdict::non_compliant(annotate(&messages))
+}
+
+fn severity(kind: FindingKind) -> u8 {
+    match kind {
+        FindingKind::Public => 0,
+        FindingKind::CannotDecide => 1,
+        FindingKind::CrossAccount => 2,
+        FindingKind::UnguardedServicePrincipal => 3,
+        _ => 4,
+    }
+}

@@ -1,0 +1,50 @@
+//! The verdict from everything read about one function. Pure.
+
+use super::role_sharing::sharing_problem;
+use super::secrets::find_secrets;
+use super::trust::{role_name, trust_findings, Trust};
+use super::{FunctionFacts, Parameters};
+use crate::config::evaluation::annotate;
+use crate::config::{ReadError, Verdict};
+use crate::policy::trust::LAMBDA_SERVICE;
+
+/// The verdict on one function: its variables, its role's sharers, its role's trust.
+pub fn judge(
+    function: &FunctionFacts,
+    sharers: Result<&[String], &ReadError>,
+    trust: &Trust,
+    parameters: &Parameters,
+) -> Verdict {
+    let mut problems = Vec::new();
+    let variables = function
+        .variables
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()));
+    for (name, kind) in find_secrets(
+        variables,
+        &parameters.secret_name_patterns,
+        &parameters.allowed_variables,
+    ) {
+        problems.push(format!(
+            "environment variable {name} holds {kind}; keep it in Secrets Manager or SSM Parameter Store and read it with the function's role"
+        ));
+    }
+    problems.extend(sharing_problem(&function.role_arn, sharers));
+    let (trust_problems, mut guards) = trust_findings(&function.role_arn, trust);
+    problems.extend(trust_problems);
+    if !problems.is_empty() {
+        return Verdict::non_compliant(annotate(&problems));
+    }
+    let guard = if guards.is_empty() {
+        String::new()
+    } else {
+        guards.sort();
+        guards.dedup();
+        format!(", guarded by {}", guards.join(" and "))
+    };
+    Verdict::compliant(format!(
+        "no secrets in {} environment variables; role {} is this function's own and only {LAMBDA_SERVICE} may assume it{guard}",
+        function.variables.len(),
+        role_name(&function.role_arn)
+    ))
+}
