@@ -25,7 +25,7 @@ pub fn read_text(path: &str) -> Result<String, String> {
 
 /// A 12-digit AWS account id, for clap.
 pub fn account_id(value: &str) -> Result<String, String> {
-    if sec2_shared::policy::arn::is_account_id(value) {
+    if sec2_shared::policy::is_account_id(value) {
         Ok(value.to_owned())
     } else {
         Err(format!("`{value}` is not a 12-digit AWS account id"))

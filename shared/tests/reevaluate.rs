@@ -186,7 +186,11 @@ async fn a_failed_start_fails_the_invocation_and_is_not_coalesced() {
     let sec2_shared::reevaluate::ReevaluateError::Start(failure) = &error else {
         panic!("expected a failed start: {error}");
     };
-    assert_eq!(failure.kind, sec2_shared::config::ReadErrorKind::NotFound, "{failure:?}");
+    assert_eq!(
+        failure.kind,
+        sec2_shared::config::ReadErrorKind::NotFound,
+        "{failure:?}"
+    );
     assert!(failure.message.contains("does not exist"), "{error}");
     // Lambda's retry of the same event then starts the rule.
     let retried = reevaluate(&event, &names(), &coalescer, &client, Instant::now())

@@ -7,7 +7,7 @@
 use serde_json::{Map, Value};
 
 use super::error::EventError;
-use crate::policy::arn::is_account_id;
+use crate::policy::is_account_id;
 
 /// Parameters every rule accepts: the engine's own.
 pub const ENGINE_PARAMETERS: &[&str] = &["ExecutionRoleName"];

@@ -1,25 +1,27 @@
 //! The policy analyzer: what an IAM policy really allows, and to whom. Pure code, no I/O.
 
-pub mod arn;
-pub mod catalog;
-pub mod condition;
-pub mod document;
-pub mod error;
-pub mod escalation;
-pub mod finding;
-pub mod glob;
-pub mod identity;
-pub mod parse;
-pub mod resource;
-pub mod service;
-pub mod trust;
-pub mod trust_keys;
+mod arn;
+mod catalog;
+mod condition;
+mod condition_keys;
+mod document;
+mod error;
+mod escalation;
+mod finding;
+mod glob;
+mod identity;
+mod parse;
+mod resource;
+mod service;
+mod trust;
 
-pub use arn::Arn;
+pub use arn::{is_account_id, Arn};
 pub use catalog::{AccessLevel, Catalog, CatalogError};
+pub use condition::{BaseOperator, Condition, Operator, SetQualifier};
 pub use document::{Effect, Names, Policy, PrincipalClause, Principals, Statement};
 pub use error::PolicyError;
 pub use finding::{Finding, FindingKind};
+pub use glob::matches as glob_matches;
 pub use identity::{
     analyze_identity_policies, analyze_identity_policy, write_services, IdentityPolicyAnalysis,
     NamedPolicy,
@@ -28,3 +30,6 @@ pub use resource::{
     analyze_resource_policy, network_limits, NetworkLimits, ResourceContext, ResourcePolicyAnalysis,
 };
 pub use service::{ResourceService, UnknownService};
+
+pub use parse::MAX_POLICY_BYTES;
+pub use trust::{review_trust, TrustReview, LAMBDA_SERVICE};

@@ -9,10 +9,12 @@ use serde::Serialize;
 
 use super::arn::{classify_aws_principal, Arn, AwsPrincipal};
 use super::condition::Condition;
+use super::condition_keys::{
+    is_confused_deputy_guard, pin_from_allow, pin_from_deny, KeyKind, Pin,
+};
 use super::document::{Effect, Names, Policy, PrincipalClause, Principals, Statement};
 use super::finding::{Finding, FindingKind};
 use super::service::ResourceService;
-use super::trust_keys::{is_confused_deputy_guard, pin_from_allow, pin_from_deny, KeyKind, Pin};
 
 /// Whose resource this is and whom its owner trusts.
 #[derive(Debug, Clone, Copy)]

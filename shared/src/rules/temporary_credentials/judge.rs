@@ -6,7 +6,7 @@ use super::trust::{role_name, trust_findings, Trust};
 use super::{FunctionFacts, Parameters};
 use crate::config::evaluation::annotate;
 use crate::config::{ReadError, Verdict};
-use crate::policy::trust::LAMBDA_SERVICE;
+use crate::policy::LAMBDA_SERVICE;
 
 /// The verdict on one function: its variables, its role's sharers, its role's trust.
 pub fn judge(

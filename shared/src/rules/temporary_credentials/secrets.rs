@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::policy::glob;
+use crate::policy::glob_matches;
 
 /// What kind of secret a variable holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,7 +66,7 @@ fn classify(name: &str, value: &str, extra_patterns: &[String]) -> Option<Secret
         .iter()
         .copied()
         .chain(extra_patterns.iter().map(String::as_str))
-        .any(|p| glob::matches(p, name));
+        .any(|p| glob_matches(p, name));
     (secret_name && !is_reference(value) && looks_random(value))
         .then_some(SecretKind::LiteralSecret)
 }

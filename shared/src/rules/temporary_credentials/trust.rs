@@ -2,9 +2,7 @@
 //! guards for the annotation.
 
 use crate::config::ReadError;
-use crate::policy::arn::Arn;
-use crate::policy::trust::{review_trust, LAMBDA_SERVICE};
-use crate::policy::Policy;
+use crate::policy::{review_trust, Arn, Policy, LAMBDA_SERVICE};
 
 /// The trust policy as read: parsed, or why it could not be.
 #[derive(Debug, Clone, PartialEq)]
