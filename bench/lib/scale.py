@@ -20,6 +20,7 @@ import zipfile
 import boto3
 
 sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "lib"))
 import recording  # noqa: E402
 import runtime_api  # noqa: E402
 

@@ -22,11 +22,7 @@ moto_start() {
     fi
     sleep 0.2
   done
-  "$root/.venv/bin/python" - "$SEC2_MOTO_ENDPOINT" <<'PY'
-import sys, urllib.request
-for action in ("reset-recording", "start-recording"):
-    urllib.request.urlopen(urllib.request.Request(f"{sys.argv[1]}/moto-api/recorder/{action}", method="POST"))
-PY
+  "$root/.venv/bin/python" "$root/scripts/lib/recording.py" restart "$SEC2_MOTO_ENDPOINT"
   export AWS_ENDPOINT_URL="$SEC2_MOTO_ENDPOINT" AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
   export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_EC2_METADATA_DISABLED=true
   echo "moto: listening on $SEC2_MOTO_ENDPOINT" >&2

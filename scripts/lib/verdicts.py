@@ -8,21 +8,17 @@ INVOKED_LIST holds one rule name per line, in the order the functions were invok
 invocation makes one PutEvaluations call (the emulator's recorder keeps them in order).
 """
 
-import base64
 import json
+import os
 import sys
-import urllib.request
+
+sys.path.insert(0, os.path.dirname(__file__))
+import recording  # noqa: E402
 
 
 def recorded(endpoint, invoked_list):
     rules = [line.strip() for line in open(invoked_list) if line.strip()]
-    calls = []
-    for line in urllib.request.urlopen(f"{endpoint}/moto-api/recorder/download-recording").read().decode().splitlines():
-        entry = json.loads(line)
-        if not entry["headers"].get("X-Amz-Target", "").endswith(".PutEvaluations"):
-            continue
-        body = base64.b64decode(entry["body"]).decode() if entry["body_encoded"] else entry["body"]
-        calls.append(json.loads(body))
+    calls = recording.put_evaluations(endpoint)
     if len(calls) != len(rules):
         sys.exit(f"{len(rules)} invocations but {len(calls)} PutEvaluations calls were recorded")
     rows = []

@@ -10,10 +10,11 @@
 
 use sec2_shared::aws::AwsClients;
 use sec2_shared::rules::least_privilege::LeastPrivilege;
+use sec2_testkit::config_events::function_change;
+use sec2_testkit::seed::LAMBDA_TRUST as TRUST;
 use sec2_testkit::{last_reported, sdk_config, unique, Reported, MOTO_ACCOUNT};
 use serde_json::{json, Value};
 
-const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 const SCOPED: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["dynamodb:GetItem","dynamodb:PutItem"],"Resource":"arn:aws:dynamodb:us-east-1:123456789012:table/bookings"}]}"#;
 
 fn iam() -> aws_sdk_iam::Client {
@@ -65,28 +66,8 @@ async fn managed_policy(document: &str) -> String {
 }
 
 fn change(function: &str, role_arn: &str) -> Value {
-    let invoking = json!({
-        "messageType": "ConfigurationItemChangeNotification",
-        "notificationCreationTime": "2026-11-20T10:00:05.000Z",
-        "configurationItem": {
-            "configurationItemCaptureTime": "2026-11-20T10:00:00.000Z",
-            "configurationItemStatus": "OK",
-            "awsAccountId": MOTO_ACCOUNT,
-            "resourceType": "AWS::Lambda::Function",
-            "resourceId": function,
-            "resourceName": function,
-            "configuration": {"functionName": function, "role": role_arn}
-        }
-    });
-    json!({
-        "version": "1.0",
-        "invokingEvent": invoking.to_string(),
-        "ruleParameters": "{}",
-        "resultToken": "TESTMODE",
-        "eventLeftScope": false,
-        "configRuleName": "sec2-least-privilege",
-        "accountId": MOTO_ACCOUNT
-    })
+    let configuration = json!({"functionName": function, "role": role_arn});
+    function_change("least-privilege", function, configuration)
 }
 
 async fn judge(role_arn: &str) -> Reported {

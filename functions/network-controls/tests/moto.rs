@@ -14,17 +14,16 @@ use aws_sdk_apigateway::types::{EndpointConfiguration, EndpointType, Integration
 use aws_sdk_ec2::types::{
     FlowLogsResourceType, IpPermission, IpRange, TrafficType, UserIdGroupPair,
 };
-use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{FunctionCode, FunctionUrlAuthType, Runtime, VpcConfig};
+use aws_sdk_lambda::types::FunctionUrlAuthType;
 use aws_sdk_wafv2::types::{AllowAction, DefaultAction, Scope, VisibilityConfig};
 use sec2_shared::aws::AwsClients;
 use sec2_shared::rules::network_controls::NetworkControls;
+use sec2_testkit::config_events::{change, item, rule_event};
+use sec2_testkit::seed::{self, create_role, FunctionSeed, LAMBDA_TRUST};
 use sec2_testkit::{last_reported, sdk_config, unique, MOTO_ACCOUNT};
 use serde_json::{json, Value};
 
 const REGION: &str = "us-east-1";
-const EMPTY_ZIP: &[u8] = b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0";
-const LAMBDA_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 
 fn ec2() -> aws_sdk_ec2::Client {
     aws_sdk_ec2::Client::new(&sdk_config())
@@ -170,40 +169,12 @@ async fn seed_network(seed: Seed) -> Network {
 }
 
 async fn create_function(network: Option<&Network>) -> String {
-    let config = sdk_config();
-    let role = aws_sdk_iam::Client::new(&config)
-        .create_role()
-        .role_name(unique("role"))
-        .assume_role_policy_document(LAMBDA_TRUST)
-        .send()
-        .await
-        .unwrap()
-        .role()
-        .unwrap()
-        .arn()
-        .to_owned();
-    let name = unique("fn");
-    let mut create = aws_sdk_lambda::Client::new(&config)
-        .create_function()
-        .function_name(&name)
-        .runtime(Runtime::Providedal2023)
-        .handler("bootstrap")
-        .role(role)
-        .code(
-            FunctionCode::builder()
-                .zip_file(Blob::new(EMPTY_ZIP))
-                .build(),
-        );
-    if let Some(network) = network {
-        create = create.vpc_config(
-            VpcConfig::builder()
-                .subnet_ids(&network.subnet)
-                .security_group_ids(&network.group)
-                .build(),
-        );
-    }
-    create.send().await.unwrap();
-    name
+    let role = create_role(LAMBDA_TRUST).await;
+    let seed = FunctionSeed {
+        variables: &[],
+        vpc: network.map(|network| (network.subnet.as_str(), network.group.as_str())),
+    };
+    seed::create_function(&role, seed).await
 }
 
 fn function_arn(name: &str) -> String {
@@ -211,32 +182,7 @@ fn function_arn(name: &str) -> String {
 }
 
 fn event(item: Value, parameters: Value) -> Value {
-    json!({
-        "version": "1.0",
-        "invokingEvent": json!({
-            "messageType": "ConfigurationItemChangeNotification",
-            "notificationCreationTime": "2026-11-20T10:00:05.000Z",
-            "configurationItem": item,
-        }).to_string(),
-        "ruleParameters": parameters.to_string(),
-        "resultToken": "TESTMODE",
-        "eventLeftScope": false,
-        "configRuleName": "sec2-network-controls",
-        "accountId": MOTO_ACCOUNT
-    })
-}
-
-fn item(resource_type: &str, resource_id: &str, arn: &str, configuration: Value) -> Value {
-    json!({
-        "configurationItemCaptureTime": "2026-11-20T10:00:00.000Z",
-        "configurationItemStatus": "OK",
-        "awsAccountId": MOTO_ACCOUNT,
-        "awsRegion": REGION,
-        "resourceType": resource_type,
-        "resourceId": resource_id,
-        "ARN": arn,
-        "configuration": configuration
-    })
+    rule_event("network-controls", &change(item), &parameters)
 }
 
 fn function_item(name: &str, network: Option<&Network>) -> Value {

@@ -9,6 +9,7 @@
 
 use sec2_shared::aws::AwsClients;
 use sec2_shared::rules::resource_policies::ResourcePolicies;
+use sec2_testkit::config_events::{self, item, rule_event};
 use sec2_testkit::{last_reported, reported_for, sdk_config, unique, Reported, MOTO_ACCOUNT};
 use serde_json::{json, Value};
 
@@ -19,35 +20,11 @@ fn clients() -> AwsClients {
 }
 
 fn event(invoking: Value, parameters: Value) -> Value {
-    json!({
-        "version": "1.0",
-        "invokingEvent": invoking.to_string(),
-        "ruleParameters": parameters.to_string(),
-        "resultToken": "TESTMODE",
-        "eventLeftScope": false,
-        "configRuleName": "sec2-resource-policies",
-        "accountId": MOTO_ACCOUNT
-    })
+    rule_event("resource-policies", &invoking, &parameters)
 }
 
 fn change(resource_type: &str, id: &str, arn: &str, configuration: Value) -> Value {
-    json!({
-        "messageType": "ConfigurationItemChangeNotification",
-        "notificationCreationTime": "2026-11-20T10:00:05.000Z",
-        "configurationItem": {
-            "configurationItemVersion": "1.3",
-            "configurationItemCaptureTime": "2026-11-20T10:00:00.000Z",
-            "configurationItemStatus": "OK",
-            "awsAccountId": MOTO_ACCOUNT,
-            "resourceType": resource_type,
-            "resourceId": id,
-            "resourceName": id,
-            "ARN": arn,
-            "awsRegion": "us-east-1",
-            "configuration": configuration,
-            "supplementaryConfiguration": {}
-        }
-    })
+    config_events::change(item(resource_type, id, arn, configuration))
 }
 
 async fn invoke(payload: Value) -> Value {

@@ -1,12 +1,6 @@
 //! The reevaluate function's calls to config:StartConfigRulesEvaluation. moto does not implement
 //! StartConfigRulesEvaluation, so the real SDK client runs against `aws-smithy-mocks`, the SDK's
 //! own mock layer.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    reason = "test code"
-)]
 
 use std::time::{Duration, Instant};
 

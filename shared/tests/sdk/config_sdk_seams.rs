@@ -1,12 +1,6 @@
 //! The engine's AWS Config seams on the real SDK client. moto has no
 //! GetComplianceDetailsByConfigRule and accepts only TestMode PutEvaluations, which never fail,
 //! so these calls are tested with `aws-smithy-mocks`, the SDK's own mock layer.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    reason = "test code"
-)]
 
 use aws_sdk_config::operation::get_compliance_details_by_config_rule::GetComplianceDetailsByConfigRuleOutput;
 use aws_sdk_config::operation::get_resource_config_history::GetResourceConfigHistoryOutput;

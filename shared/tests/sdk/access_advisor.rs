@@ -1,12 +1,6 @@
 //! IAM Access Advisor, as the least-privilege rule's periodic run reads it. moto implements
 //! neither GenerateServiceLastAccessedDetails nor GetServiceLastAccessedDetails, so the real SDK
 //! client is exercised against `aws-smithy-mocks`, the SDK's own mock layer.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    reason = "test code"
-)]
 
 use aws_sdk_iam::operation::generate_service_last_accessed_details::GenerateServiceLastAccessedDetailsOutput;
 use aws_sdk_iam::operation::get_service_last_accessed_details::GetServiceLastAccessedDetailsOutput;

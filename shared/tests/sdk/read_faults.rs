@@ -6,12 +6,6 @@
 //! What a user relies on: a rule that cannot read never passes the resource; it says what it could
 //! not read and why; throttling and 5xx answers are retried by the SDK's standard mode (three
 //! attempts, as the functions run) and a silent service is cut off by the attempt timeout.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    reason = "test code"
-)]
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};

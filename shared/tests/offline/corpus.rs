@@ -1,12 +1,5 @@
 //! The analyzer against the reviewed corpus in `tests/corpus/`: each case holds a policy, the
 //! verdict it must get, and the reason, citing `docs/policy-semantics.md`.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    reason = "test code"
-)]
 
 use std::collections::{BTreeMap, HashSet};
 

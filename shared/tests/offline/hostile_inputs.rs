@@ -1,22 +1,12 @@
 //! A catalogue of hostile and broken inputs, each with the clear error or the verdict it must
 //! give: never a panic, never a silent pass.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    reason = "test code"
-)]
 
-use sec2_shared::config::ReadError;
-use sec2_shared::config::{
-    engine, CollectingSink, Compliance, ConfigurationItem, EngineError, Invocation, ItemHistory,
-    PreviousResults, Seams,
-};
+use sec2_shared::config::{engine, CollectingSink, Compliance, EngineError, Invocation, Seams};
 use sec2_shared::policy::{
     analyze_resource_policy, Policy, PolicyError, ResourceContext, ResourceService,
 };
-use sec2_shared::rules::resource_policies::{PolicyReader, ResourcePolicies};
+use sec2_shared::rules::resource_policies::ResourcePolicies;
+use sec2_testkit::fakes::{HistoryOf, NoPrevious, NoReads};
 use serde_json::{json, Value};
 
 fn parse_error(text: &str) -> String {
@@ -173,35 +163,6 @@ fn parameters_that_are_not_json_or_have_wrong_types_are_clear_errors() {
     assert!(error.contains("AllowedAccountIds"), "{error}");
 }
 
-struct NoReads;
-impl PolicyReader for NoReads {
-    async fn event_bus_policy(&self, _: &str) -> Result<Option<String>, ReadError> {
-        Err(ReadError::invalid("none", "not expected"))
-    }
-    async fn table_policy(&self, _: &str) -> Result<Option<String>, ReadError> {
-        Err(ReadError::invalid("none", "not expected"))
-    }
-}
-
-struct EmptyHistory;
-impl ItemHistory for EmptyHistory {
-    async fn latest_item(
-        &self,
-        _: &str,
-        _: &str,
-        _: &str,
-    ) -> Result<Option<ConfigurationItem>, ReadError> {
-        Ok(None)
-    }
-}
-
-struct NoPrevious;
-impl PreviousResults for NoPrevious {
-    async fn evaluated_resources(&self, _: &str) -> Result<Vec<(String, String)>, ReadError> {
-        Ok(Vec::new())
-    }
-}
-
 #[tokio::test]
 async fn an_oversized_item_whose_history_is_empty_fails_the_invocation_saying_so() {
     let invoking = json!({
@@ -223,7 +184,7 @@ async fn an_oversized_item_whose_history_is_empty_fails_the_invocation_saying_so
         &invocation,
         Seams {
             sink: &sink,
-            history: &EmptyHistory,
+            history: &HistoryOf(None),
             previous: &NoPrevious,
             deadline: sec2_shared::config::Deadline::NONE,
             clock: || 0,

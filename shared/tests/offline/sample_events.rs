@@ -1,21 +1,14 @@
 //! Every sample event in `events/` parses, and the resource-policies samples give the verdicts
 //! their names promise when run through the engine (reports kept in memory).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    reason = "test code"
-)]
 
 use std::path::{Path, PathBuf};
 
 use sec2_shared::config::ReadError;
 use sec2_shared::config::{
-    engine, CollectingSink, Compliance, ConfigurationItem, Invocation, ItemHistory,
-    PreviousResults, Seams,
+    engine, CollectingSink, Compliance, ConfigurationItem, Invocation, ItemHistory, Seams,
 };
-use sec2_shared::rules::resource_policies::{PolicyReader, ResourcePolicies};
+use sec2_shared::rules::resource_policies::ResourcePolicies;
+use sec2_testkit::fakes::{NoPrevious, NoReads};
 use serde_json::{json, Value};
 
 fn events_dir() -> PathBuf {
@@ -63,16 +56,6 @@ fn every_sample_event_is_a_valid_config_rule_event() {
     }
 }
 
-struct NoReads;
-impl PolicyReader for NoReads {
-    async fn event_bus_policy(&self, _: &str) -> Result<Option<String>, ReadError> {
-        Err(ReadError::invalid("none", "no reads in this test"))
-    }
-    async fn table_policy(&self, _: &str) -> Result<Option<String>, ReadError> {
-        Err(ReadError::invalid("none", "no reads in this test"))
-    }
-}
-
 /// The oversized sample's bucket, as GetResourceConfigHistory would return it: public.
 struct PublicBucketHistory;
 impl ItemHistory for PublicBucketHistory {
@@ -90,13 +73,6 @@ impl ItemHistory for PublicBucketHistory {
         }))
         .map(Some)
         .map_err(|e| ReadError::invalid("config:GetResourceConfigHistory", e.to_string()))
-    }
-}
-
-struct NoPrevious;
-impl PreviousResults for NoPrevious {
-    async fn evaluated_resources(&self, _: &str) -> Result<Vec<(String, String)>, ReadError> {
-        Ok(Vec::new())
     }
 }
 

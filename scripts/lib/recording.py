@@ -1,4 +1,8 @@
-"""Reads moto's request recorder: which AWS API operations a run called, and which it repeated."""
+"""moto's request recorder, read in one place for every script: which AWS API operations a run
+called (and which it repeated), and what the rule functions sent to PutEvaluations.
+
+  recording.py restart ENDPOINT      start a fresh recording (what is recorded from now on counts)
+"""
 
 import base64
 import json
@@ -27,7 +31,7 @@ _TARGET_PREFIXES = {"StarlingDoveService": "config", "AWSEvents": "events", "Ama
                     "DynamoDB": "dynamodb", "AWSWAF": "wafv2"}
 
 
-def _body(entry):
+def body(entry):
     body = entry.get("body") or ""
     if entry.get("body_encoded"):
         body = base64.b64decode(body).decode(errors="replace")
@@ -43,10 +47,10 @@ def operation(entry):
         prefix = _TARGET_PREFIXES.get(service.split("_")[0], service.split("_")[0].lower())
         return f"{prefix}:{name}"
     url = urllib.parse.urlsplit(entry.get("url", ""))
-    body = _body(entry)
+    text = body(entry)
     form = urllib.parse.parse_qs(url.query)
     if "application/x-www-form-urlencoded" in headers.get("content-type", ""):
-        form.update(urllib.parse.parse_qs(body))
+        form.update(urllib.parse.parse_qs(text))
     if "Action" in form:
         host_service = _query_service(headers)
         return f"{host_service}:{form['Action'][0]}"
@@ -72,15 +76,30 @@ def reset(endpoint):
     _fetch(endpoint, "reset-recording", "POST")
 
 
+def restart(endpoint):
+    """Forgets what was recorded and records from now on."""
+    reset(endpoint)
+    _fetch(endpoint, "start-recording", "POST")
+
+
+def entries(endpoint):
+    """Every recorded request, in the order moto saw them."""
+    return [json.loads(line) for line in _fetch(endpoint, "download-recording").splitlines()
+            if line.strip()]
+
+
+def put_evaluations(endpoint):
+    """The body of every PutEvaluations call, in order."""
+    return [json.loads(body(entry)) for entry in entries(endpoint)
+            if operation(entry) == "config:PutEvaluations"]
+
+
 def calls(endpoint):
     """Every recorded request as (operation, identity), identity telling repeated calls apart."""
     found = []
-    for line in _fetch(endpoint, "download-recording").splitlines():
-        if not line.strip():
-            continue
-        entry = json.loads(line)
+    for entry in entries(endpoint):
         url = urllib.parse.urlsplit(entry.get("url", ""))
-        found.append((operation(entry), (entry.get("method"), url.path, url.query, _body(entry))))
+        found.append((operation(entry), (entry.get("method"), url.path, url.query, body(entry))))
     return found
 
 
@@ -89,3 +108,11 @@ def summary(found):
     per_operation = Counter(op for op, _ in found)
     repeated = sorted({op for (op, identity), n in Counter(found).items() if n > 1})
     return per_operation, repeated
+
+
+if __name__ == "__main__":
+    import sys
+    if sys.argv[1:2] == ["restart"] and len(sys.argv) == 3:
+        restart(sys.argv[2])
+    else:
+        sys.exit(__doc__)

@@ -1,12 +1,6 @@
 //! Faults on the calls the engine makes: throttling and 5xx answers are retried by the SDK's
 //! standard retry mode with backoff, then fail clearly; no evaluation is dropped silently.
 //! moto never throttles or fails, so the real SDK client runs against `aws-smithy-mocks`.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    reason = "test code"
-)]
 
 use aws_sdk_config::config::retry::RetryConfig;
 use aws_sdk_config::operation::get_resource_config_history::GetResourceConfigHistoryError;

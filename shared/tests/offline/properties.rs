@@ -1,12 +1,5 @@
 //! Property tests: whatever arrives, the parsers and analyzers answer without panicking, and a
 //! policy made strictly more permissive never turns a failing verdict into a passing one.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    reason = "test code"
-)]
 
 use proptest::prelude::*;
 use sec2_shared::config::{ConfigurationItem, Invocation};

@@ -1,0 +1,46 @@
+//! Fake seams for tests that run the engine or a rule without AWS: each answers one way, always.
+
+use sec2_shared::config::{ConfigurationItem, ItemHistory, PreviousResults, ReadError};
+use sec2_shared::rules::resource_policies::PolicyReader;
+
+/// A `PolicyReader` for items whose policy is recorded: any read is a failure of the test's
+/// premise, reported as an unreadable policy (so never a pass).
+pub struct NoReads;
+
+impl PolicyReader for NoReads {
+    async fn event_bus_policy(&self, _: &str) -> Result<Option<String>, ReadError> {
+        Err(ReadError::invalid(
+            "events:DescribeEventBus",
+            "no reads in this test",
+        ))
+    }
+    async fn table_policy(&self, _: &str) -> Result<Option<String>, ReadError> {
+        Err(ReadError::invalid(
+            "dynamodb:GetResourcePolicy",
+            "no reads in this test",
+        ))
+    }
+}
+
+/// An `ItemHistory` that holds `Some(item)` for every resource, or nothing.
+pub struct HistoryOf(pub Option<ConfigurationItem>);
+
+impl ItemHistory for HistoryOf {
+    async fn latest_item(
+        &self,
+        _: &str,
+        _: &str,
+        _: &str,
+    ) -> Result<Option<ConfigurationItem>, ReadError> {
+        Ok(self.0.clone())
+    }
+}
+
+/// `PreviousResults` of a rule that has reported nothing before.
+pub struct NoPrevious;
+
+impl PreviousResults for NoPrevious {
+    async fn evaluated_resources(&self, _: &str) -> Result<Vec<(String, String)>, ReadError> {
+        Ok(Vec::new())
+    }
+}

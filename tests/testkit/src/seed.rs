@@ -1,0 +1,66 @@
+//! Resources seeded into moto through the real SDK, as the emulator tests need them.
+
+use aws_sdk_lambda::primitives::Blob;
+use aws_sdk_lambda::types::{Environment, FunctionCode, Runtime, VpcConfig};
+
+use crate::{sdk_config, unique};
+
+/// A trust policy that lets only Lambda assume the role.
+pub const LAMBDA_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
+/// An empty zip archive: moto stores the code, it never runs it here.
+pub const EMPTY_ZIP: &[u8] = b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0";
+
+/// A new role with `trust`; its ARN.
+pub async fn create_role(trust: &str) -> String {
+    let created = aws_sdk_iam::Client::new(&sdk_config())
+        .create_role()
+        .role_name(unique("role"))
+        .assume_role_policy_document(trust)
+        .send()
+        .await
+        .expect("moto creates the role");
+    created
+        .role()
+        .map(|role| role.arn().to_owned())
+        .expect("moto answers with the role")
+}
+
+/// What a seeded function is given.
+#[derive(Debug, Default, Clone)]
+pub struct FunctionSeed<'a> {
+    pub variables: &'a [(&'a str, &'a str)],
+    /// A subnet and a security group, for a function in a VPC.
+    pub vpc: Option<(&'a str, &'a str)>,
+}
+
+/// A new function running as `role_arn`; its name.
+pub async fn create_function(role_arn: &str, seed: FunctionSeed<'_>) -> String {
+    let name = unique("fn");
+    let mut environment = Environment::builder();
+    for (key, value) in seed.variables {
+        environment = environment.variables(*key, *value);
+    }
+    let mut create = aws_sdk_lambda::Client::new(&sdk_config())
+        .create_function()
+        .function_name(&name)
+        .runtime(Runtime::Providedal2023)
+        .handler("bootstrap")
+        .role(role_arn)
+        .code(
+            FunctionCode::builder()
+                .zip_file(Blob::new(EMPTY_ZIP))
+                .build(),
+        )
+        .environment(environment.build());
+    if let Some((subnet, group)) = seed.vpc {
+        create = create.vpc_config(
+            VpcConfig::builder()
+                .subnet_ids(subnet)
+                .security_group_ids(group)
+                .build(),
+        );
+    }
+    create.send().await.expect("moto creates the function");
+    name
+}
