@@ -13,6 +13,18 @@ fn evaluate(event: &str) -> std::process::Output {
     evaluate_rule("resource-policies", event)
 }
 
+/// The evaluations `sec2 evaluate --dry-run` prints for `events/RULE/EVENT`; it must exit 0.
+fn evaluations(rule: &str, event: &str) -> serde_json::Value {
+    let output = evaluate_rule(rule, event);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
 /// Runs `sec2 evaluate --dry-run` on `events/RULE/EVENT`, with AWS out of reach.
 fn evaluate_rule(rule: &str, event: &str) -> std::process::Output {
     let path = format!("{}/../events/{rule}/{event}", env!("CARGO_MANIFEST_DIR"));
@@ -26,14 +38,7 @@ fn evaluate_rule(rule: &str, event: &str) -> std::process::Output {
 
 #[test]
 fn a_public_function_url_event_prints_one_non_compliant_evaluation() {
-    let output = evaluate("lambda-public-function-url.json");
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let evaluations: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let evaluations = evaluations("resource-policies", "lambda-public-function-url.json");
     let only = &evaluations.as_array().unwrap()[..];
     assert_eq!(only.len(), 1);
     assert_eq!(only[0]["ComplianceResourceType"], "AWS::Lambda::Function");
@@ -77,41 +82,20 @@ fn a_malformed_event_exits_2_with_the_reason() {
 
 #[test]
 fn the_temporary_credentials_rule_runs_from_the_command_line_too() {
-    let output = evaluate_rule("temporary-credentials", "function-deleted.json");
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let evaluations: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let evaluations = evaluations("temporary-credentials", "function-deleted.json");
     assert_eq!(evaluations[0]["ComplianceResourceId"], "airline-booking");
     assert_eq!(evaluations[0]["ComplianceType"], "NOT_APPLICABLE");
 }
 
 #[test]
 fn the_least_privilege_rule_runs_from_the_command_line_too() {
-    let output = evaluate_rule("least-privilege", "function-deleted.json");
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let evaluations: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let evaluations = evaluations("least-privilege", "function-deleted.json");
     assert_eq!(evaluations[0]["ComplianceType"], "NOT_APPLICABLE");
 }
 
 #[test]
 fn the_network_controls_rule_runs_from_the_command_line_too() {
-    let output = evaluate_rule("network-controls", "rest-api-private-not-required.json");
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let evaluations: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let evaluations = evaluations("network-controls", "rest-api-private-not-required.json");
     assert_eq!(
         evaluations[0]["ComplianceResourceType"],
         "AWS::ApiGateway::RestApi"
@@ -122,18 +106,46 @@ fn the_network_controls_rule_runs_from_the_command_line_too() {
 #[test]
 fn network_controls_never_passes_a_function_whose_network_it_cannot_read() {
     // AWS is out of reach: every read fails, and the verdict says so instead of passing.
-    let output = evaluate_rule("network-controls", "booking-function-in-vpc.json");
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let evaluations: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let evaluations = evaluations("network-controls", "booking-function-in-vpc.json");
     assert_eq!(evaluations[0]["ComplianceResourceId"], "airline-booking");
     assert_eq!(evaluations[0]["ComplianceType"], "NON_COMPLIANT");
     assert!(evaluations[0]["Annotation"]
         .as_str()
         .unwrap()
         .starts_with("could not read"));
+}
+
+#[test]
+fn the_rules_are_listed_from_the_registry_for_scripts() {
+    let output = Command::new(env!("CARGO_BIN_EXE_sec2"))
+        .args(["rules", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let rules: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let names: Vec<&str> = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|rule| rule["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "resource-policies",
+            "temporary-credentials",
+            "least-privilege",
+            "network-controls"
+        ]
+    );
+    for rule in rules.as_array().unwrap() {
+        let function = rule["function"].as_str().unwrap();
+        let crate_dir = format!("{}/../functions/{function}", env!("CARGO_MANIFEST_DIR"));
+        assert!(
+            std::path::Path::new(&crate_dir).join("Cargo.toml").exists(),
+            "{function} has its crate under functions/"
+        );
+        assert!(rule["practice"]["number"].as_u64().unwrap() >= 1);
+        assert!(!rule["resource_types"].as_array().unwrap().is_empty());
+    }
 }

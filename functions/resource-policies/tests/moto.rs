@@ -116,6 +116,11 @@ async fn a_topic_with_the_default_policy_is_compliant() {
     assert_eq!(reported(&arn).0, "COMPLIANT");
 }
 
+/// A change to the event bus `name`.
+fn bus(name: &str, arn: &str) -> Value {
+    change("AWS::Events::EventBus", name, arn, json!({"Name": name}))
+}
+
 /// A bus policy that lets anyone put events, written whole with PutPermission's Policy parameter
 /// (moto renders `--principal "*"` as `arn:aws:iam::*:root`, a principal IAM would refuse).
 async fn put_public_policy(events: &aws_sdk_eventbridge::Client, bus: &str, arn: &str) {
@@ -136,16 +141,7 @@ async fn event_bus_policies_are_read_with_describe_event_bus() {
     let created = events.create_event_bus().name(&open).send().await.unwrap();
     let open_arn = created.event_bus_arn().unwrap().to_owned();
     put_public_policy(&events, &open, &open_arn).await;
-    invoke(event(
-        change(
-            "AWS::Events::EventBus",
-            &open,
-            &open_arn,
-            json!({"Name": open}),
-        ),
-        json!({}),
-    ))
-    .await;
+    invoke(event(bus(&open, &open_arn), json!({}))).await;
     let (compliance, annotation) = reported(&open);
     assert_eq!(compliance, "NON_COMPLIANT");
     assert!(
@@ -171,12 +167,7 @@ async fn event_bus_policies_are_read_with_describe_event_bus() {
         .await
         .unwrap();
     let allowed = json!({"AllowedAccountIds": FOREIGN});
-    let item = change(
-        "AWS::Events::EventBus",
-        &partner,
-        &partner_arn,
-        json!({"Name": partner}),
-    );
+    let item = bus(&partner, &partner_arn);
     invoke(event(item.clone(), json!({}))).await;
     invoke(event(item, allowed)).await;
     let sent: Vec<String> = reported_for(&partner)
@@ -194,16 +185,7 @@ async fn event_bus_policies_are_read_with_describe_event_bus() {
 async fn a_bus_that_cannot_be_read_is_non_compliant_with_the_reason() {
     let missing = unique("missing-bus");
     let arn = format!("arn:aws:events:us-east-1:{MOTO_ACCOUNT}:event-bus/{missing}");
-    invoke(event(
-        change(
-            "AWS::Events::EventBus",
-            &missing,
-            &arn,
-            json!({"Name": missing}),
-        ),
-        json!({}),
-    ))
-    .await;
+    invoke(event(bus(&missing, &arn), json!({}))).await;
     let (compliance, annotation) = reported(&missing);
     assert_eq!(compliance, "NON_COMPLIANT");
     assert!(

@@ -3,12 +3,15 @@
 
 use std::collections::BTreeMap;
 
+use aws_sdk_lambda::types::FunctionConfiguration;
 use serde_json::Value;
 
 use super::error::read_error;
 use super::AwsClients;
 use crate::config::ReadError;
 use crate::rules::temporary_credentials::{FunctionFacts, FunctionReader};
+
+const LIST_FUNCTIONS: &str = "lambda:ListFunctions";
 
 impl FunctionReader for AwsClients {
     async fn environment(
@@ -98,30 +101,23 @@ impl FunctionReader for AwsClients {
 }
 
 impl AwsClients {
-    /// Every function in the account with its role and variables (lambda:ListFunctions).
-    pub(crate) async fn list_functions(&self) -> Result<Vec<FunctionFacts>, ReadError> {
-        const ACTION: &str = "lambda:ListFunctions";
-        let listed = self
-            .lambda()
+    /// Every function in the account (lambda:ListFunctions, every page).
+    pub(crate) async fn function_configurations(
+        &self,
+    ) -> Result<Vec<FunctionConfiguration>, ReadError> {
+        self.lambda()
             .list_functions()
             .into_paginator()
             .items()
             .send()
             .try_collect()
             .await
-            .map_err(read_error(ACTION))?;
-        let mut functions = Vec::new();
-        for function in listed {
-            let (Some(name), Some(role)) = (function.function_name(), function.role()) else {
-                continue;
-            };
-            functions.push(FunctionFacts {
-                name: name.to_owned(),
-                role_arn: role.to_owned(),
-                variables: environment_of(ACTION, function.environment())?,
-            });
-        }
-        Ok(functions)
+            .map_err(read_error(LIST_FUNCTIONS))
+    }
+
+    /// Every function in the account with its role and variables.
+    pub(crate) async fn list_functions(&self) -> Result<Vec<FunctionFacts>, ReadError> {
+        facts_of(&self.function_configurations().await?)
     }
 
     async fn select_role_users(&self, role_arn: &str) -> Result<Vec<String>, ReadError> {
@@ -156,6 +152,25 @@ impl AwsClients {
         }
         Ok(names)
     }
+}
+
+/// The listed functions as the rules need them; a function whose variables Lambda could not
+/// decrypt makes the whole listing an error, never an empty environment.
+pub(crate) fn facts_of(listed: &[FunctionConfiguration]) -> Result<Vec<FunctionFacts>, ReadError> {
+    listed
+        .iter()
+        .filter_map(|function| {
+            let (name, role_arn) = (function.function_name()?, function.role()?);
+            let facts = environment_of(LIST_FUNCTIONS, function.environment()).map(|variables| {
+                FunctionFacts {
+                    name: name.to_owned(),
+                    role_arn: role_arn.to_owned(),
+                    variables,
+                }
+            });
+            Some(facts)
+        })
+        .collect()
 }
 
 /// A function's variables as Lambda answers them; variables Lambda could not decrypt are an

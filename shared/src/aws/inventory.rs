@@ -6,13 +6,12 @@ use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Map, Value};
 
 use super::error::read_error;
-use super::functions::environment_of;
+use super::functions::facts_of;
 use super::AwsClients;
 use crate::config::item::epoch_to_rfc3339;
 use crate::config::periodic::READ_CONCURRENCY;
 use crate::config::views::LambdaFunction;
 use crate::config::{ConfigurationItem, ReadError};
-use crate::rules::temporary_credentials::FunctionFacts;
 
 /// Resource types the scan can list.
 pub const SCANNED_TYPES: &[&str] = &[
@@ -131,32 +130,10 @@ fn unreadable(resource_type: &str, resource_id: &str, reason: String) -> Unreada
 
 async fn functions(clients: &AwsClients, place: &Place) -> Listed {
     const TYPE: &str = "AWS::Lambda::Function";
-    let listed = clients
-        .lambda()
-        .list_functions()
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(read_error("lambda:ListFunctions"))?;
+    let listed = clients.function_configurations().await?;
     // The rules that look at every function (role sharing) read this listing, not another;
     // when a function's variables cannot be read, they list functions themselves and say so.
-    let facts: Result<Vec<FunctionFacts>, ReadError> = listed
-        .iter()
-        .filter_map(|function| {
-            let (name, role_arn) = (function.function_name()?, function.role()?);
-            Some(
-                environment_of("lambda:ListFunctions", function.environment()).map(|variables| {
-                    FunctionFacts {
-                        name: name.to_owned(),
-                        role_arn: role_arn.to_owned(),
-                        variables,
-                    }
-                }),
-            )
-        })
-        .collect();
+    let facts = facts_of(&listed);
     if let Ok(facts) = facts {
         // A fresh scan's memo holds no listing yet, so this one is kept.
         let _kept = clients.memo.functions(async { Ok(facts) }).await;

@@ -10,7 +10,7 @@ use aws_sdk_config::operation::start_config_rules_evaluation::{
 use aws_sdk_config::types::error::{LimitExceededException, NoSuchConfigRuleException};
 use aws_sdk_config::Client;
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
-use sec2_shared::reevaluate::{reevaluate, Coalescer, RuleNames};
+use sec2_shared::reevaluate::{reevaluate, Coalescer, Outcome, RuleNames};
 use serde_json::{json, Value};
 
 const NAMES: &str = "resource-policies=sec2-resource-policies,temporary-credentials=sec2-temporary-credentials,least-privilege=sec2-least-privilege,network-controls=sec2-network-controls";
@@ -36,6 +36,20 @@ fn names() -> RuleNames {
     RuleNames::parse(NAMES).unwrap()
 }
 
+/// The outcome of one CloudTrail call's event, with a fresh coalescer.
+async fn handle(client: &Client, source: &str, name: &str) -> Outcome {
+    let event = cloudtrail(source, name);
+    reevaluate(
+        &event,
+        &names(),
+        &Coalescer::default(),
+        client,
+        Instant::now(),
+    )
+    .await
+    .unwrap()
+}
+
 fn requested(rule: &aws_smithy_mocks::Rule) -> usize {
     rule.num_calls()
 }
@@ -46,15 +60,7 @@ async fn a_role_policy_change_starts_the_least_privilege_rule() {
         .match_requests(|req| req.config_rule_names() == ["sec2-least-privilege".to_owned()])
         .then_output(|| StartConfigRulesEvaluationOutput::builder().build());
     let client = mock_client!(aws_sdk_config, [&rule]);
-    let outcome = reevaluate(
-        &cloudtrail("iam.amazonaws.com", "AttachRolePolicy"),
-        &names(),
-        &Coalescer::default(),
-        &client,
-        Instant::now(),
-    )
-    .await
-    .unwrap();
+    let outcome = handle(&client, "iam.amazonaws.com", "AttachRolePolicy").await;
     assert_eq!(outcome.started, ["sec2-least-privilege"]);
     assert_eq!(requested(&rule), 1);
 }
@@ -69,15 +75,7 @@ async fn an_evaluation_already_running_is_success() {
         )
     });
     let client = mock_client!(aws_sdk_config, [&busy]);
-    let outcome = reevaluate(
-        &cloudtrail("wafv2.amazonaws.com", "AssociateWebACL"),
-        &names(),
-        &Coalescer::default(),
-        &client,
-        Instant::now(),
-    )
-    .await
-    .unwrap();
+    let outcome = handle(&client, "wafv2.amazonaws.com", "AssociateWebACL").await;
     assert_eq!(outcome.already_running, ["sec2-network-controls"]);
     assert!(outcome.started.is_empty());
 }
