@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::ValueEnum;
 use sec2_shared::policy::{
-    analyze_identity_policy, analyze_resource_policy, Catalog, Policy, ResourceContext,
+    analyze_identity_policy, analyze_resource_policy, Catalog, Policy, PolicyKind, ResourceContext,
     ResourceService,
 };
 use serde::Serialize;
@@ -70,8 +70,12 @@ struct Outcome {
 
 fn analyze(args: &Args) -> Result<Outcome, String> {
     let text = read_text(&args.file)?;
-    let policy =
-        Policy::parse(&text).map_err(|err| format!("{}: {err}", display_name(&args.file)))?;
+    let kind = match args.kind {
+        Kind::Resource => PolicyKind::Resource,
+        Kind::Identity => PolicyKind::Identity,
+    };
+    let policy = Policy::parse_as(&text, kind)
+        .map_err(|err| format!("{}: {err}", display_name(&args.file)))?;
     match args.kind {
         Kind::Resource => {
             let (Some(service), Some(account)) = (args.service, args.account.as_deref()) else {

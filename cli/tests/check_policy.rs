@@ -206,3 +206,28 @@ fn a_file_larger_than_any_lambda_payload_is_refused_unread_with_exit_2() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn an_identity_policy_as_large_as_aws_managed_policies_is_read_and_a_resource_policy_is_not() {
+    // About 150 KB of statements, as ReadOnlyAccess is, pretty-printed.
+    let statement = r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::airline-bookings/key"}"#;
+    let policy = format!(
+        "{{\n  \"Statement\": [\n    {}\n  ]\n}}",
+        vec![statement; 1_700].join(",\n    ")
+    );
+    assert!(policy.len() > 150_000);
+    let identity = sec2(&["check-policy", "--kind", "identity", "-"], &policy);
+    assert_eq!(
+        identity.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&identity.stderr)
+    );
+    let resource = run(&with(RESOURCE, &["-"]), &policy);
+    assert_eq!(resource.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&resource.stderr);
+    assert!(
+        stderr.contains("resource policy is") && stderr.contains("SNS topic policies at 30 KB"),
+        "{stderr}"
+    );
+}

@@ -196,3 +196,28 @@ async fn one_listing_of_every_role_gives_the_same_grant_as_reading_the_role() {
     };
     assert_eq!(parsed(&listed.inline), parsed(&one_by_one.inline));
 }
+
+#[tokio::test]
+async fn a_role_with_read_only_access_attached_is_judged_not_refused() {
+    // ReadOnlyAccess is about 150 KB: larger than any resource policy, as large as AWS managed
+    // policies get. Its grant is judged like any other.
+    let arn = role(&[SCOPED], &["arn:aws:iam::aws:policy/ReadOnlyAccess"], None).await;
+    let reported = judge(&arn).await;
+    assert!(
+        !reported.annotation.contains("could not read"),
+        "{}",
+        reported.annotation
+    );
+    assert_eq!(
+        reported.compliance, "NON_COMPLIANT",
+        "{}",
+        reported.annotation
+    );
+    assert!(
+        reported
+            .annotation
+            .contains("arn:aws:iam::aws:policy/ReadOnlyAccess"),
+        "{}",
+        reported.annotation
+    );
+}

@@ -11,5 +11,6 @@
 
 mod corpus;
 mod hostile_inputs;
+mod managed_policies;
 mod properties;
 mod sample_events;

@@ -14,26 +14,68 @@ use shapes::RawPolicy;
 
 pub use validate::parse_ip_block;
 
-/// The largest policy we read, after decoding. AWS's largest resource policies (S3, Lambda,
-/// DynamoDB) stop at 20 KB and SNS at 30 KB, so anything larger is not a real policy.
+/// The largest resource policy we read, after decoding. AWS's largest resource policies (S3,
+/// Lambda, DynamoDB) stop at 20 KB and SNS at 30 KB, so anything larger is not a real policy.
 pub const MAX_POLICY_BYTES: usize = 64 * 1024;
 
+/// The largest identity policy we read, counted without whitespace (as IAM counts). Customer
+/// managed policies stop at 6,144 characters and a role's inline policies at 10,240 together,
+/// but AWS managed policies are larger: ReadOnlyAccess and AWSSupportServiceRolePolicy reach
+/// about 150 KB. Twice the largest leaves room for their growth.
+pub const MAX_IDENTITY_POLICY_CHARS: usize = 320 * 1024;
+
+/// What a policy is attached to, which decides how large it can be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyKind {
+    /// A resource's own policy (and a role's trust policy).
+    Resource,
+    /// A role's inline or managed policy, or a permissions boundary.
+    Identity,
+}
+
+/// How many bytes of encoded text we look at before decoding: URL encoding triples a byte, and
+/// pretty-printing adds whitespace.
+const ENCODED_FACTOR: usize = 8;
+
 impl Policy {
-    /// Parses policy text given as JSON, as JSON stringified again, or URL-encoded (as IAM
-    /// policies appear in AWS Config), and validates it against the IAM grammar.
+    /// Parses a resource policy given as JSON, as JSON stringified again, or URL-encoded (as
+    /// IAM policies appear in AWS Config), and validates it against the IAM grammar.
     pub fn parse(text: &str) -> Result<Policy, PolicyError> {
-        if text.len() > MAX_POLICY_BYTES * 3 {
-            return Err(PolicyError::TooLarge {
-                bytes: text.len(),
+        Policy::parse_as(text, PolicyKind::Resource)
+    }
+
+    /// Parses an identity policy (inline, managed or a boundary), as `parse` does, with the
+    /// bound of identity policies.
+    pub fn parse_identity(text: &str) -> Result<Policy, PolicyError> {
+        Policy::parse_as(text, PolicyKind::Identity)
+    }
+
+    /// Parses a policy of `kind`, refusing one larger than any AWS policy of that kind can be.
+    pub fn parse_as(text: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
+        let too_large = |size: usize| match kind {
+            PolicyKind::Resource => PolicyError::TooLarge {
+                bytes: size,
                 limit: MAX_POLICY_BYTES,
-            });
+            },
+            PolicyKind::Identity => PolicyError::IdentityTooLarge {
+                chars: size,
+                limit: MAX_IDENTITY_POLICY_CHARS,
+            },
+        };
+        let limit = match kind {
+            PolicyKind::Resource => MAX_POLICY_BYTES,
+            PolicyKind::Identity => MAX_IDENTITY_POLICY_CHARS,
+        };
+        if text.len() > limit * ENCODED_FACTOR {
+            return Err(too_large(text.len()));
         }
         let json = decode_layers(text)?;
-        if json.len() > MAX_POLICY_BYTES {
-            return Err(PolicyError::TooLarge {
-                bytes: json.len(),
-                limit: MAX_POLICY_BYTES,
-            });
+        let size = match kind {
+            PolicyKind::Resource => json.len(),
+            PolicyKind::Identity => json.bytes().filter(|b| !b.is_ascii_whitespace()).count(),
+        };
+        if size > limit {
+            return Err(too_large(size));
         }
         let mut deserializer = serde_json::Deserializer::from_str(&json);
         let raw: RawPolicy = serde_path_to_error::deserialize(&mut deserializer)
@@ -240,6 +282,40 @@ mod tests {
             r#"{"Statement":{"Effect":"Allow","Action":"*","Principal":{"Robot":"x"}}}"#
         )
         .contains("unknown principal type `Robot`"));
+    }
+
+    #[test]
+    fn identity_policies_are_bounded_by_what_aws_managed_policies_reach_without_whitespace() {
+        let statements = |count: usize| {
+            let one = r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::bucket/key"}"#;
+            format!("{{\"Statement\":[{}]}}", vec![one; count].join(","))
+        };
+        // About 150 KB, as ReadOnlyAccess is: too large for a resource policy, read as identity.
+        let managed_sized = statements(1_900);
+        assert!(managed_sized.len() > 140_000);
+        assert!(matches!(
+            Policy::parse(&managed_sized),
+            Err(PolicyError::TooLarge { .. })
+        ));
+        assert_eq!(
+            Policy::parse_identity(&managed_sized)
+                .unwrap()
+                .statements
+                .len(),
+            1_900
+        );
+        // Whitespace does not count against an identity policy.
+        let pretty = managed_sized.replace(',', ",\n      ");
+        assert!(Policy::parse_identity(&pretty).is_ok());
+        let beyond = statements(5_000);
+        let refusal = Policy::parse_identity(&beyond).unwrap_err();
+        assert!(matches!(refusal, PolicyError::IdentityTooLarge { .. }));
+        assert!(
+            refusal
+                .to_string()
+                .contains("characters without whitespace"),
+            "{refusal}"
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::policy::{
 fn parse_all(policies: &[PolicyText], problems: &mut Vec<String>) -> Vec<(String, Policy)> {
     policies
         .iter()
-        .filter_map(|text| match Policy::parse(&text.document) {
+        .filter_map(|text| match Policy::parse_identity(&text.document) {
             Ok(policy) => Some((text.name.clone(), policy)),
             Err(err) => {
                 problems.push(format!("could not read {}: {err}", text.name));
