@@ -16,7 +16,8 @@ pub struct Arn<'a> {
 }
 
 impl<'a> Arn<'a> {
-    /// Splits an ARN (or ARN pattern) into its fields; `None` when it is not one.
+    /// Splits an ARN (or ARN pattern) into its fields; `None` when it is not one. Five fields
+    /// with no resource (`arn:aws:sns:us-east-1:111122223333`) still name their account.
     pub fn parse(value: &'a str) -> Option<Self> {
         let mut fields = value.splitn(6, ':');
         if !fields.next()?.eq_ignore_ascii_case("arn") {
@@ -27,7 +28,7 @@ impl<'a> Arn<'a> {
             service: fields.next()?,
             region: fields.next()?,
             account: fields.next()?,
-            resource: fields.next()?,
+            resource: fields.next().unwrap_or_default(),
         })
     }
 
@@ -47,7 +48,14 @@ pub enum AwsPrincipal<'a> {
     /// A unique id (`AROA…`, `AIDA…`), as IAM shows a principal that was deleted: its
     /// account cannot be told from the policy.
     UniqueId(&'a str),
+    /// A CloudFront origin access identity
+    /// (`arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E…`): an identity the
+    /// owner created for its own distribution, reachable only through CloudFront.
+    CloudFrontOriginAccessIdentity(&'a str),
 }
+
+/// How IAM writes a CloudFront origin access identity as a principal.
+const ORIGIN_ACCESS_IDENTITY: &str = "user/CloudFront Origin Access Identity ";
 
 /// Why an AWS principal value cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +76,12 @@ pub fn classify_aws_principal(value: &str) -> Result<AwsPrincipal<'_>, Principal
         return Ok(AwsPrincipal::InAccount(value));
     }
     if let Some(arn) = Arn::parse(value) {
+        let identity = arn.resource.strip_prefix(ORIGIN_ACCESS_IDENTITY);
+        if let (true, "cloudfront", Some(id)) = (arn.service == "iam", arn.account, identity) {
+            if !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return Ok(AwsPrincipal::CloudFrontOriginAccessIdentity(id));
+            }
+        }
         let service_ok =
             arn.service.eq_ignore_ascii_case("iam") || arn.service.eq_ignore_ascii_case("sts");
         return match arn.fixed_account() {
@@ -127,6 +141,25 @@ mod tests {
             classify_aws_principal("arn:aws:iam::111122223333:role/app-*"),
             Err(PrincipalProblem::PartialWildcard)
         );
+    }
+
+    #[test]
+    fn a_cloudfront_origin_access_identity_is_a_principal_and_a_five_field_arn_names_its_account() {
+        assert_eq!(
+            classify_aws_principal(
+                "arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E2QWRUHAPOMQZL"
+            ),
+            Ok(AwsPrincipal::CloudFrontOriginAccessIdentity(
+                "E2QWRUHAPOMQZL"
+            ))
+        );
+        assert_eq!(
+            classify_aws_principal("arn:aws:iam::cloudfront:user/someone-else"),
+            Err(PrincipalProblem::Unrecognized)
+        );
+        let bare = Arn::parse("arn:aws:sns:us-east-1:111122223333").unwrap();
+        assert_eq!(bare.fixed_account(), Some("111122223333"));
+        assert_eq!(bare.resource, "");
     }
 
     #[test]

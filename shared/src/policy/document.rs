@@ -32,6 +32,11 @@ impl Names {
         matches!(self, Names::Only(names) if names.is_empty())
     }
 
+    /// `NotAction: "*"` or `NotResource: "*"`: everything excluded, so nothing reached.
+    pub fn excludes_everything(&self) -> bool {
+        matches!(self, Names::AllExcept(names) if names.iter().any(|name| name == "*"))
+    }
+
     /// Whether every name `self` reaches is also reached by `wider`. Sound, not complete: a
     /// `Not…` form on the wider side is never trusted to cover.
     pub fn is_covered_by(&self, wider: &Names) -> bool {
@@ -128,7 +133,12 @@ impl Statement {
         let empty_principal =
             matches!(&self.principal, Some(PrincipalClause::Principal(p)) if p.is_empty());
         self.action.is_empty_list()
+            || self.action.excludes_everything()
             || self.resource.as_ref().is_some_and(Names::is_empty_list)
+            || self
+                .resource
+                .as_ref()
+                .is_some_and(Names::excludes_everything)
             || empty_principal
     }
 }

@@ -54,11 +54,7 @@ pub fn analyze_identity_policies(
     let denies: Vec<&Statement> = statements
         .iter()
         .map(|(_, statement)| *statement)
-        .filter(|s| {
-            s.effect == Effect::Deny
-                && s.conditions.is_empty()
-                && matches!(s.action, Names::Only(_))
-        })
+        .filter(|s| s.effect == Effect::Deny && s.conditions.is_empty())
         .collect();
     let grants: Vec<Grant<'_>> = statements
         .iter()
@@ -102,7 +98,8 @@ impl Grant<'_> {
     fn action_denied(&self, action: &Action<'_>) -> bool {
         self.denies.iter().any(|deny| match &deny.action {
             Names::Only(denied) => denied.iter().any(|d| action.matches(d)),
-            Names::AllExcept(_) => false,
+            // A Deny with NotAction takes away every action it does not list.
+            Names::AllExcept(kept) => !kept.iter().any(|k| action.matches(k)),
         })
     }
 
@@ -110,7 +107,7 @@ impl Grant<'_> {
     fn pattern_denied(&self, pattern: &str) -> bool {
         self.denies.iter().any(|deny| match &deny.action {
             Names::Only(denied) => denied.iter().any(|d| glob::covers(d, pattern)),
-            Names::AllExcept(_) => false,
+            Names::AllExcept(kept) => !kept.iter().any(|k| may_overlap(k, pattern)),
         })
     }
 
@@ -228,8 +225,24 @@ fn is_every_action(pattern: &str) -> bool {
     pattern.bytes().all(|b| b == b'*' || b == b':') && pattern.contains('*')
 }
 
+/// `service:*`, and `service:**` (any run of `*` matches the same).
 fn is_service_wildcard(pattern: &str) -> bool {
-    is_every_action(pattern) || pattern.split_once(':').is_some_and(|(_, name)| name == "*")
+    is_every_action(pattern)
+        || pattern
+            .split_once(':')
+            .is_some_and(|(_, name)| !name.is_empty() && name.bytes().all(|b| b == b'*'))
+}
+
+/// Whether some action could match both patterns. Sound for what it is used for (a NotAction
+/// Deny removes a pattern only when nothing it keeps could overlap it): two wildcards are
+/// assumed to overlap.
+fn may_overlap(a: &str, b: &str) -> bool {
+    match (glob::has_wildcard(a), glob::has_wildcard(b)) {
+        (false, false) => a.eq_ignore_ascii_case(b),
+        (true, false) => glob::matches(a, b),
+        (false, true) => glob::matches(b, a),
+        (true, true) => true,
+    }
 }
 
 fn judge_writes_on_everything(

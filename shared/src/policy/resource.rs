@@ -244,7 +244,8 @@ fn judge_named_principals(
         .filter_map(|value| match classify_aws_principal(value) {
             Ok(AwsPrincipal::InAccount(account)) => Some((value.as_str(), Some(account))),
             Ok(AwsPrincipal::UniqueId(_)) | Err(_) => Some((value.as_str(), None)),
-            Ok(AwsPrincipal::Anyone) => None,
+            // The owner's own identity for its distribution: neither public nor another account.
+            Ok(AwsPrincipal::Anyone | AwsPrincipal::CloudFrontOriginAccessIdentity(_)) => None,
         });
     let canonical = principals
         .canonical_user

@@ -6,6 +6,7 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
+use crate::policy::arn::is_account_id;
 use crate::policy::condition::{Condition, Operator};
 use crate::policy::document::Principals;
 
@@ -113,9 +114,16 @@ impl<'de> Deserialize<'de> for Principals {
                         wildcard: true,
                         ..Principals::default()
                     })
+                } else if is_account_id(value) {
+                    // IAM only accepts `*` here, but the emulator and older tooling render a Lambda
+                    // permission for an account as the bare id: it is that account.
+                    Ok(Principals {
+                        aws: vec![value.to_owned()],
+                        ..Principals::default()
+                    })
                 } else {
                     Err(E::custom(format!(
-                        "a principal given as a string must be `*`, not `{value}`; write {{\"AWS\": \"{value}\"}}"
+                        "a principal given as a string must be `*` or an account id, not `{value}`; write {{\"AWS\": \"{value}\"}}"
                     )))
                 }
             }
