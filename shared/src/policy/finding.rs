@@ -13,6 +13,8 @@ pub enum FindingKind {
     WildcardAction,
     ServiceWildcard,
     PrivilegeEscalation,
+    /// `iam:PassRole` on every role, with no method to escalate by: milder than escalation.
+    PassRoleOnEveryRole,
     WildcardResourceOnWrite,
     /// The analyzer could not tell what the statement allows; it counts against the policy.
     CannotDecide,

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::catalog::{Action, Catalog};
 use super::document::{Effect, Names, Policy, Statement};
-use super::escalation::METHODS;
+use super::escalation::{self, Method, PASS_ROLE};
 use super::finding::{Finding, FindingKind};
 use super::glob;
 
@@ -27,6 +27,10 @@ pub struct IdentityPolicyAnalysis {
     pub service_wildcard: bool,
     pub privilege_escalation: bool,
     pub wildcard_resource_on_write: bool,
+    /// Every privilege-escalation method the grant allows, by the names of
+    /// `shared/data/escalation-methods.tsv` (the findings name the first few).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub escalation_methods: Vec<&'static str>,
     pub findings: Vec<Finding>,
 }
 
@@ -109,6 +113,32 @@ impl Grant<'_> {
             Names::Only(denied) => denied.iter().any(|d| glob::covers(d, pattern)),
             Names::AllExcept(kept) => !kept.iter().any(|k| may_overlap(k, pattern)),
         })
+    }
+
+    /// Whether the grant gives `action` widely enough to escalate: on every resource, or, for
+    /// the IAM actions on roles, on every role.
+    fn reaches_widely(&self, action: &str) -> bool {
+        match &self.statement.resource {
+            None => true,
+            Some(Names::AllExcept(_)) => true,
+            Some(Names::Only(resources)) => resources
+                .iter()
+                .any(|resource| escalation::reaches_every_role(action, resource)),
+        }
+    }
+
+    /// Whether the grant lets a role be passed to one of `services` (iam:PassedToService).
+    fn passes_role_to(&self, services: &[&str]) -> bool {
+        let allowed = escalation::passed_to_services(&self.statement.conditions);
+        escalation::passes_to_any(allowed.as_deref(), services)
+    }
+
+    /// `iam:PassedToService` when the grant narrows where a role may go, for `restricted_by`.
+    fn passed_to_keys(&self) -> Vec<String> {
+        match escalation::passed_to_services(&self.statement.conditions) {
+            Some(_) => vec!["iam:PassedToService".to_owned()],
+            None => Vec::new(),
+        }
     }
 
     fn grants_action(&self, action: &str) -> bool {
@@ -324,36 +354,79 @@ fn summarize(names: &[&str]) -> String {
 }
 
 fn judge_privilege_escalation(grants: &[Grant<'_>], analysis: &mut IdentityPolicyAnalysis) {
-    let granting = |action: &str| {
-        grants
-            .iter()
-            .position(|grant| grant.on_everything() && grant.grants_action(action))
+    let methods = match escalation::methods() {
+        Ok(methods) => methods,
+        Err(error) => {
+            analysis.findings.push(Finding {
+                kind: FindingKind::CannotDecide,
+                statement: None,
+                sid: None,
+                message: format!("privilege escalation cannot be judged: {error}"),
+                restricted_by: Vec::new(),
+            });
+            return;
+        }
+    };
+    // The grant that gives `action` widely enough for `method`.
+    let granting = |action: &str, method: &Method| {
+        grants.iter().position(|grant| {
+            grant.grants_action(action)
+                && grant.reaches_widely(action)
+                && (action != PASS_ROLE || grant.passes_role_to(&method.passed_to))
+        })
     };
     // Methods found, grouped under the statement that grants their first action.
     let mut by_grant: Vec<(usize, Vec<&str>)> = Vec::new();
-    for (method, actions) in METHODS {
-        let positions: Option<Vec<usize>> = actions.iter().map(|action| granting(action)).collect();
+    for method in methods {
+        let positions: Option<Vec<usize>> = method
+            .actions
+            .iter()
+            .map(|action| granting(action, method))
+            .collect();
         let Some(first) = positions.and_then(|found| found.first().copied()) else {
             continue;
         };
+        analysis.escalation_methods.push(method.name);
         match by_grant.iter_mut().find(|(position, _)| *position == first) {
-            Some((_, methods)) => methods.push(method),
-            None => by_grant.push((first, vec![method])),
+            Some((_, names)) => names.push(method.name),
+            None => by_grant.push((first, vec![method.name])),
         }
     }
-    for (position, methods) in by_grant {
+    let escalates = !by_grant.is_empty();
+    for (position, names) in by_grant {
         let Some(grant) = grants.get(position) else {
             continue;
         };
         analysis.privilege_escalation = true;
         let message = format!(
-            "{} lets the role grant itself more permissions on \"*\" (privilege-escalation methods: {}); scope iam:PassRole to the roles it must pass and drop IAM and code-update actions",
+            "{} lets the role grant itself more permissions (privilege-escalation methods: {}); scope iam:PassRole to the roles it must pass and drop IAM and code-update actions",
             grant.label(),
-            summarize(&methods)
+            summarize(&names)
         );
-        analysis
-            .findings
-            .push(grant.finding(FindingKind::PrivilegeEscalation, message));
+        let mut finding = grant.finding(FindingKind::PrivilegeEscalation, message);
+        finding.restricted_by = grant.passed_to_keys();
+        analysis.findings.push(finding);
+    }
+    if escalates {
+        return;
+    }
+    // PassRole on every role with no method to use it: milder, named on its own.
+    for grant in grants
+        .iter()
+        .filter(|grant| grant.grants_action(PASS_ROLE) && grant.reaches_widely(PASS_ROLE))
+    {
+        let services = escalation::passed_to_services(&grant.statement.conditions);
+        let only = match &services {
+            Some(services) => format!(", only to {}", services.join(", ")),
+            None => String::new(),
+        };
+        let message = format!(
+            "{} lets the role pass every role (iam:PassRole on every role{only}); name the roles the function passes",
+            grant.label()
+        );
+        let mut finding = grant.finding(FindingKind::PassRoleOnEveryRole, message);
+        finding.restricted_by = grant.passed_to_keys();
+        analysis.findings.push(finding);
     }
 }
 
@@ -464,14 +537,82 @@ mod tests {
     }
 
     #[test]
-    fn given_pass_role_on_star_when_analyzed_then_it_is_privilege_escalation() {
+    fn given_pass_role_on_every_role_alone_then_it_is_named_but_is_not_escalation() {
         let result =
             analyze(r#"{"Statement":[{"Effect":"Allow","Action":"iam:PassRole","Resource":"*"}]}"#);
-        assert!(result.privilege_escalation);
+        assert!(!result.privilege_escalation);
+        assert!(kinds(&result).contains(&FindingKind::PassRoleOnEveryRole));
         let scoped = analyze(
             r#"{"Statement":[{"Effect":"Allow","Action":"iam:PassRole","Resource":"arn:aws:iam::111122223333:role/worker"}]}"#,
         );
         assert!(!scoped.privilege_escalation);
+        assert!(!kinds(&scoped).contains(&FindingKind::PassRoleOnEveryRole));
+    }
+
+    #[test]
+    fn every_escalation_method_is_found_and_its_near_miss_is_not() {
+        let catalog = Catalog::embedded().unwrap();
+        let analyze_actions = |actions: &[&str], resource: &str| {
+            let policy = serde_json::json!({"Statement": [{
+                "Effect": "Allow", "Action": actions, "Resource": resource
+            }]});
+            analyze_identity_policy(&Policy::parse(&policy.to_string()).unwrap(), catalog)
+        };
+        for method in escalation::methods().unwrap() {
+            let granted = analyze_actions(&method.actions, "*");
+            assert!(
+                granted.escalation_methods.contains(&method.name),
+                "{}: {:?}",
+                method.name,
+                granted.escalation_methods
+            );
+            // One action short, or everything on one named resource only: not this method.
+            let (_, fewer) = method.actions.split_last().unwrap();
+            let near_miss = if fewer.is_empty() {
+                analyze_actions(&method.actions, "arn:aws:iam::111122223333:user/build")
+            } else {
+                analyze_actions(fewer, "*")
+            };
+            assert!(
+                !near_miss.escalation_methods.contains(&method.name),
+                "{} near miss: {:?}",
+                method.name,
+                near_miss.escalation_methods
+            );
+        }
+    }
+
+    #[test]
+    fn given_passed_to_service_then_only_the_methods_of_those_services_count() {
+        let to = |service: &str| {
+            analyze(&format!(
+                r#"{{"Statement":[{{"Effect":"Allow","Action":["ec2:RunInstances","lambda:CreateFunction","lambda:InvokeFunction"],"Resource":"*"}},
+                {{"Effect":"Allow","Action":"iam:PassRole","Resource":"*","Condition":{{"StringEquals":{{"iam:PassedToService":"{service}"}}}}}}]}}"#
+            ))
+        };
+        let lambda = to("lambda.amazonaws.com");
+        let escalation = lambda
+            .findings
+            .iter()
+            .find(|f| f.kind == FindingKind::PrivilegeEscalation)
+            .unwrap();
+        assert!(escalation
+            .message
+            .contains("PassExistingRoleToNewLambdaThenInvoke"));
+        assert!(!escalation.message.contains("CreateEC2WithExistingIP"));
+        assert_eq!(escalation.restricted_by, ["iam:PassedToService"]);
+        let rds = to("rds.amazonaws.com");
+        assert!(!rds.privilege_escalation);
+        let milder = rds
+            .findings
+            .iter()
+            .find(|f| f.kind == FindingKind::PassRoleOnEveryRole)
+            .unwrap();
+        assert!(
+            milder.message.contains("only to rds.amazonaws.com"),
+            "{}",
+            milder.message
+        );
     }
 
     #[test]
@@ -512,17 +653,26 @@ mod tests {
             .split(')')
             .next()
             .unwrap();
-        assert_eq!(
-            methods, "UpdateExistingGlueDevEndpoint, EditExistingLambdaFunctionWithRole",
-            "iam:* is denied"
+        assert!(
+            methods
+                .starts_with("UpdateExistingGlueDevEndpoint, EditExistingLambdaFunctionWithRole"),
+            "{methods}"
         );
+        for needs_iam in [
+            "PolicyVersion",
+            "AccessKey",
+            "LoginProfile",
+            "PassExistingRole",
+        ] {
+            assert!(!methods.contains(needs_iam), "iam:* is denied: {methods}");
+        }
     }
 
     #[test]
     fn given_a_conditional_deny_when_analyzed_then_it_does_not_narrow() {
         let result = analyze(
-            r#"{"Statement":[{"Effect":"Allow","Action":"iam:PassRole","Resource":"*"},
-            {"Effect":"Deny","Action":"iam:PassRole","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"false"}}}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Action":"iam:CreateAccessKey","Resource":"*"},
+            {"Effect":"Deny","Action":"iam:CreateAccessKey","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"false"}}}]}"#,
         );
         assert!(result.privilege_escalation);
     }

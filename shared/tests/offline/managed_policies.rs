@@ -95,3 +95,38 @@ fn the_largest_managed_policies_are_read_whole() {
         assert!(!policy.statements.is_empty(), "{name}");
     }
 }
+
+/// Managed policies whose verdict was wrong once, with the flags they must get: (name,
+/// full_admin, privilege_escalation).
+const REGRESSIONS: &[(&str, bool, bool)] = &[
+    // `*` on `*` through AWS MCP servers only: still every action.
+    ("AWSMcpServiceActionsFullAccess", true, true),
+    // PassRole to EC2 with ec2:RunInstances.
+    ("AWSEC2SpotServiceRolePolicy", false, true),
+    // PassRole only to DAX and Application Auto Scaling, which run no caller code.
+    ("AmazonDynamoDBFullAccess", false, false),
+    // sagemaker:* and PassRole on arn:aws:iam::*:role/* to SageMaker.
+    ("AmazonSageMakerFullAccess", false, true),
+    // Change sets on stacks with existing service roles.
+    ("AWSCloudFormationFullAccess", false, true),
+    ("AmazonEC2FullAccess", false, true),
+    ("EC2InstanceConnect", false, true),
+    ("SecretsManagerReadWrite", false, true),
+    ("ReadOnlyAccess", false, false),
+];
+
+#[test]
+fn managed_policies_judged_wrongly_once_get_their_flags() {
+    let policies = managed_policies();
+    let catalog = Catalog::embedded().unwrap();
+    for (name, full_admin, escalation) in REGRESSIONS {
+        let policy = Policy::parse_identity(&policies[*name].to_string()).unwrap();
+        let analysis = analyze_identity_policy(&policy, catalog);
+        assert_eq!(analysis.full_admin, *full_admin, "{name}: full_admin");
+        assert_eq!(
+            analysis.privilege_escalation, *escalation,
+            "{name}: privilege_escalation: {:#?}",
+            analysis.findings
+        );
+    }
+}
