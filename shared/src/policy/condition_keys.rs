@@ -95,16 +95,38 @@ impl Pin<'_> {
     }
 }
 
-fn value_is_fixed(kind: KeyKind, value: &str) -> bool {
+/// How an ARN value with a wildcard counts: S3 Block Public Access treats any wildcard as not
+/// fixed (so the grant stays public); the other services' checks accept a wildcard ARN whose
+/// account is fixed, which limits callers to that account's resources (docs/policy-semantics.md,
+/// section 2.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ArnWildcards {
+    NotFixed,
+    FixedWhenAccountIs,
+}
+
+impl ArnWildcards {
+    fn of(service: ResourceService, key_lower: &str) -> Self {
+        // The access-point ARN keeps the documented exception: any name, a fixed account.
+        if service == ResourceService::S3 && key_lower != "s3:dataaccesspointarn" {
+            ArnWildcards::NotFixed
+        } else {
+            ArnWildcards::FixedWhenAccountIs
+        }
+    }
+}
+
+fn value_is_fixed(kind: KeyKind, value: &str, arn_wildcards: ArnWildcards) -> bool {
     if value.is_empty() || value.contains("${") {
         return false;
     }
     match kind {
         KeyKind::Arn => {
             is_fixed_value(value)
-                || Arn::parse(value)
-                    .and_then(|arn| arn.fixed_account())
-                    .is_some()
+                || (arn_wildcards == ArnWildcards::FixedWhenAccountIs
+                    && Arn::parse(value)
+                        .and_then(|arn| arn.fixed_account())
+                        .is_some())
         }
         KeyKind::OrganizationPath => value
             .split('/')
@@ -125,8 +147,13 @@ fn value_is_fixed(kind: KeyKind, value: &str) -> bool {
     }
 }
 
-fn all_values_fixed(kind: KeyKind, values: &[String]) -> bool {
-    !values.is_empty() && values.iter().all(|value| value_is_fixed(kind, value))
+fn all_values_fixed(kind: KeyKind, condition: &Condition, service: ResourceService) -> bool {
+    let wildcards = ArnWildcards::of(service, &condition.key_lower);
+    let values = &condition.values;
+    !values.is_empty()
+        && values
+            .iter()
+            .all(|value| value_is_fixed(kind, value, wildcards))
 }
 
 /// An Allow-side condition that pins the grant: a positive comparison that fails when the key
@@ -142,7 +169,7 @@ pub fn pin_from_allow(condition: &Condition, service: ResourceService) -> Option
         KeyKind::IsAwsService => operator.base == BaseOperator::Bool,
         _ => operator.base.is_positive_match(),
     };
-    (operator_fits && all_values_fixed(kind, &condition.values)).then_some(Pin {
+    (operator_fits && all_values_fixed(kind, condition, service)).then_some(Pin {
         kind,
         key: &condition.key,
         values: &condition.values,
@@ -163,7 +190,7 @@ pub fn pin_from_deny(condition: &Condition, service: ResourceService) -> Option<
         KeyKind::IsAwsService => false,
         _ => operator.base.is_negated_match(),
     };
-    (operator_fits && all_values_fixed(kind, &condition.values)).then_some(Pin {
+    (operator_fits && all_values_fixed(kind, condition, service)).then_some(Pin {
         kind,
         key: &condition.key,
         values: &condition.values,
@@ -180,7 +207,7 @@ pub fn is_confused_deputy_guard(condition: &Condition) -> bool {
         condition
             .values
             .iter()
-            .all(|value| value_is_fixed(kind, value))
+            .all(|value| value_is_fixed(kind, value, ArnWildcards::FixedWhenAccountIs))
     };
     match condition.key_lower.as_str() {
         "aws:sourcearn" => condition.values.iter().all(|value| {

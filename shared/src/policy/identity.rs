@@ -133,14 +133,6 @@ impl Grant<'_> {
         escalation::passes_to_any(allowed.as_deref(), services)
     }
 
-    /// `iam:PassedToService` when the grant narrows where a role may go, for `restricted_by`.
-    fn passed_to_keys(&self) -> Vec<String> {
-        match escalation::passed_to_services(&self.statement.conditions) {
-            Some(_) => vec!["iam:PassedToService".to_owned()],
-            None => Vec::new(),
-        }
-    }
-
     fn grants_action(&self, action: &str) -> bool {
         let allowed = match &self.statement.action {
             Names::Only(patterns) => patterns.iter().any(|p| glob::matches(p, action)),
@@ -156,13 +148,29 @@ impl Grant<'_> {
         }
     }
 
+    /// A finding on this grant. A condition does not clear it (docs/policy-semantics.md,
+    /// section 9), but it is named: in `restricted_by`, and in the message.
     fn finding(&self, kind: FindingKind, message: String) -> Finding {
+        let mut restricted_by: Vec<String> = Vec::new();
+        for condition in &self.statement.conditions {
+            if !restricted_by.contains(&condition.key) {
+                restricted_by.push(condition.key.clone());
+            }
+        }
+        let message = if restricted_by.is_empty() {
+            message
+        } else {
+            format!(
+                "{message} (only where its conditions on {} hold)",
+                restricted_by.join(", ")
+            )
+        };
         Finding {
             kind,
             statement: Some(self.statement.index),
             sid: self.statement.sid.clone(),
             message,
-            restricted_by: Vec::new(),
+            restricted_by,
         }
     }
 }
@@ -403,9 +411,9 @@ fn judge_privilege_escalation(grants: &[Grant<'_>], analysis: &mut IdentityPolic
             grant.label(),
             summarize(&names)
         );
-        let mut finding = grant.finding(FindingKind::PrivilegeEscalation, message);
-        finding.restricted_by = grant.passed_to_keys();
-        analysis.findings.push(finding);
+        analysis
+            .findings
+            .push(grant.finding(FindingKind::PrivilegeEscalation, message));
     }
     if escalates {
         return;
@@ -424,9 +432,9 @@ fn judge_privilege_escalation(grants: &[Grant<'_>], analysis: &mut IdentityPolic
             "{} lets the role pass every role (iam:PassRole on every role{only}); name the roles the function passes",
             grant.label()
         );
-        let mut finding = grant.finding(FindingKind::PassRoleOnEveryRole, message);
-        finding.restricted_by = grant.passed_to_keys();
-        analysis.findings.push(finding);
+        analysis
+            .findings
+            .push(grant.finding(FindingKind::PassRoleOnEveryRole, message));
     }
 }
 
@@ -550,6 +558,23 @@ mod tests {
     }
 
     #[test]
+    fn a_conditional_write_on_everything_is_still_reported_and_names_its_conditions() {
+        let result = analyze(
+            r#"{"Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"kms:ViaService":"secretsmanager.us-east-1.amazonaws.com"}}}]}"#,
+        );
+        assert!(result.wildcard_resource_on_write);
+        let finding = &result.findings[0];
+        assert_eq!(finding.restricted_by, ["kms:ViaService"]);
+        assert!(finding.message.contains("on every resource"));
+        assert!(finding
+            .message
+            .ends_with("(only where its conditions on kms:ViaService hold)"));
+        let open =
+            analyze(r#"{"Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}]}"#);
+        assert!(open.findings[0].restricted_by.is_empty());
+    }
+
+    #[test]
     fn every_escalation_method_is_found_and_its_near_miss_is_not() {
         let catalog = Catalog::embedded().unwrap();
         let analyze_actions = |actions: &[&str], resource: &str| {
@@ -601,6 +626,13 @@ mod tests {
             .contains("PassExistingRoleToNewLambdaThenInvoke"));
         assert!(!escalation.message.contains("CreateEC2WithExistingIP"));
         assert_eq!(escalation.restricted_by, ["iam:PassedToService"]);
+        assert!(
+            escalation
+                .message
+                .ends_with("(only where its conditions on iam:PassedToService hold)"),
+            "{}",
+            escalation.message
+        );
         let rds = to("rds.amazonaws.com");
         assert!(!rds.privilege_escalation);
         let milder = rds
