@@ -121,6 +121,7 @@ pub const LEAST_PRIVILEGE: RuleSpec = RuleSpec {
         "RequirePermissionsBoundary",
         "MaxServices",
         "UnusedDays",
+        "SeverityThreshold",
     ],
     function: "least-privilege",
     template_function: "LeastPrivilegeFunction",

@@ -1,6 +1,7 @@
 //! The verdict on a role's whole grant: inline, managed and boundary policies, analyzed
 //! together. Pure.
 
+use super::severity::{self, Severity};
 use super::{Parameters, PolicyText, RoleGrant, BLOCKED_MANAGED_POLICIES};
 use crate::config::evaluation::annotate;
 use crate::config::Verdict;
@@ -9,29 +10,21 @@ use crate::policy::{
     NamedPolicy, Policy,
 };
 
-fn parse_all(policies: &[PolicyText], problems: &mut Vec<String>) -> Vec<(String, Policy)> {
+/// Problems with the grant, each with its severity.
+pub(super) type Problems = Vec<(Severity, String)>;
+
+fn parse_all(policies: &[PolicyText], problems: &mut Problems) -> Vec<(String, Policy)> {
     policies
         .iter()
         .filter_map(|text| match Policy::parse_identity(&text.document) {
             Ok(policy) => Some((text.name.clone(), policy)),
             Err(err) => {
-                problems.push(format!("could not read {}: {err}", text.name));
+                let problem = format!("could not read {}: {err}", text.name);
+                problems.push((Severity::Critical, problem));
                 None
             }
         })
         .collect()
-}
-
-fn severity(kind: FindingKind) -> u8 {
-    match kind {
-        FindingKind::FullAdmin => 0,
-        FindingKind::PrivilegeEscalation => 1,
-        FindingKind::CannotDecide => 2,
-        FindingKind::ServiceWildcard => 3,
-        FindingKind::WildcardAction => 4,
-        FindingKind::WildcardResourceOnWrite => 5,
-        _ => 6,
-    }
 }
 
 fn flag(analysis: &IdentityPolicyAnalysis, kind: FindingKind) -> bool {
@@ -47,17 +40,27 @@ fn flag(analysis: &IdentityPolicyAnalysis, kind: FindingKind) -> bool {
 
 /// The verdict on a role's whole grant. Pure.
 pub fn judge(grant: &RoleGrant, parameters: &Parameters, catalog: &Catalog) -> Verdict {
-    let mut problems = Vec::new();
+    let (problems, compliant) = problems(grant, parameters, catalog);
+    verdict(problems, parameters.severity_threshold, compliant)
+}
+
+/// Every problem with the grant, and what a compliant verdict says.
+pub(super) fn problems(
+    grant: &RoleGrant,
+    parameters: &Parameters,
+    catalog: &Catalog,
+) -> (Problems, String) {
+    let mut problems: Problems = Vec::new();
     for attached in &grant.attached {
         let blocked = BLOCKED_MANAGED_POLICIES
             .iter()
             .any(|arn| *arn == attached.name)
             || parameters.blocked_policy_arns.contains(&attached.name);
         if blocked {
-            problems.push(format!(
+            problems.push((Severity::Critical, format!(
                 "role {} has {} attached; replace it with a policy naming the actions and resources the function uses",
                 grant.role_name, attached.name
-            ));
+            )));
         }
     }
     let mut policies = parse_all(&grant.inline, &mut problems);
@@ -83,9 +86,8 @@ pub fn judge(grant: &RoleGrant, parameters: &Parameters, catalog: &Catalog) -> V
             .collect();
         (!named.is_empty()).then(|| (name.clone(), analyze_identity_policies(&named, catalog)))
     });
-    let mut findings: Vec<_> = analysis.findings.iter().collect();
-    findings.sort_by_key(|finding| severity(finding.kind));
-    for finding in findings {
+    for finding in &analysis.findings {
+        let level = severity::of_finding(finding);
         match &boundary_analysis {
             Some((boundary, capped)) if !flag(capped, finding.kind) => {
                 let message = if finding.kind == FindingKind::FullAdmin {
@@ -95,17 +97,21 @@ pub fn judge(grant: &RoleGrant, parameters: &Parameters, catalog: &Catalog) -> V
                 } else {
                     finding.message.clone()
                 };
-                problems.push(format!(
-                    "{message} (capped by permissions boundary {boundary})"
+                problems.push((
+                    level.capped(),
+                    format!("{message} (capped by permissions boundary {boundary})"),
                 ));
             }
-            _ => problems.push(finding.message.clone()),
+            _ => problems.push((level, finding.message.clone())),
         }
     }
     if parameters.require_permissions_boundary && grant.boundary.is_none() {
-        problems.push(format!(
-            "role {} has no permissions boundary, which RequirePermissionsBoundary asks for",
-            grant.role_name
+        problems.push((
+            Severity::Medium,
+            format!(
+                "role {} has no permissions boundary, which RequirePermissionsBoundary asks for",
+                grant.role_name
+            ),
         ));
     }
     let services = write_services(&named, catalog);
@@ -117,21 +123,42 @@ pub fn judge(grant: &RoleGrant, parameters: &Parameters, catalog: &Catalog) -> V
         } else {
             String::new()
         };
-        problems.push(format!(
+        problems.push((Severity::Medium, format!(
             "role {} can write to {} services ({}{more}), more than MaxServices {}; split the function by purpose",
             grant.role_name,
             services.len(),
             listed.join(", "),
             parameters.max_services
-        ));
+        )));
     }
-    if problems.is_empty() {
-        return Verdict::compliant(format!(
-            "role {} grants named actions on named resources in {} services through {} policies",
-            grant.role_name,
-            services.len(),
-            policies.len()
-        ));
+    let compliant = format!(
+        "role {} grants named actions on named resources in {} services through {} policies",
+        grant.role_name,
+        services.len(),
+        policies.len()
+    );
+    (problems, compliant)
+}
+
+/// NON_COMPLIANT with the problems at or above `threshold`, most severe first; else COMPLIANT,
+/// naming those below it ("baseline: ...").
+pub(super) fn verdict(mut problems: Problems, threshold: Severity, compliant: String) -> Verdict {
+    // A stable sort keeps the analyzer's order within a severity.
+    problems.sort_by_key(|(level, _)| std::cmp::Reverse(*level));
+    let (failing, below): (Vec<_>, Vec<_>) = problems
+        .into_iter()
+        .partition(|(level, _)| *level >= threshold);
+    if !failing.is_empty() {
+        let messages: Vec<String> = failing.into_iter().map(|(_, message)| message).collect();
+        return Verdict::non_compliant(annotate(&messages));
     }
-    Verdict::non_compliant(annotate(&problems))
+    if below.is_empty() {
+        return Verdict::compliant(compliant);
+    }
+    let messages: Vec<String> = below.into_iter().map(|(_, message)| message).collect();
+    Verdict::compliant(annotate(&[format!(
+        "no finding at or above {}; baseline: {}",
+        threshold.as_str(),
+        messages.join("; ")
+    )]))
 }

@@ -11,6 +11,7 @@
 //! 5. A policy that cannot be read: NON_COMPLIANT, saying which.
 
 mod grant;
+pub mod severity;
 mod usage;
 
 use std::future::Future;
@@ -23,6 +24,7 @@ use crate::config::{
 };
 use crate::policy::Catalog;
 use crate::registry::{RuleSpec, LEAST_PRIVILEGE};
+use severity::Severity;
 
 pub use grant::judge;
 pub use usage::{judge_with_usage, unused_services};
@@ -44,6 +46,9 @@ pub struct Parameters {
     pub max_services: u32,
     /// Services granted but unused for this many days fail the periodic run.
     pub unused_days: u32,
+    /// Findings at or above this severity fail the role; those below are named in a compliant
+    /// verdict.
+    pub severity_threshold: Severity,
 }
 
 impl FromRuleParameters for Parameters {
@@ -54,6 +59,16 @@ impl FromRuleParameters for Parameters {
             blocked_policy_arns: parameters.list("BlockedPolicyArns")?,
             require_permissions_boundary: parameters.flag("RequirePermissionsBoundary", false)?,
             max_services: parameters.number("MaxServices", 5, 1..=400)?,
+            severity_threshold: match parameters.text("SeverityThreshold")? {
+                None => Severity::Medium,
+                Some(text) => Severity::parse(&text).ok_or_else(|| EventError::Parameter {
+                    name: "SeverityThreshold".to_owned(),
+                    problem: format!(
+                        "`{text}` is not a severity; expected one of {}",
+                        Severity::NAMES.join(", ")
+                    ),
+                })?,
+            },
         })
     }
 }
@@ -219,6 +234,7 @@ mod tests {
             require_permissions_boundary: false,
             max_services: 5,
             unused_days: 90,
+            severity_threshold: Severity::Medium,
         }
     }
 
@@ -402,6 +418,94 @@ mod tests {
             Catalog::embedded().unwrap(),
         );
         assert_eq!(unreadable.compliance, Compliance::NonCompliant);
+    }
+
+    const BASIC_EXECUTION: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["logs:CreateLogGroup","logs:CreateLogStream","logs:PutLogEvents"],"Resource":"*"}]}"#;
+    const BASIC_EXECUTION_ARN: &str =
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole";
+
+    #[test]
+    fn the_baseline_execution_policies_writes_on_star_are_named_in_a_compliant_verdict() {
+        let baseline = grant(&[SCOPED], &[(BASIC_EXECUTION_ARN, BASIC_EXECUTION)], None);
+        let result = verdict(&baseline, &defaults());
+        assert_eq!(
+            result.compliance,
+            Compliance::Compliant,
+            "{}",
+            result.annotation
+        );
+        assert!(
+            result
+                .annotation
+                .starts_with("no finding at or above medium; baseline: Statement[0] of arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole allows"),
+            "{}",
+            result.annotation
+        );
+        // The same writes in a policy of the function's own are the function's to narrow.
+        let own = grant(&[SCOPED, BASIC_EXECUTION], &[], None);
+        assert_eq!(
+            verdict(&own, &defaults()).compliance,
+            Compliance::NonCompliant
+        );
+        // A customer policy named like AWS's is not the baseline.
+        let lookalike = grant(
+            &[SCOPED],
+            &[(
+                "arn:aws:iam::111122223333:policy/AWSLambdaBasicExecutionRole",
+                BASIC_EXECUTION,
+            )],
+            None,
+        );
+        assert_eq!(
+            verdict(&lookalike, &defaults()).compliance,
+            Compliance::NonCompliant
+        );
+        let strict = Parameters {
+            severity_threshold: Severity::Low,
+            ..defaults()
+        };
+        assert_eq!(
+            verdict(&baseline, &strict).compliance,
+            Compliance::NonCompliant
+        );
+    }
+
+    #[test]
+    fn the_threshold_decides_which_findings_fail_and_what_cannot_be_read_always_fails() {
+        let lenient = Parameters {
+            severity_threshold: Severity::High,
+            ..defaults()
+        };
+        let service_wildcard = r#"{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::bookings/*"}]}"#;
+        let medium = verdict(&grant(&[service_wildcard], &[], None), &lenient);
+        assert_eq!(medium.compliance, Compliance::Compliant);
+        assert!(medium
+            .annotation
+            .contains("baseline: Statement[0] of inline policy p0"));
+        let escalation = r#"{"Statement":[{"Effect":"Allow","Action":["iam:PassRole","ec2:RunInstances"],"Resource":"*"}]}"#;
+        assert_eq!(
+            verdict(&grant(&[escalation], &[], None), &lenient).compliance,
+            Compliance::NonCompliant
+        );
+        let critical_only = Parameters {
+            severity_threshold: Severity::Critical,
+            ..defaults()
+        };
+        let unreadable = verdict(&grant(&["{\"Statement\": 5}"], &[], None), &critical_only);
+        assert_eq!(unreadable.compliance, Compliance::NonCompliant);
+    }
+
+    #[test]
+    fn an_unknown_severity_threshold_is_a_clear_parameter_error() {
+        let values: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(r#"{"SeverityThreshold": "severe"}"#).unwrap();
+        let error = crate::config::parameters::parse_parameters::<Parameters>(&values).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("expected one of low, medium, high, critical"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -1,10 +1,10 @@
 //! Services a role may use but has not (IAM Access Advisor), added to the grant's verdict on the
 //! periodic run. Pure.
 
-use super::grant::judge;
+use super::grant::{problems, verdict};
+use super::severity::Severity;
 use super::{AccessAdvice, Parameters, RoleGrant};
-use crate::config::evaluation::annotate;
-use crate::config::{Compliance, ReadError, Verdict};
+use crate::config::{ReadError, Verdict};
 use crate::policy::Catalog;
 
 pub const DAY: i64 = 86_400;
@@ -38,26 +38,28 @@ pub fn judge_with_usage(
     parameters: &Parameters,
     catalog: &Catalog,
 ) -> Verdict {
-    let verdict = judge(grant, parameters, catalog);
-    let usage_problem = match advice {
-        Err(error) => {
-            Some(error.annotation(&format!("IAM Access Advisor for role {}", grant.role_name)))
+    let (mut problems, compliant) = problems(grant, parameters, catalog);
+    match advice {
+        Err(error) => problems.push((
+            Severity::Critical,
+            error.annotation(&format!("IAM Access Advisor for role {}", grant.role_name)),
+        )),
+        Ok(advice) => {
+            if let Some(unused) =
+                unused_services(grant.created, advice, now, parameters.unused_days)
+                    .filter(|unused| !unused.is_empty())
+            {
+                problems.push((
+                    Severity::Medium,
+                    format!(
+                        "role {} has not used {} in {} days; remove those permissions",
+                        grant.role_name,
+                        unused.join(", "),
+                        parameters.unused_days
+                    ),
+                ));
+            }
         }
-        Ok(advice) => match unused_services(grant.created, advice, now, parameters.unused_days) {
-            Some(unused) if !unused.is_empty() => Some(format!(
-                "role {} has not used {} in {} days; remove those permissions",
-                grant.role_name,
-                unused.join(", "),
-                parameters.unused_days
-            )),
-            _ => None,
-        },
-    };
-    match usage_problem {
-        None => verdict,
-        Some(problem) if verdict.compliance == Compliance::Compliant => {
-            Verdict::non_compliant(problem)
-        }
-        Some(problem) => Verdict::non_compliant(annotate(&[verdict.annotation, problem])),
     }
+    verdict(problems, parameters.severity_threshold, compliant)
 }
