@@ -18,6 +18,9 @@ pub enum FindingKind {
     WildcardResourceOnWrite,
     /// The analyzer could not tell what the statement allows; it counts against the policy.
     CannotDecide,
+    /// A named action the catalogue does not know (new, or misspelt): reported for a person to
+    /// check, not on its own a reason to call the grant unsafe.
+    UnknownAction,
 }
 
 /// One finding about one statement.

@@ -248,14 +248,31 @@ fn judge_actions(grant: &Grant<'_>, catalog: &Catalog, analysis: &mut IdentityPo
         .copied()
         .filter(|pattern| !is_every_action(pattern) && catalog.matching(pattern).next().is_none())
         .collect();
-    if !unknown.is_empty() {
+    // A wildcard over a service the catalogue does not know could grant anything of it: that
+    // cannot be decided. A named action it does not know is one action: reported, not judged.
+    let (undecidable, named): (Vec<&str>, Vec<&str>) = unknown.into_iter().partition(|pattern| {
+        glob::has_wildcard(pattern)
+            && !pattern
+                .split_once(':')
+                .is_some_and(|(service, _)| catalog.knows_service(service))
+    });
+    if !undecidable.is_empty() {
         let message = format!(
-            "{label} allows {}, which matches no action in the catalogue, so its access level cannot be told; check the spelling, or regenerate the catalogue if the action is new",
-            unknown.join(", ")
+            "{label} allows {}, over services the catalogue does not know, so what it grants cannot be told; name the actions, or regenerate the catalogue if the service is new",
+            undecidable.join(", ")
         );
         analysis
             .findings
             .push(grant.finding(FindingKind::CannotDecide, message));
+    }
+    if !named.is_empty() {
+        let message = format!(
+            "{label} allows {}, which matches no action in the catalogue; check the spelling, or regenerate the catalogue if the action is new",
+            named.join(", ")
+        );
+        analysis
+            .findings
+            .push(grant.finding(FindingKind::UnknownAction, message));
     }
 }
 
@@ -539,7 +556,7 @@ mod tests {
     fn given_reads_or_unscopable_writes_on_star_when_analyzed_then_they_are_not_writes_on_everything(
     ) {
         let result = analyze(
-            r#"{"Statement":[{"Effect":"Allow","Action":["s3:GetObject","xray:PutTraceSegments","cloudwatch:PutMetricData"],"Resource":"*"}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Action":["s3:GetObject","xray:PutTraceSegments","xray:PutTelemetryRecords"],"Resource":"*"}]}"#,
         );
         assert!(!result.wildcard_resource_on_write, "{:?}", result.findings);
     }
@@ -744,9 +761,17 @@ mod tests {
     }
 
     #[test]
-    fn given_an_unknown_action_when_analyzed_then_it_cannot_decide() {
+    fn given_an_unknown_named_action_then_it_is_reported_and_an_unknown_service_cannot_decide() {
         let result =
             analyze(r#"{"Statement":[{"Effect":"Allow","Action":"s3:PutObjekt","Resource":"*"}]}"#);
-        assert_eq!(kinds(&result), vec![FindingKind::CannotDecide]);
+        assert_eq!(kinds(&result), vec![FindingKind::UnknownAction]);
+        let unknown_service = analyze(
+            r#"{"Statement":[{"Effect":"Allow","Action":"notaservice:Get*","Resource":"*"}]}"#,
+        );
+        assert!(kinds(&unknown_service).contains(&FindingKind::CannotDecide));
+        let known_service = analyze(
+            r#"{"Statement":[{"Effect":"Allow","Action":"s3:NotAnAction*","Resource":"*"}]}"#,
+        );
+        assert!(!kinds(&known_service).contains(&FindingKind::CannotDecide));
     }
 }

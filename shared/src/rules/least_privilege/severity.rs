@@ -78,6 +78,7 @@ pub fn of_finding(finding: &Finding) -> Severity {
         FindingKind::FullAdmin | FindingKind::CannotDecide => Severity::Critical,
         FindingKind::PrivilegeEscalation => Severity::High,
         FindingKind::WildcardResourceOnWrite if from_baseline(finding) => Severity::Low,
+        FindingKind::UnknownAction => Severity::Low,
         _ => Severity::Medium,
     }
 }
