@@ -191,6 +191,10 @@ impl Catalog {
     /// Every action an IAM action pattern (`s3:Get*`, `*`) matches.
     pub fn matching<'a>(&'a self, pattern: &'a str) -> Box<dyn Iterator<Item = Action<'a>> + 'a> {
         match pattern.split_once(':') {
+            // A named action: one lookup, not a scan of its service.
+            Some((prefix, name)) if !glob::has_wildcard(prefix) && !glob::has_wildcard(name) => {
+                Box::new(self.lookup(pattern).into_iter())
+            }
             Some((prefix, name)) if !glob::has_wildcard(prefix) => {
                 let Some(service) = self.service(&prefix.to_ascii_lowercase()) else {
                     return Box::new(std::iter::empty());
