@@ -10,7 +10,10 @@ use super::functions::facts_of;
 use super::AwsClients;
 use crate::config::item::epoch_to_rfc3339;
 use crate::config::periodic::READ_CONCURRENCY;
-use crate::config::views::LambdaFunction;
+use crate::config::views::{
+    event_bus_configuration, queue_configuration, record_policy, rest_api_configuration,
+    stage_configuration, table_configuration, topic_configuration, LambdaFunction,
+};
 use crate::config::{ConfigurationItem, ReadError};
 
 /// Resource types the scan can list.
@@ -179,8 +182,9 @@ async fn functions(clients: &AwsClients, place: &Place) -> Listed {
             }
             .configuration();
             let mut supplementary = Map::new();
+            let mut configuration = configuration;
             if let Some(policy) = policy {
-                supplementary.insert("Policy".to_owned(), Value::String(policy));
+                record_policy(TYPE, &mut configuration, &mut supplementary, policy);
             }
             place
                 .item(TYPE, &name, &name, &arn, configuration, supplementary)
@@ -225,15 +229,13 @@ async fn queues(clients: &AwsClients, place: &Place) -> Listed {
             };
             let arn = get(QueueAttributeName::QueueArn).unwrap_or_default();
             let name = url.rsplit('/').next().unwrap_or(&url).to_owned();
-            let mut configuration = json!({"QueueUrl": url, "QueueArn": arn});
-            if let (Some(policy), Some(object)) = (
-                get(QueueAttributeName::Policy),
-                configuration.as_object_mut(),
-            ) {
-                object.insert("Policy".to_owned(), Value::String(policy));
+            let mut configuration = queue_configuration(&url, &arn);
+            let mut supplementary = Map::new();
+            if let Some(policy) = get(QueueAttributeName::Policy) {
+                record_policy(TYPE, &mut configuration, &mut supplementary, policy);
             }
             place
-                .item(TYPE, &url, &name, &arn, configuration, Map::new())
+                .item(TYPE, &url, &name, &arn, configuration, supplementary)
                 .map_err(|reason| unreadable(TYPE, &url, reason))
         })
         .buffered(READ_CONCURRENCY)
@@ -265,12 +267,10 @@ async fn topics(clients: &AwsClients, place: &Place) -> Listed {
                     let error = read_error("sns:GetTopicAttributes")(err);
                     unreadable(TYPE, &arn, error.annotation("the topic policy"))
                 })?;
-            let mut configuration = json!({"TopicArn": arn});
-            if let (Some(policy), Some(object)) = (
-                attributes.attributes().and_then(|all| all.get("Policy")),
-                configuration.as_object_mut(),
-            ) {
-                object.insert("Policy".to_owned(), Value::String(policy.clone()));
+            let mut configuration = topic_configuration(&arn);
+            let mut supplementary = Map::new();
+            if let Some(policy) = attributes.attributes().and_then(|all| all.get("Policy")) {
+                record_policy(TYPE, &mut configuration, &mut supplementary, policy.clone());
             }
             let name = arn.rsplit(':').next().unwrap_or(&arn).to_owned();
             place
@@ -303,13 +303,11 @@ fn rest_apis(apis: &[RestApi], place: &Place) -> Vec<Result<ConfigurationItem, U
                 .endpoint_configuration()
                 .map(|c| c.types().iter().map(|t| t.as_str()).collect())
                 .unwrap_or_default();
-            let mut configuration = json!({
-                "id": id,
-                "name": api.name(),
-                "endpointConfiguration": {"types": types},
-            });
-            if let (Some(policy), Some(object)) = (api.policy(), configuration.as_object_mut()) {
-                object.insert("policy".to_owned(), Value::String(policy.to_owned()));
+            let mut configuration = rest_api_configuration(id, api.name(), &types);
+            if let Some(policy) = api.policy() {
+                let mut no_supplementary = Map::new();
+                let policy = policy.to_owned();
+                record_policy(TYPE, &mut configuration, &mut no_supplementary, policy);
             }
             let arn = format!("arn:aws:apigateway:{}::/restapis/{id}", place.region);
             place
@@ -354,12 +352,12 @@ async fn stages(
                     .map(|stage| {
                         let name = stage.stage_name().unwrap_or_default();
                         let arn = format!("{api_arn}/stages/{name}");
-                        let configuration = json!({
-                            "stageName": name,
-                            "restApiId": id,
-                            "deploymentId": stage.deployment_id(),
-                            "webAclArn": stage.web_acl_arn(),
-                        });
+                        let configuration = stage_configuration(
+                            name,
+                            &id,
+                            stage.deployment_id(),
+                            stage.web_acl_arn(),
+                        );
                         place
                             .item(TYPE, &arn, name, &arn, configuration, Map::new())
                             .map_err(|reason| unreadable(TYPE, &arn, reason))
@@ -398,7 +396,7 @@ async fn event_buses(clients: &AwsClients, place: &Place) -> Listed {
                     name,
                     name,
                     arn,
-                    json!({"Name": name, "Arn": arn}),
+                    event_bus_configuration(name, arn),
                     Map::new(),
                 )
                 .map_err(|reason| unreadable(TYPE, name, reason))
@@ -439,7 +437,7 @@ async fn tables(clients: &AwsClients, place: &Place) -> Listed {
                     name,
                     name,
                     &arn,
-                    json!({"tableName": name}),
+                    table_configuration(name),
                     Map::new(),
                 )
                 .map_err(|reason| unreadable(TYPE, name, reason))

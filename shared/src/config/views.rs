@@ -1,7 +1,7 @@
 //! Typed views of the configuration items the rules read, and the builders `sec2 scan` uses to
 //! make the same items from the service APIs: each JSON path is written here once.
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use super::item::ConfigurationItem;
 
@@ -81,6 +81,111 @@ fn ids(item: &ConfigurationItem, key: &str) -> Result<Vec<String>, ViewError> {
     }
 }
 
+/// Where AWS Config records a resource type's policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyPath {
+    /// In `configuration`, at this path.
+    Configuration(&'static [&'static str]),
+    /// In `supplementaryConfiguration`, at this path.
+    Supplementary(&'static [&'static str]),
+}
+
+/// Where the policy of `resource_type` is recorded; `None` for a type whose policy Config does
+/// not record (a DynamoDB table's is read live).
+pub fn policy_path(resource_type: &str) -> Option<PolicyPath> {
+    Some(match resource_type {
+        "AWS::Lambda::Function" => PolicyPath::Supplementary(&["Policy"]),
+        "AWS::SQS::Queue" | "AWS::SNS::Topic" | "AWS::Events::EventBus" => {
+            PolicyPath::Configuration(&["Policy"])
+        }
+        "AWS::S3::Bucket" => PolicyPath::Supplementary(&["BucketPolicy", "policyText"]),
+        "AWS::ApiGateway::RestApi" => PolicyPath::Configuration(&["policy"]),
+        _ => return None,
+    })
+}
+
+/// The policy recorded in `item`, when there is one (absent, null and empty count as none).
+pub fn recorded_policy(item: &ConfigurationItem) -> Option<&Value> {
+    let value = match policy_path(&item.resource_type)? {
+        PolicyPath::Configuration(path) => item.configuration_at(path),
+        PolicyPath::Supplementary(path) => item.supplementary_at(path),
+    };
+    value.filter(|v| !v.is_null() && v.as_str() != Some(""))
+}
+
+/// Whether `item` carries the field its type records a policy in (a bus recorded before
+/// Config recorded bus policies has none, and its policy is read live).
+pub fn records_policy_field(item: &ConfigurationItem) -> bool {
+    match policy_path(&item.resource_type) {
+        Some(PolicyPath::Configuration(path)) => item.configuration_at(path).is_some(),
+        Some(PolicyPath::Supplementary(path)) => item.supplementary_at(path).is_some(),
+        None => false,
+    }
+}
+
+/// Puts `policy` where Config records it for `resource_type`, into an item being built.
+pub fn record_policy(
+    resource_type: &str,
+    configuration: &mut Value,
+    supplementary: &mut Map<String, Value>,
+    policy: String,
+) {
+    let (target, path) = match policy_path(resource_type) {
+        Some(PolicyPath::Configuration(path)) => (configuration, path),
+        Some(PolicyPath::Supplementary(path)) => {
+            // The scan builds only single-key supplementary paths (Lambda's `Policy`).
+            if let [key] = path {
+                supplementary.insert((*key).to_owned(), Value::String(policy));
+            }
+            return;
+        }
+        None => return,
+    };
+    if let ([key], Some(object)) = (path, target.as_object_mut()) {
+        object.insert((*key).to_owned(), Value::String(policy));
+    }
+}
+
+/// An `AWS::SQS::Queue` item's configuration.
+pub fn queue_configuration(url: &str, arn: &str) -> Value {
+    json!({"QueueUrl": url, "QueueArn": arn})
+}
+
+/// An `AWS::SNS::Topic` item's configuration.
+pub fn topic_configuration(arn: &str) -> Value {
+    json!({"TopicArn": arn})
+}
+
+/// An `AWS::ApiGateway::RestApi` item's configuration.
+pub fn rest_api_configuration(id: &str, name: Option<&str>, endpoint_types: &[&str]) -> Value {
+    json!({"id": id, "name": name, "endpointConfiguration": {"types": endpoint_types}})
+}
+
+/// An `AWS::ApiGateway::Stage` item's configuration.
+pub fn stage_configuration(
+    stage_name: &str,
+    rest_api_id: &str,
+    deployment_id: Option<&str>,
+    web_acl_arn: Option<&str>,
+) -> Value {
+    json!({
+        "stageName": stage_name,
+        "restApiId": rest_api_id,
+        "deploymentId": deployment_id,
+        "webAclArn": web_acl_arn,
+    })
+}
+
+/// An `AWS::Events::EventBus` item's configuration (its policy is read live).
+pub fn event_bus_configuration(name: &str, arn: &str) -> Value {
+    json!({"Name": name, "Arn": arn})
+}
+
+/// An `AWS::DynamoDB::Table` item's configuration (its policy is read live).
+pub fn table_configuration(name: &str) -> Value {
+    json!({"tableName": name})
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,6 +216,36 @@ mod tests {
             LambdaFunction::of(&item(function.configuration())).unwrap(),
             function
         );
+    }
+
+    #[test]
+    fn a_policy_recorded_by_the_builders_is_found_by_the_rules() {
+        for resource_type in [
+            "AWS::Lambda::Function",
+            "AWS::SQS::Queue",
+            "AWS::SNS::Topic",
+            "AWS::ApiGateway::RestApi",
+        ] {
+            let mut configuration = json!({});
+            let mut supplementary = Map::new();
+            record_policy(
+                resource_type,
+                &mut configuration,
+                &mut supplementary,
+                "{}".to_owned(),
+            );
+            let item = ConfigurationItem::from_json(&json!({
+                "configurationItemCaptureTime": "2026-11-20T10:00:00.000Z",
+                "configurationItemStatus": "OK",
+                "resourceType": resource_type,
+                "resourceId": "r",
+                "configuration": configuration,
+                "supplementaryConfiguration": supplementary,
+            }))
+            .unwrap();
+            assert!(recorded_policy(&item).is_some(), "{resource_type}");
+            assert!(records_policy_field(&item), "{resource_type}");
+        }
     }
 
     #[test]

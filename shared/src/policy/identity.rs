@@ -148,6 +148,10 @@ impl Grant<'_> {
         }
     }
 
+    fn report(&self, analysis: &mut IdentityPolicyAnalysis, kind: FindingKind, message: String) {
+        analysis.findings.push(self.finding(kind, message));
+    }
+
     /// A finding on this grant. A condition does not clear it (docs/policy-semantics.md,
     /// section 9), but it is named: in `restricted_by`, and in the message.
     fn finding(&self, kind: FindingKind, message: String) -> Finding {
@@ -182,19 +186,13 @@ fn judge_actions(grant: &Grant<'_>, catalog: &Catalog, analysis: &mut IdentityPo
         Names::AllExcept(excluded) => {
             analysis.wildcard_action = true;
             analysis.service_wildcard = true;
-            let message = format!(
+            grant.report(analysis, FindingKind::WildcardAction, format!(
                 "{label} allows every action except {} (NotAction); replace it with an Action list of what the function calls",
                 excluded.join(", ")
-            );
-            analysis
-                .findings
-                .push(grant.finding(FindingKind::WildcardAction, message));
-            let message = format!(
+            ));
+            grant.report(analysis, FindingKind::ServiceWildcard, format!(
                 "{label} grants in full every service it does not exclude; list the actions the function calls"
-            );
-            analysis
-                .findings
-                .push(grant.finding(FindingKind::ServiceWildcard, message));
+            ));
             return;
         }
     };
@@ -206,12 +204,9 @@ fn judge_actions(grant: &Grant<'_>, catalog: &Catalog, analysis: &mut IdentityPo
     let every_action = effective.iter().any(|p| is_every_action(p));
     if every_action && grant.on_everything() && grant.denies.is_empty() {
         analysis.full_admin = true;
-        let message = format!(
+        grant.report(analysis, FindingKind::FullAdmin, format!(
             "{label} allows every action on every resource (full administrator); grant only the actions the function calls, on the resources it uses"
-        );
-        analysis
-            .findings
-            .push(grant.finding(FindingKind::FullAdmin, message));
+        ));
     }
     let service_wildcards: Vec<&str> = effective
         .iter()
@@ -220,13 +215,10 @@ fn judge_actions(grant: &Grant<'_>, catalog: &Catalog, analysis: &mut IdentityPo
         .collect();
     if !service_wildcards.is_empty() {
         analysis.service_wildcard = true;
-        let message = format!(
+        grant.report(analysis, FindingKind::ServiceWildcard, format!(
             "{label} allows every action of a service ({}); list the actions the function calls instead",
             service_wildcards.join(", ")
-        );
-        analysis
-            .findings
-            .push(grant.finding(FindingKind::ServiceWildcard, message));
+        ));
     }
     let wildcards: Vec<&str> = effective
         .iter()
@@ -235,13 +227,10 @@ fn judge_actions(grant: &Grant<'_>, catalog: &Catalog, analysis: &mut IdentityPo
         .collect();
     if !wildcards.is_empty() {
         analysis.wildcard_action = true;
-        let message = format!(
+        grant.report(analysis, FindingKind::WildcardAction, format!(
             "{label} uses wildcard actions ({}), which also grant actions AWS adds later; name each action the function calls",
             wildcards.join(", ")
-        );
-        analysis
-            .findings
-            .push(grant.finding(FindingKind::WildcardAction, message));
+        ));
     }
     let unknown: Vec<&str> = effective
         .iter()
@@ -257,22 +246,16 @@ fn judge_actions(grant: &Grant<'_>, catalog: &Catalog, analysis: &mut IdentityPo
                 .is_some_and(|(service, _)| catalog.knows_service(service))
     });
     if !undecidable.is_empty() {
-        let message = format!(
+        grant.report(analysis, FindingKind::CannotDecide, format!(
             "{label} allows {}, over services the catalogue does not know, so what it grants cannot be told; name the actions, or regenerate the catalogue if the service is new",
             undecidable.join(", ")
-        );
-        analysis
-            .findings
-            .push(grant.finding(FindingKind::CannotDecide, message));
+        ));
     }
     if !named.is_empty() {
-        let message = format!(
+        grant.report(analysis, FindingKind::UnknownAction, format!(
             "{label} allows {}, which matches no action in the catalogue; check the spelling, or regenerate the catalogue if the action is new",
             named.join(", ")
-        );
-        analysis
-            .findings
-            .push(grant.finding(FindingKind::UnknownAction, message));
+        ));
     }
 }
 
@@ -423,14 +406,11 @@ fn judge_privilege_escalation(grants: &[Grant<'_>], analysis: &mut IdentityPolic
             continue;
         };
         analysis.privilege_escalation = true;
-        let message = format!(
+        grant.report(analysis, FindingKind::PrivilegeEscalation, format!(
             "{} lets the role grant itself more permissions (privilege-escalation methods: {}); scope iam:PassRole to the roles it must pass and drop IAM and code-update actions",
             grant.label(),
             summarize(&names)
-        );
-        analysis
-            .findings
-            .push(grant.finding(FindingKind::PrivilegeEscalation, message));
+        ));
     }
     if escalates {
         return;
@@ -445,13 +425,10 @@ fn judge_privilege_escalation(grants: &[Grant<'_>], analysis: &mut IdentityPolic
             Some(services) => format!(", only to {}", services.join(", ")),
             None => String::new(),
         };
-        let message = format!(
+        grant.report(analysis, FindingKind::PassRoleOnEveryRole, format!(
             "{} lets the role pass every role (iam:PassRole on every role{only}); name the roles the function passes",
             grant.label()
-        );
-        analysis
-            .findings
-            .push(grant.finding(FindingKind::PassRoleOnEveryRole, message));
+        ));
     }
 }
 

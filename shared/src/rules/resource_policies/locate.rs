@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use crate::config::views::{recorded_policy, records_policy_field};
 use crate::config::ConfigurationItem;
 use crate::policy::ResourceService;
 
@@ -26,47 +27,24 @@ pub enum PolicySource<'a> {
     Table(String),
 }
 
-fn recorded(value: Option<&Value>) -> Option<&Value> {
-    value.filter(|v| !v.is_null() && v.as_str() != Some(""))
-}
-
 /// Where this item's policy lives, and which service's rules apply to it.
 pub fn locate_policy(
     item: &ConfigurationItem,
 ) -> Result<(ResourceService, PolicySource<'_>), LocateError> {
+    let recorded = || PolicySource::Recorded(recorded_policy(item));
     Ok(match item.resource_type.as_str() {
-        "AWS::Lambda::Function" => (
-            ResourceService::Lambda,
-            PolicySource::Recorded(recorded(item.supplementary_at(&["Policy"]))),
+        "AWS::Lambda::Function" => (ResourceService::Lambda, recorded()),
+        "AWS::SQS::Queue" => (ResourceService::Sqs, recorded()),
+        "AWS::SNS::Topic" => (ResourceService::Sns, recorded()),
+        "AWS::S3::Bucket" => (ResourceService::S3, recorded()),
+        "AWS::ApiGateway::RestApi" => (ResourceService::ApiGateway, recorded()),
+        "AWS::Events::EventBus" if records_policy_field(item) => {
+            (ResourceService::Events, recorded())
+        }
+        "AWS::Events::EventBus" => (
+            ResourceService::Events,
+            PolicySource::EventBus(item.resource_name.as_deref().unwrap_or(&item.resource_id)),
         ),
-        "AWS::SQS::Queue" => (
-            ResourceService::Sqs,
-            PolicySource::Recorded(recorded(item.configuration_at(&["Policy"]))),
-        ),
-        "AWS::SNS::Topic" => (
-            ResourceService::Sns,
-            PolicySource::Recorded(recorded(item.configuration_at(&["Policy"]))),
-        ),
-        "AWS::S3::Bucket" => (
-            ResourceService::S3,
-            PolicySource::Recorded(recorded(
-                item.supplementary_at(&["BucketPolicy", "policyText"]),
-            )),
-        ),
-        "AWS::ApiGateway::RestApi" => (
-            ResourceService::ApiGateway,
-            PolicySource::Recorded(recorded(item.configuration_at(&["policy"]))),
-        ),
-        "AWS::Events::EventBus" => match item.configuration_at(&["Policy"]) {
-            Some(policy) => (
-                ResourceService::Events,
-                PolicySource::Recorded(recorded(Some(policy))),
-            ),
-            None => (
-                ResourceService::Events,
-                PolicySource::EventBus(item.resource_name.as_deref().unwrap_or(&item.resource_id)),
-            ),
-        },
         "AWS::DynamoDB::Table" => {
             let arn = item.arn.clone().ok_or(LocateError::NoTableArn)?;
             (ResourceService::DynamoDb, PolicySource::Table(arn))
