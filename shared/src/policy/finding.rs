@@ -32,6 +32,10 @@ pub struct Finding {
     pub statement: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
+    /// The policy the statement belongs to, when the analysis was given its name (a role's
+    /// inline policy, or a managed policy's ARN).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
     /// One sentence: what is wrong and what to change.
     pub message: String,
     /// The condition keys that narrow the grant, when some do but not enough.

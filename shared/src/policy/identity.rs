@@ -71,6 +71,7 @@ pub fn analyze_identity_policies(
                 .copied()
                 .filter(|deny| deny.resources_cover(statement))
                 .collect(),
+            passed_to: escalation::passed_to_services(&statement.conditions),
         })
         .collect();
 
@@ -88,6 +89,8 @@ struct Grant<'a> {
     policy: Option<&'a str>,
     statement: &'a Statement,
     denies: Vec<&'a Statement>,
+    /// Where `iam:PassedToService` lets a passed role go (`None`: anywhere), read once.
+    passed_to: Option<Vec<&'a str>>,
 }
 
 impl Grant<'_> {
@@ -129,8 +132,7 @@ impl Grant<'_> {
 
     /// Whether the grant lets a role be passed to one of `services` (iam:PassedToService).
     fn passes_role_to(&self, services: &[&str]) -> bool {
-        let allowed = escalation::passed_to_services(&self.statement.conditions);
-        escalation::passes_to_any(allowed.as_deref(), services)
+        escalation::passes_to_any(self.passed_to.as_deref(), services)
     }
 
     fn grants_action(&self, action: &str) -> bool {
@@ -173,6 +175,7 @@ impl Grant<'_> {
             kind,
             statement: Some(self.statement.index),
             sid: self.statement.sid.clone(),
+            policy: self.policy.map(str::to_owned),
             message,
             restricted_by,
         }
@@ -369,6 +372,7 @@ fn judge_privilege_escalation(grants: &[Grant<'_>], analysis: &mut IdentityPolic
                 kind: FindingKind::CannotDecide,
                 statement: None,
                 sid: None,
+                policy: None,
                 message: format!("privilege escalation cannot be judged: {error}"),
                 restricted_by: Vec::new(),
             });
@@ -420,8 +424,7 @@ fn judge_privilege_escalation(grants: &[Grant<'_>], analysis: &mut IdentityPolic
         .iter()
         .filter(|grant| grant.grants_action(PASS_ROLE) && grant.reaches_widely(PASS_ROLE))
     {
-        let services = escalation::passed_to_services(&grant.statement.conditions);
-        let only = match &services {
+        let only = match &grant.passed_to {
             Some(services) => format!(", only to {}", services.join(", ")),
             None => String::new(),
         };

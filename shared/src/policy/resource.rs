@@ -84,6 +84,7 @@ impl ResourcePolicyAnalysis {
             kind,
             statement: Some(statement.index),
             sid: statement.sid.clone(),
+            policy: None,
             message,
             restricted_by,
         });

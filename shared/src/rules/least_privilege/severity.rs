@@ -83,14 +83,9 @@ pub fn of_finding(finding: &Finding) -> Severity {
     }
 }
 
-/// Whether the finding is on a statement of a baseline execution policy (its label names the
-/// policy: `Statement[0] of arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole`).
+/// Whether the finding is on a statement of a baseline execution policy.
 fn from_baseline(finding: &Finding) -> bool {
-    finding
-        .message
-        .split_once(" of ")
-        .and_then(|(_, rest)| rest.split_whitespace().next())
-        .is_some_and(is_baseline_policy)
+    finding.policy.as_deref().is_some_and(is_baseline_policy)
 }
 
 #[cfg(test)]
