@@ -6,6 +6,7 @@
     reason = "test code: a failure should stop the test"
 )]
 
+use sec2_testkit::{assert_contains, assert_starts_with};
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
@@ -139,11 +140,8 @@ fn bad_input_exits_2_with_one_line_that_says_what_and_where() {
     assert!(output.stdout.is_empty());
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
-    assert!(
-        stderr.starts_with("sec2: standard input: policy is not valid:"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("line 1"), "{stderr}");
+    assert_starts_with(&stderr, "sec2: standard input: policy is not valid:");
+    assert_contains(&stderr, "line 1");
 
     let unknown = run(
         &with(RESOURCE, &["-"]),

@@ -1,11 +1,6 @@
 //! `sec2 evaluate --dry-run` runs the rule function's code on a sample event and prints the
 //! evaluations PutEvaluations would get, with no AWS call for a self-contained change event.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    reason = "test code"
-)]
+#![allow(clippy::unwrap_used, reason = "test code")]
 
 use std::process::Command;
 

@@ -22,3 +22,5 @@ pub mod registry;
 pub mod rules;
 #[cfg(feature = "scan")]
 pub mod scan;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;

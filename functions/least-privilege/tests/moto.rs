@@ -1,18 +1,14 @@
 //! sec2-least-privilege against moto's server (started with its AWS managed policies loaded):
 //! roles with inline, managed and boundary policies seeded through the SDK, the rule run through
 //! the handler Lambda calls, PutEvaluations read from moto's recorder.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    reason = "test code"
-)]
+#![allow(clippy::unwrap_used, reason = "test code")]
 
 use sec2_shared::aws::AwsClients;
 use sec2_shared::rules::least_privilege::LeastPrivilege;
 use sec2_testkit::config_events::function_change;
 use sec2_testkit::seed::LAMBDA_TRUST as TRUST;
-use sec2_testkit::{last_reported, sdk_config, unique, Reported, MOTO_ACCOUNT};
+use sec2_testkit::{assert_contains, assert_starts_with};
+use sec2_testkit::{invoke_rule, last_reported, sdk_config, unique, Reported, MOTO_ACCOUNT};
 use serde_json::{json, Value};
 
 const SCOPED: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["dynamodb:GetItem","dynamodb:PutItem"],"Resource":"arn:aws:dynamodb:us-east-1:123456789012:table/bookings"}]}"#;
@@ -72,10 +68,7 @@ fn change(function: &str, role_arn: &str) -> Value {
 
 async fn judge(role_arn: &str) -> Reported {
     let function = unique("fn");
-    let clients = AwsClients::from_sdk_config(sdk_config());
-    sec2_shared::lambda::handle(&clients, &LeastPrivilege::new, change(&function, role_arn))
-        .await
-        .unwrap();
+    invoke_rule(&LeastPrivilege::new, change(&function, role_arn)).await;
     last_reported(&function)
 }
 
@@ -90,12 +83,9 @@ async fn an_attached_administrator_access_is_resolved_and_named() {
     let verdict =
         judge(&role(&[], &["arn:aws:iam::aws:policy/AdministratorAccess"], None).await).await;
     assert_eq!(verdict.compliance, "NON_COMPLIANT");
-    assert!(
-        verdict
-            .annotation
-            .contains("has arn:aws:iam::aws:policy/AdministratorAccess attached"),
-        "{}",
-        verdict.annotation
+    assert_contains(
+        &verdict.annotation,
+        "has arn:aws:iam::aws:policy/AdministratorAccess attached",
     );
 }
 
@@ -104,12 +94,9 @@ async fn a_customer_managed_service_wildcard_is_named_by_its_policy_arn() {
     let broad = managed_policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:*","Resource":"arn:aws:sqs:us-east-1:123456789012:bookings"}]}"#).await;
     let verdict = judge(&role(&[SCOPED], &[&broad], None).await).await;
     assert_eq!(verdict.compliance, "NON_COMPLIANT");
-    assert!(
-        verdict.annotation.starts_with(&format!(
-            "Statement[0] of {broad} allows every action of a service (sqs:*)"
-        )),
-        "{}",
-        verdict.annotation
+    assert_starts_with(
+        &verdict.annotation,
+        &format!("Statement[0] of {broad} allows every action of a service(sqs:*)"),
     );
 }
 
@@ -121,18 +108,8 @@ async fn a_permissions_boundary_is_read_and_caps_the_grant() {
     let verdict = judge(&role(&[admin_inline], &[], Some(&boundary)).await).await;
     assert_eq!(verdict.compliance, "NON_COMPLIANT");
     let capped = format!("(capped by permissions boundary {}", &boundary[..40]);
-    assert!(
-        verdict
-            .annotation
-            .contains("every resource (a wildcard grant)"),
-        "{}",
-        verdict.annotation
-    );
-    assert!(
-        verdict.annotation.contains(&capped),
-        "{}",
-        verdict.annotation
-    );
+    assert_contains(&verdict.annotation, "every resource(a wildcard grant)");
+    assert_contains(&verdict.annotation, &capped);
 }
 
 #[tokio::test]
@@ -143,18 +120,8 @@ async fn a_missing_role_is_non_compliant_with_the_reason() {
     ))
     .await;
     assert_eq!(verdict.compliance, "NON_COMPLIANT");
-    assert!(
-        verdict
-            .annotation
-            .starts_with("could not read the policies of role"),
-        "{}",
-        verdict.annotation
-    );
-    assert!(
-        verdict.annotation.contains("NoSuchEntity"),
-        "{}",
-        verdict.annotation
-    );
+    assert_starts_with(&verdict.annotation, "could not read the policies of role");
+    assert_contains(&verdict.annotation, "NoSuchEntity");
 }
 
 #[tokio::test]
@@ -213,11 +180,8 @@ async fn a_role_with_read_only_access_attached_is_judged_not_refused() {
         "{}",
         reported.annotation
     );
-    assert!(
-        reported
-            .annotation
-            .contains("arn:aws:iam::aws:policy/ReadOnlyAccess"),
-        "{}",
-        reported.annotation
+    assert_contains(
+        &reported.annotation,
+        "arn:aws:iam::aws:policy/ReadOnlyAccess",
     );
 }

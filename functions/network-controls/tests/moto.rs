@@ -6,7 +6,6 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,
-    clippy::panic,
     reason = "test code"
 )]
 
@@ -16,11 +15,11 @@ use aws_sdk_ec2::types::{
 };
 use aws_sdk_lambda::types::FunctionUrlAuthType;
 use aws_sdk_wafv2::types::{AllowAction, DefaultAction, Scope, VisibilityConfig};
-use sec2_shared::aws::AwsClients;
 use sec2_shared::rules::network_controls::NetworkControls;
 use sec2_testkit::config_events::{change, item, rule_event};
 use sec2_testkit::seed::{self, create_role, FunctionSeed, LAMBDA_TRUST};
-use sec2_testkit::{last_reported, sdk_config, unique, MOTO_ACCOUNT};
+use sec2_testkit::{assert_contains, assert_ends_with, assert_starts_with};
+use sec2_testkit::{invoke_rule, last_reported, sdk_config, unique, MOTO_ACCOUNT};
 use serde_json::{json, Value};
 
 const REGION: &str = "us-east-1";
@@ -202,10 +201,7 @@ fn function_item(name: &str, network: Option<&Network>) -> Value {
 
 async fn evaluate(item: Value, parameters: Value) -> (String, String) {
     let resource_id = item["resourceId"].as_str().unwrap().to_owned();
-    let clients = AwsClients::from_sdk_config(sdk_config());
-    sec2_shared::lambda::handle(&clients, &NetworkControls::new, event(item, parameters))
-        .await
-        .expect("the invocation succeeds");
+    invoke_rule(&NetworkControls::new, event(item, parameters)).await;
     let reported = last_reported(&resource_id);
     (reported.compliance, reported.annotation)
 }
@@ -236,13 +232,13 @@ async fn the_default_security_group_egress_is_wide_open() {
     let item = function_item(&name, Some(&network));
     let (compliance, annotation) = evaluate(item.clone(), json!({})).await;
     assert_eq!(compliance, "NON_COMPLIANT");
-    assert!(
-        annotation.starts_with(&format!(
-            "security group {} ({}) allows all traffic out to 0.0.0.0/0",
+    assert_starts_with(
+        &annotation,
+        &format!(
+            "security group {}({}) allows all traffic out to 0.0.0.0/0",
             network.group,
             annotation.split(['(', ')']).nth(1).unwrap()
-        )),
-        "{annotation}"
+        ),
     );
     let (compliance, _) = evaluate(item, json!({"AllowOpenEgress": "true"})).await;
     assert_eq!(compliance, "COMPLIANT");
@@ -259,13 +255,13 @@ async fn a_public_subnet_and_a_vpc_without_flow_logs_are_named() {
     let name = create_function(Some(&network)).await;
     let (compliance, annotation) = evaluate(function_item(&name, Some(&network)), json!({})).await;
     assert_eq!(compliance, "NON_COMPLIANT");
-    assert!(
-        annotation.contains(&format!("subnet {} is public (rtb-", network.subnet)),
-        "{annotation}"
+    assert_contains(
+        &annotation,
+        &format!("subnet {} is public(rtb-", network.subnet),
     );
-    assert!(
-        annotation.contains(&format!("VPC {} has no active flow logs", network.vpc)),
-        "{annotation}"
+    assert_contains(
+        &annotation,
+        &format!("VPC {} has no active flow logs", network.vpc),
     );
 }
 
@@ -287,10 +283,7 @@ async fn required_vpc_endpoints_are_found_in_the_vpc() {
     let (compliance, annotation) =
         evaluate(item, json!({"RequireVpcEndpoints": "dynamodb,sqs"})).await;
     assert_eq!(compliance, "NON_COMPLIANT");
-    assert!(
-        annotation.contains("no available endpoint for sqs"),
-        "{annotation}"
-    );
+    assert_contains(&annotation, "no available endpoint for sqs");
 }
 
 #[tokio::test]
@@ -317,10 +310,7 @@ async fn a_function_url_without_auth_fails_unless_tagged_public_by_design() {
         .unwrap();
     let (compliance, annotation) = evaluate(function_item(&name, None), json!({})).await;
     assert_eq!(compliance, "NON_COMPLIANT");
-    assert!(
-        annotation.contains("the function URL has AuthType NONE"),
-        "{annotation}"
-    );
+    assert_contains(&annotation, "the function URL has AuthType NONE");
     lambda
         .tag_resource()
         .resource(function_arn(&name))
@@ -405,11 +395,9 @@ async fn a_stage_needs_a_waf_web_acl_and_passes_once_one_is_associated() {
     );
     let (compliance, annotation) = evaluate(stage_item.clone(), json!({})).await;
     assert_eq!(compliance, "NON_COMPLIANT");
-    assert!(
-        annotation.starts_with(&format!(
-            "stage prod of REST API {api} has no AWS WAF web ACL"
-        )),
-        "{annotation}"
+    assert_starts_with(
+        &annotation,
+        &format!("stage prod of REST API {api} has no AWS WAF web ACL"),
     );
 
     let waf = aws_sdk_wafv2::Client::new(&sdk_config());
@@ -451,10 +439,7 @@ async fn a_stage_needs_a_waf_web_acl_and_passes_once_one_is_associated() {
     let other = format!("arn:aws:wafv2:{REGION}:{MOTO_ACCOUNT}:regional/webacl/approved/1");
     let (compliance, annotation) = evaluate(stage_item, json!({"AllowedWebAclArns": other})).await;
     assert_eq!(compliance, "NON_COMPLIANT");
-    assert!(
-        annotation.contains("not in AllowedWebAclArns"),
-        "{annotation}"
-    );
+    assert_contains(&annotation, "not in AllowedWebAclArns");
 }
 
 #[tokio::test]
@@ -469,24 +454,15 @@ async fn a_private_api_must_admit_callers_only_through_its_vpc_endpoint() {
     let private = create_api(EndpointType::Private, Some(deny_unless_vpce)).await;
     let (compliance, annotation) = evaluate(api_item(&private), require.clone()).await;
     assert_eq!(compliance, "COMPLIANT", "{annotation}");
-    assert!(
-        annotation.ends_with("only through vpce-0a1b2c3d"),
-        "{annotation}"
-    );
+    assert_ends_with(&annotation, "only through vpce-0a1b2c3d");
     let (compliance, _) = evaluate(api_item(&private), json!({})).await;
     assert_eq!(compliance, "NOT_APPLICABLE");
 
     let regional = create_api(EndpointType::Regional, None).await;
     let (compliance, annotation) = evaluate(api_item(&regional), require).await;
     assert_eq!(compliance, "NON_COMPLIANT");
-    assert!(
-        annotation.contains("endpoint type REGIONAL"),
-        "{annotation}"
-    );
-    assert!(
-        annotation.contains("has no resource policy"),
-        "{annotation}"
-    );
+    assert_contains(&annotation, "endpoint type REGIONAL");
+    assert_contains(&annotation, "has no resource policy");
 }
 
 #[tokio::test]
@@ -497,8 +473,8 @@ async fn a_security_group_that_cannot_be_found_is_never_compliant() {
     item["configuration"]["vpcConfig"]["securityGroupIds"] = json!(["sg-0000000000deleted"]);
     let (compliance, annotation) = evaluate(item, json!({})).await;
     assert_eq!(compliance, "NON_COMPLIANT");
-    assert!(
-        annotation.starts_with("could not read security groups sg-0000000000deleted"),
-        "{annotation}"
+    assert_starts_with(
+        &annotation,
+        "could not read security groups sg-0000000000deleted",
     );
 }

@@ -1,23 +1,16 @@
 //! sec2-resource-policies against moto's server: resources seeded through the SDK, the rule run
 //! through the same handler Lambda calls, and its PutEvaluations read from moto's recorder.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    reason = "test code"
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code")]
 
-use sec2_shared::aws::AwsClients;
 use sec2_shared::rules::resource_policies::ResourcePolicies;
 use sec2_testkit::config_events::{self, item, rule_event};
-use sec2_testkit::{last_reported, reported_for, sdk_config, unique, Reported, MOTO_ACCOUNT};
+use sec2_testkit::{assert_contains, assert_starts_with};
+use sec2_testkit::{
+    invoke_rule, last_reported, reported_for, sdk_config, unique, Reported, MOTO_ACCOUNT,
+};
 use serde_json::{json, Value};
 
 const FOREIGN: &str = "444455556666";
-
-fn clients() -> AwsClients {
-    AwsClients::from_sdk_config(sdk_config())
-}
 
 fn event(invoking: Value, parameters: Value) -> Value {
     rule_event("resource-policies", &invoking, &parameters)
@@ -28,9 +21,7 @@ fn change(resource_type: &str, id: &str, arn: &str, configuration: Value) -> Val
 }
 
 async fn invoke(payload: Value) -> Value {
-    sec2_shared::lambda::handle(&clients(), &ResourcePolicies::new, payload)
-        .await
-        .expect("the invocation succeeds")
+    invoke_rule(&ResourcePolicies::new, payload).await
 }
 
 /// The one evaluation reported for the resource: its compliance type and annotation.
@@ -82,10 +73,7 @@ async fn an_oversized_public_topic_is_fetched_from_config_history_and_reported_n
     assert_eq!(summary["non_compliant"], 1, "{summary}");
     let (compliance, annotation) = reported(&arn);
     assert_eq!(compliance, "NON_COMPLIANT");
-    assert!(
-        annotation.starts_with("Statement[0] (Sid \"Everyone\") allows anyone"),
-        "{annotation}"
-    );
+    assert_starts_with(&annotation, "Statement[0](Sid \"Everyone\") allows anyone");
 }
 
 #[tokio::test]
@@ -144,10 +132,7 @@ async fn event_bus_policies_are_read_with_describe_event_bus() {
     invoke(event(bus(&open, &open_arn), json!({}))).await;
     let (compliance, annotation) = reported(&open);
     assert_eq!(compliance, "NON_COMPLIANT");
-    assert!(
-        annotation.starts_with("Statement[0] (Sid \"Everyone\") allows anyone"),
-        "{annotation}"
-    );
+    assert_starts_with(&annotation, "Statement[0](Sid \"Everyone\") allows anyone");
 
     let partner = unique("partner-bus");
     let created = events
@@ -188,10 +173,7 @@ async fn a_bus_that_cannot_be_read_is_non_compliant_with_the_reason() {
     invoke(event(bus(&missing, &arn), json!({}))).await;
     let (compliance, annotation) = reported(&missing);
     assert_eq!(compliance, "NON_COMPLIANT");
-    assert!(
-        annotation.starts_with("could not read the event bus policy (events:DescribeEventBus, not found): ResourceNotFoundException"),
-        "{annotation}"
-    );
+    assert_starts_with(&annotation, "could not read the event bus policy(events:DescribeEventBus, not found): ResourceNotFoundException");
 }
 
 async fn create_table(dynamodb: &aws_sdk_dynamodb::Client, name: &str) -> String {
@@ -253,7 +235,7 @@ async fn table_policies_are_read_with_get_resource_policy() {
     .await;
     let (compliance, annotation) = reported(&shared);
     assert_eq!(compliance, "NON_COMPLIANT");
-    assert!(annotation.contains(&analytics), "{annotation}");
+    assert_contains(&annotation, &analytics);
 
     let private = unique("loyalty");
     let private_arn = create_table(&dynamodb, &private).await;

@@ -1,18 +1,13 @@
 //! sec2-temporary-credentials against moto's server: roles and functions seeded through the SDK,
 //! the rule run through the handler Lambda calls, PutEvaluations read from moto's recorder.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    reason = "test code"
-)]
+#![allow(clippy::unwrap_used, reason = "test code")]
 
 use sec2_shared::aws::AwsClients;
 use sec2_shared::rules::temporary_credentials::TemporaryCredentials;
 use sec2_testkit::config_events::{function_change, rule_event, scheduled};
 use sec2_testkit::seed::{create_function, create_role, FunctionSeed};
-use sec2_testkit::{last_reported, sdk_config, Reported};
+use sec2_testkit::{assert_contains, assert_ends_with, assert_starts_with};
+use sec2_testkit::{invoke_rule, last_reported, sdk_config, Reported};
 use serde_json::{json, Value};
 
 const LAMBDA_ONLY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"}}}]}"#;
@@ -32,10 +27,7 @@ fn change(name: &str, role_arn: &str) -> Value {
 }
 
 async fn invoke(payload: Value) -> Value {
-    let clients = AwsClients::from_sdk_config(sdk_config());
-    sec2_shared::lambda::handle(&clients, &TemporaryCredentials::new, payload)
-        .await
-        .expect("the invocation succeeds")
+    invoke_rule(&TemporaryCredentials::new, payload).await
 }
 
 fn verdict(function: &str) -> (String, String) {
@@ -62,9 +54,9 @@ async fn a_function_with_an_access_key_in_its_environment_is_non_compliant_and_t
     invoke(change(&name, &role)).await;
     let (compliance, annotation) = verdict(&name);
     assert_eq!(compliance, "NON_COMPLIANT");
-    assert!(
-        annotation.starts_with("environment variable AWS_ACCESS_KEY holds an AWS access key id"),
-        "{annotation}"
+    assert_starts_with(
+        &annotation,
+        "environment variable AWS_ACCESS_KEY holds an AWS access key id",
     );
     let recorded = serde_json::to_string(&sec2_testkit::recorded_calls("PutEvaluations")).unwrap();
     assert!(
@@ -82,16 +74,10 @@ async fn a_role_shared_by_two_functions_fails_both() {
     invoke(change(&second, &role)).await;
     let (compliance, annotation) = verdict(&first);
     assert_eq!(compliance, "NON_COMPLIANT");
-    assert!(
-        annotation.contains(&format!("is also used by {second}")),
-        "{annotation}"
-    );
+    assert_contains(&annotation, &format!("is also used by {second}"));
     let (compliance, annotation) = verdict(&second);
     assert_eq!(compliance, "NON_COMPLIANT");
-    assert!(
-        annotation.contains(&format!("is also used by {first}")),
-        "{annotation}"
-    );
+    assert_contains(&annotation, &format!("is also used by {first}"));
 }
 
 #[tokio::test]
@@ -102,11 +88,9 @@ async fn a_role_another_account_can_assume_is_non_compliant() {
     invoke(change(&name, &role)).await;
     let (compliance, annotation) = verdict(&name);
     assert_eq!(compliance, "NON_COMPLIANT");
-    assert!(
-        annotation.contains(
-            "Statement[1] (Sid \"Partner\") lets arn:aws:iam::444455556666:root assume the role"
-        ),
-        "{annotation}"
+    assert_contains(
+        &annotation,
+        "Statement[1](Sid \"Partner\") lets arn:aws:iam::444455556666:root assume the role",
     );
 }
 
@@ -124,10 +108,7 @@ async fn a_clean_function_is_compliant_and_the_periodic_run_agrees() {
     invoke(change(&clean, &role)).await;
     let (compliance, annotation) = verdict(&clean);
     assert_eq!(compliance, "COMPLIANT", "{annotation}");
-    assert!(
-        annotation.ends_with("guarded by aws:SourceAccount"),
-        "{annotation}"
-    );
+    assert_ends_with(&annotation, "guarded by aws:SourceAccount");
 
     let shared_role = create_role(LAMBDA_ONLY).await;
     let sharer = function(&shared_role, &[]).await;

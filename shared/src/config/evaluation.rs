@@ -139,6 +139,7 @@ pub fn annotate<S: AsRef<str>>(messages: &[S]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::assert_ends_with;
 
     #[test]
     fn annotations_are_cut_to_256_characters_on_a_character_boundary() {
@@ -155,7 +156,7 @@ mod tests {
         let long = "x".repeat(300);
         let cut = annotate(&[long.as_str(), "second", "third"]);
         assert_eq!(cut.chars().count(), 256);
-        assert!(cut.ends_with("… (+2 more)"), "{cut}");
+        assert_ends_with(&cut, "…(+2 more)");
         assert_eq!(annotate(&["only"]), "only");
         let medium = "m".repeat(100);
         let three = annotate(&[medium.as_str(), medium.as_str(), medium.as_str()]);

@@ -43,6 +43,7 @@ pub fn within_chars(what: &str, text: &str, limit: usize) -> Result<(), EventErr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::assert_contains;
 
     #[test]
     fn an_input_at_the_bound_passes_and_one_byte_more_is_refused_with_its_size() {
@@ -61,6 +62,6 @@ mod tests {
         let refusal = within_chars("ruleParameters", &"é".repeat(11), 10)
             .unwrap_err()
             .to_string();
-        assert!(refusal.contains("11 characters"), "{refusal}");
+        assert_contains(&refusal, "11 characters");
     }
 }

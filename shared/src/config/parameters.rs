@@ -177,6 +177,7 @@ impl<'a> RuleParameters<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::assert_starts_with;
     use serde_json::json;
 
     #[derive(Debug)]
@@ -241,9 +242,9 @@ mod tests {
         let error = parse(json!({"AllowedAccountId": "444455556666"}))
             .unwrap_err()
             .to_string();
-        assert!(
-            error.starts_with("rule parameter `AllowedAccountId`: unknown parameter"),
-            "{error}"
+        assert_starts_with(
+            &error,
+            "rule parameter `AllowedAccountId`: unknown parameter",
         );
     }
 }

@@ -474,6 +474,7 @@ pub fn write_services(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{assert_contains, assert_ends_with, assert_starts_with};
 
     fn analyze(policy: &str) -> IdentityPolicyAnalysis {
         analyze_identity_policy(
@@ -524,11 +525,7 @@ mod tests {
             r#"{"Statement":[{"Effect":"Allow","Action":["sqs:SendMessage","sqs:ReceiveMessage"],"Resource":"*"}]}"#,
         );
         assert!(result.wildcard_resource_on_write && !result.wildcard_action);
-        assert!(
-            result.findings[0].message.contains("sqs:SendMessage"),
-            "{}",
-            result.findings[0].message
-        );
+        assert_contains(&result.findings[0].message, "sqs:SendMessage");
         assert!(!result.findings[0].message.contains("ReceiveMessage"));
     }
 
@@ -623,12 +620,9 @@ mod tests {
             .contains("PassExistingRoleToNewLambdaThenInvoke"));
         assert!(!escalation.message.contains("CreateEC2WithExistingIP"));
         assert_eq!(escalation.restricted_by, ["iam:PassedToService"]);
-        assert!(
-            escalation
-                .message
-                .ends_with("(only where its conditions on iam:PassedToService hold)"),
-            "{}",
-            escalation.message
+        assert_ends_with(
+            &escalation.message,
+            "(only where its conditions on iam:PassedToService hold)",
         );
         let rds = to("rds.amazonaws.com");
         assert!(!rds.privilege_escalation);
@@ -637,11 +631,7 @@ mod tests {
             .iter()
             .find(|f| f.kind == FindingKind::PassRoleOnEveryRole)
             .unwrap();
-        assert!(
-            milder.message.contains("only to rds.amazonaws.com"),
-            "{}",
-            milder.message
-        );
+        assert_contains(&milder.message, "only to rds.amazonaws.com");
     }
 
     #[test]
@@ -682,10 +672,9 @@ mod tests {
             .split(')')
             .next()
             .unwrap();
-        assert!(
-            methods
-                .starts_with("UpdateExistingGlueDevEndpoint, EditExistingLambdaFunctionWithRole"),
-            "{methods}"
+        assert_starts_with(
+            methods,
+            "UpdateExistingGlueDevEndpoint, EditExistingLambdaFunctionWithRole",
         );
         for needs_iam in [
             "PolicyVersion",

@@ -458,6 +458,7 @@ fn unguarded_service_message(statement: &Statement, services: &[String]) -> Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::assert_starts_with;
 
     const OWNER: &str = "111122223333";
 
@@ -538,11 +539,7 @@ mod tests {
             (finding.statement, finding.sid.as_deref()),
             (Some(0), Some("Open"))
         );
-        assert!(
-            finding.message.starts_with("Statement[0] (Sid \"Open\")"),
-            "{}",
-            finding.message
-        );
+        assert_starts_with(&finding.message, "Statement[0](Sid \"Open\")");
     }
 
     #[test]

@@ -6,6 +6,7 @@ use sec2_shared::policy::{
     analyze_resource_policy, Policy, PolicyError, ResourceContext, ResourceService,
 };
 use sec2_shared::rules::resource_policies::ResourcePolicies;
+use sec2_testkit::assert_contains;
 use sec2_testkit::fakes::{HistoryOf, NoPrevious, NoReads};
 use serde_json::{json, Value};
 
@@ -71,7 +72,7 @@ fn duplicate_keys_are_refused_because_aws_and_parsers_disagree_on_which_wins() {
     let error = parse_error(
         r#"{"Statement":{"Effect":"Deny","Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}}"#,
     );
-    assert!(error.contains("duplicate"), "{error}");
+    assert_contains(&error, "duplicate");
 }
 
 #[test]
@@ -79,10 +80,7 @@ fn numbers_where_strings_belong_are_refused_naming_the_element() {
     let error = parse_error(
         r#"{"Statement":{"Effect":"Allow","Principal":"*","Action":5,"Resource":"*"}}"#,
     );
-    assert!(
-        error.contains("Statement.Action: invalid type: integer `5`"),
-        "{error}"
-    );
+    assert_contains(&error, "Statement.Action: invalid type: integer `5`");
     let error = parse_error(
         r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":111122223333},"Action":"*","Resource":"*"}}"#,
     );
@@ -113,7 +111,7 @@ fn a_condition_with_an_unknown_operator_is_refused_naming_it() {
     let error = parse_error(
         r#"{"Statement":{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*","Condition":{"StringEqualsMaybe":{"aws:SourceAccount":"111122223333"}}}}"#,
     );
-    assert!(error.contains("StringEqualsMaybe"), "{error}");
+    assert_contains(&error, "StringEqualsMaybe");
 }
 
 fn event(invoking: Value, parameters: Value) -> Value {
@@ -160,7 +158,7 @@ fn parameters_that_are_not_json_or_have_wrong_types_are_clear_errors() {
     let parsed: Result<sec2_shared::rules::resource_policies::Parameters, _> =
         sec2_shared::config::parameters::parse_parameters(&invocation.rule_parameters);
     let error = parsed.unwrap_err().to_string();
-    assert!(error.contains("AllowedAccountIds"), "{error}");
+    assert_contains(&error, "AllowedAccountIds");
 }
 
 #[tokio::test]

@@ -15,8 +15,12 @@ pub mod config_events;
 pub mod fakes;
 pub mod seed;
 
+pub use sec2_shared::testing::{assert_contains, assert_ends_with, assert_starts_with};
+
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
+use sec2_shared::aws::AwsClients;
+use sec2_shared::config::Rule;
 use serde_json::Value;
 
 /// The account moto gives every request without further setup.
@@ -41,6 +45,19 @@ pub fn sdk_config() -> SdkConfig {
             )),
         )
         .build()
+}
+
+/// Runs the rule `make_rule` builds on `payload` through the handler Lambda calls, with clients
+/// that reach moto, and returns its summary; a failed invocation fails the test.
+pub async fn invoke_rule<R, F>(make_rule: &F, payload: Value) -> Value
+where
+    R: Rule,
+    F: Fn(AwsClients) -> R,
+{
+    let clients = AwsClients::from_sdk_config(sdk_config());
+    sec2_shared::lambda::handle(&clients, make_rule, payload)
+        .await
+        .expect("the invocation succeeds")
 }
 
 /// A name no other test (or run against the same server) uses.

@@ -206,6 +206,7 @@ mod tests {
     use super::usage::DAY;
     use super::*;
     use crate::config::{Compliance, Deadline, ReadErrorKind};
+    use crate::testing::{assert_contains, assert_starts_with};
 
     fn text(name: &str, document: &str) -> PolicyText {
         PolicyText {
@@ -257,12 +258,9 @@ mod tests {
             &defaults(),
         );
         assert_eq!(result.compliance, Compliance::NonCompliant);
-        assert!(
-            result.annotation.starts_with(
-                "role airline-booking has arn:aws:iam::aws:policy/AdministratorAccess attached"
-            ),
-            "{}",
-            result.annotation
+        assert_starts_with(
+            &result.annotation,
+            "role airline-booking has arn:aws:iam::aws:policy/AdministratorAccess attached",
         );
         let custom = Parameters {
             blocked_policy_arns: vec!["arn:aws:iam::111122223333:policy/legacy".to_owned()],
@@ -290,13 +288,7 @@ mod tests {
             &defaults(),
         );
         assert_eq!(result.compliance, Compliance::NonCompliant);
-        assert!(
-            result
-                .annotation
-                .starts_with("Statement[0] of inline policy p0"),
-            "{}",
-            result.annotation
-        );
+        assert_starts_with(&result.annotation, "Statement[0] of inline policy p0");
     }
 
     #[test]
@@ -305,13 +297,7 @@ mod tests {
             r#"{"Statement":[{"Effect":"Allow","Action":["dynamodb:GetItem"],"Resource":"*"}]}"#;
         let result = verdict(&grant(&[ADMIN], &[], Some(boundary)), &defaults());
         assert_eq!(result.compliance, Compliance::NonCompliant);
-        assert!(
-            result
-                .annotation
-                .contains("every resource (a wildcard grant)"),
-            "{}",
-            result.annotation
-        );
+        assert_contains(&result.annotation, "every resource(a wildcard grant)");
         assert!(result.annotation.contains(
             "(capped by permissions boundary arn:aws:iam::111122223333:policy/boundary)"
         ));
@@ -349,12 +335,9 @@ mod tests {
             ..defaults()
         };
         let result = verdict(&grant(&[many], &[], None), &narrow);
-        assert!(
-            result.annotation.contains(
-                "can write to 4 services (dynamodb, s3, sns, sqs), more than MaxServices 3"
-            ),
-            "{}",
-            result.annotation
+        assert_contains(
+            &result.annotation,
+            "can write to 4 services(dynamodb, s3, sns, sqs), more than MaxServices 3",
         );
         assert_eq!(
             verdict(&grant(&[many], &[], None), &defaults()).compliance,
@@ -366,13 +349,7 @@ mod tests {
     fn scenario_5_an_unreadable_policy_is_never_compliant() {
         let result = verdict(&grant(&["{\"Statement\": 5}"], &[], None), &defaults());
         assert_eq!(result.compliance, Compliance::NonCompliant);
-        assert!(
-            result
-                .annotation
-                .starts_with("could not read inline policy p0"),
-            "{}",
-            result.annotation
-        );
+        assert_starts_with(&result.annotation, "could not read inline policy p0");
     }
 
     #[test]
@@ -434,13 +411,7 @@ mod tests {
             "{}",
             result.annotation
         );
-        assert!(
-            result
-                .annotation
-                .starts_with("no finding at or above medium; baseline: Statement[0] of arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole allows"),
-            "{}",
-            result.annotation
-        );
+        assert_starts_with(&result.annotation, "no finding at or above medium; baseline: Statement[0] of arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole allows");
         // The same writes in a policy of the function's own are the function's to narrow.
         let own = grant(&[SCOPED, BASIC_EXECUTION], &[], None);
         assert_eq!(

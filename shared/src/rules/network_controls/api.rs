@@ -141,6 +141,7 @@ pub fn judge_private_api(api_id: &str, facts: &RestApiFacts) -> Verdict {
 mod tests {
     use super::*;
     use crate::config::Compliance;
+    use crate::testing::assert_contains;
 
     const DENY_UNLESS_VPCE: &str = r#"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"execute-api:Invoke\",\"Resource\":\"execute-api:/*\"},{\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"execute-api:Invoke\",\"Resource\":\"execute-api:/*\",\"Condition\":{\"StringNotEquals\":{\"aws:SourceVpce\":\"vpce-0a1b2c\"}}}]}"#;
 
@@ -226,12 +227,9 @@ mod tests {
             policy: Some(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"*"}]}"#.to_owned()),
         };
         let verdict = judge_private_api("a1b2c3", &open);
-        assert!(
-            verdict
-                .annotation
-                .contains("lets Statement[0] be used from any network"),
-            "{}",
-            verdict.annotation
+        assert_contains(
+            &verdict.annotation,
+            "lets Statement[0] be used from any network",
         );
         let none = RestApiFacts {
             endpoint_types: vec!["PRIVATE".to_owned()],

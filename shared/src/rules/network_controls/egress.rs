@@ -162,6 +162,7 @@ fn permission_from_configuration(rule: &Value) -> Result<EgressPermission, ViewE
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::assert_contains;
 
     fn group(egress: Vec<EgressPermission>) -> SecurityGroup {
         SecurityGroup {
@@ -200,7 +201,7 @@ mod tests {
     fn ipv6_anywhere_is_as_open_as_ipv4_anywhere() {
         let problems = open_egress(&group(vec![rule("-1", None, &[], &["::/0"])]), &[]);
         assert_eq!(problems.len(), 1);
-        assert!(problems[0].contains("out to ::/0"), "{}", problems[0]);
+        assert_contains(&problems[0], "out to ::/0");
     }
 
     #[test]
@@ -231,11 +232,7 @@ mod tests {
         let range = rule("tcp", Some((20, 30)), &["0.0.0.0/0"], &[]);
         let problems = open_egress(&group(vec![range.clone()]), &[22, 25, 3389]);
         assert_eq!(problems.len(), 1);
-        assert!(
-            problems[0].contains("allows TCP ports 22, 25 out"),
-            "{}",
-            problems[0]
-        );
+        assert_contains(&problems[0], "allows TCP ports 22, 25 out");
         assert!(open_egress(&group(vec![range]), &[3389]).is_empty());
     }
 
@@ -250,11 +247,7 @@ mod tests {
     fn every_port_of_tcp_or_udp_counts_as_open() {
         let all_udp = rule("17", Some((0, 65_535)), &["0.0.0.0/0"], &[]);
         let problems = open_egress(&group(vec![all_udp]), &[]);
-        assert!(
-            problems[0].contains("allows every UDP port"),
-            "{}",
-            problems[0]
-        );
+        assert_contains(&problems[0], "allows every UDP port");
         let no_range = rule("tcp", None, &["0.0.0.0/0"], &[]);
         assert!(open_egress(&group(vec![no_range]), &[])[0].contains("every TCP port"));
     }

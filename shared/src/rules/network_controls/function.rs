@@ -248,6 +248,7 @@ mod tests {
     use super::super::egress::EgressPermission;
     use super::*;
     use crate::config::Compliance;
+    use crate::testing::{assert_contains, assert_starts_with};
 
     fn ids(values: &[&str]) -> Vec<String> {
         values.iter().map(|v| (*v).to_owned()).collect()
@@ -418,11 +419,7 @@ mod tests {
         }]);
         let verdict = judge_function(&function(Some(vpc)), &parameters);
         assert_eq!(verdict.compliance, Compliance::NonCompliant);
-        assert!(
-            verdict.annotation.contains("no available endpoint for sqs"),
-            "{}",
-            verdict.annotation
-        );
+        assert_contains(&verdict.annotation, "no available endpoint for sqs");
     }
 
     #[test]
@@ -460,13 +457,7 @@ mod tests {
         unreadable.security_groups = Err(denied("ec2:DescribeSecurityGroups"));
         let verdict = judge_function(&function(Some(unreadable)), &Parameters::default());
         assert_eq!(verdict.compliance, Compliance::NonCompliant);
-        assert!(
-            verdict.annotation.starts_with(
-                "could not read security groups sg-1 (ec2:DescribeSecurityGroups, access denied): AccessDenied"
-            ),
-            "{}",
-            verdict.annotation
-        );
+        assert_starts_with(&verdict.annotation, "could not read security groups sg-1(ec2:DescribeSecurityGroups, access denied): AccessDenied");
         for broken in [
             VpcEvidence {
                 subnets: Err(denied("ec2:DescribeSubnets")),

@@ -107,6 +107,7 @@ impl<R: PolicyReader> Rule for ResourcePolicies<R> {
 mod tests {
     use super::*;
     use crate::config::Compliance;
+    use crate::testing::{assert_contains, assert_starts_with};
     use serde_json::json;
 
     fn item(resource_type: &str, configuration: Value, supplementary: Value) -> ConfigurationItem {
@@ -216,12 +217,9 @@ mod tests {
                 "{}",
                 case.resource_type
             );
-            assert!(
-                verdict
-                    .annotation
-                    .starts_with("Statement[0] (Sid \"Open\") allows anyone"),
-                "{}",
-                verdict.annotation
+            assert_starts_with(
+                &verdict.annotation,
+                "Statement[0](Sid \"Open\") allows anyone",
             );
         }
     }
@@ -251,11 +249,7 @@ mod tests {
         ))
         .await;
         assert_eq!(verdict.compliance, Compliance::NonCompliant);
-        assert!(
-            verdict.annotation.contains("confused deputy"),
-            "{}",
-            verdict.annotation
-        );
+        assert_contains(&verdict.annotation, "confused deputy");
     }
 
     #[tokio::test]
@@ -282,13 +276,7 @@ mod tests {
         ))
         .await;
         assert_eq!(broken.compliance, Compliance::NonCompliant);
-        assert!(
-            broken
-                .annotation
-                .starts_with("could not read the resource policy"),
-            "{}",
-            broken.annotation
-        );
+        assert_starts_with(&broken.annotation, "could not read the resource policy");
         let reads = Reads {
             bus: Err(ReadError::new(
                 "events:DescribeEventBus",

@@ -196,6 +196,7 @@ mod tests {
     use super::*;
     use crate::config::Compliance;
     use crate::policy::Policy;
+    use crate::testing::{assert_contains, assert_ends_with, assert_starts_with};
 
     const LAMBDA_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 
@@ -228,12 +229,9 @@ mod tests {
             LAMBDA_TRUST,
         );
         assert_eq!(result.compliance, Compliance::NonCompliant);
-        assert!(
-            result
-                .annotation
-                .starts_with("environment variable AWS_KEY holds an AWS access key id"),
-            "{}",
-            result.annotation
+        assert_starts_with(
+            &result.annotation,
+            "environment variable AWS_KEY holds an AWS access key id",
         );
         assert!(!result.annotation.contains("AKIAIOSFODNN7EXAMPLE"));
     }
@@ -262,12 +260,9 @@ mod tests {
         ] {
             let result = verdict(&function(&[]), &[], trust);
             assert_eq!(result.compliance, Compliance::NonCompliant, "{trust}");
-            assert!(
-                result
-                    .annotation
-                    .starts_with("trust policy of airline-booking: Statement[0] lets"),
-                "{}",
-                result.annotation
+            assert_starts_with(
+                &result.annotation,
+                "trust policy of airline-booking: Statement[0] lets",
             );
         }
     }
@@ -281,11 +276,7 @@ mod tests {
             guarded,
         );
         assert_eq!(result.compliance, Compliance::Compliant);
-        assert!(
-            result.annotation.ends_with("guarded by aws:SourceAccount"),
-            "{}",
-            result.annotation
-        );
+        assert_ends_with(&result.annotation, "guarded by aws:SourceAccount");
     }
 
     #[test]
@@ -316,13 +307,7 @@ mod tests {
             &Parameters::default(),
         );
         assert_eq!(unknown_trust.compliance, Compliance::NonCompliant);
-        assert!(
-            unknown_trust.annotation.contains(
-                "could not read the trust policy of airline-booking (iam:GetRole, not found): NoSuchEntity"
-            ),
-            "{}",
-            unknown_trust.annotation
-        );
+        assert_contains(&unknown_trust.annotation, "could not read the trust policy of airline-booking(iam:GetRole, not found): NoSuchEntity");
     }
 
     #[test]
