@@ -182,18 +182,14 @@ impl PreviousResults for aws_sdk_config::Client {
         &self,
         rule_name: &str,
     ) -> Result<Vec<(String, String)>, ReadError> {
-        let results = self
-            .get_compliance_details_by_config_rule()
-            .config_rule_name(rule_name)
-            .compliance_types(ComplianceType::Compliant)
-            .compliance_types(ComplianceType::NonCompliant)
-            .limit(100)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(read_error("config:GetComplianceDetailsByConfigRule"))?;
+        let results = every_item!(
+            self.get_compliance_details_by_config_rule()
+                .config_rule_name(rule_name)
+                .compliance_types(ComplianceType::Compliant)
+                .compliance_types(ComplianceType::NonCompliant)
+                .limit(100),
+            "config:GetComplianceDetailsByConfigRule"
+        )?;
         Ok(results
             .iter()
             .filter_map(|result| {

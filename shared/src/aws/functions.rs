@@ -105,14 +105,7 @@ impl AwsClients {
     pub(crate) async fn function_configurations(
         &self,
     ) -> Result<Vec<FunctionConfiguration>, ReadError> {
-        self.lambda()
-            .list_functions()
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(read_error(LIST_FUNCTIONS))
+        every_item!(self.lambda().list_functions(), LIST_FUNCTIONS)
     }
 
     /// Every function in the account with its role and variables.
@@ -131,16 +124,12 @@ impl AwsClients {
         let expression = format!(
             "SELECT resourceName WHERE resourceType = 'AWS::Lambda::Function' AND configuration.role = '{role_arn}'"
         );
-        let rows = self
-            .config()
-            .select_resource_config()
-            .expression(&expression)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(read_error(ACTION))?;
+        let rows = every_item!(
+            self.config()
+                .select_resource_config()
+                .expression(&expression),
+            ACTION
+        )?;
         let mut names = Vec::new();
         for row in rows {
             let value: Value = serde_json::from_str(&row).map_err(|err| {

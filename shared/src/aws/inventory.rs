@@ -198,15 +198,7 @@ async fn functions(clients: &AwsClients, place: &Place) -> Listed {
 async fn queues(clients: &AwsClients, place: &Place) -> Listed {
     use aws_sdk_sqs::types::QueueAttributeName;
     const TYPE: &str = "AWS::SQS::Queue";
-    let urls = clients
-        .sqs()
-        .list_queues()
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(read_error("sqs:ListQueues"))?;
+    let urls = every_item!(clients.sqs().list_queues(), "sqs:ListQueues")?;
     Ok(stream::iter(urls)
         .map(|url| async move {
             let attributes = clients
@@ -245,15 +237,7 @@ async fn queues(clients: &AwsClients, place: &Place) -> Listed {
 
 async fn topics(clients: &AwsClients, place: &Place) -> Listed {
     const TYPE: &str = "AWS::SNS::Topic";
-    let listed = clients
-        .sns()
-        .list_topics()
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(read_error("sns:ListTopics"))?;
+    let listed = every_item!(clients.sns().list_topics(), "sns:ListTopics")?;
     Ok(stream::iter(listed)
         .map(|topic| async move {
             let arn = topic.topic_arn().unwrap_or_default().to_owned();
@@ -283,15 +267,7 @@ async fn topics(clients: &AwsClients, place: &Place) -> Listed {
 }
 
 async fn list_rest_apis(clients: &AwsClients) -> Result<Vec<RestApi>, ReadError> {
-    clients
-        .apigateway()
-        .get_rest_apis()
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(read_error("apigateway:GET"))
+    every_item!(clients.apigateway().get_rest_apis(), "apigateway:GET")
 }
 
 fn rest_apis(apis: &[RestApi], place: &Place) -> Vec<Result<ConfigurationItem, Unreadable>> {
@@ -414,15 +390,7 @@ async fn event_buses(clients: &AwsClients, place: &Place) -> Listed {
 
 async fn tables(clients: &AwsClients, place: &Place) -> Listed {
     const TYPE: &str = "AWS::DynamoDB::Table";
-    let names = clients
-        .dynamodb()
-        .list_tables()
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(read_error("dynamodb:ListTables"))?;
+    let names = every_item!(clients.dynamodb().list_tables(), "dynamodb:ListTables")?;
     Ok(names
         .iter()
         .map(|name| {

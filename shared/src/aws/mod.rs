@@ -4,6 +4,21 @@
 //! memo; SDK errors as `ReadError`; and one adapter per port, named after the port it serves.
 //! Adapters know the rules' ports; the rules know no SDK type.
 
+/// Every item of every page of a paginated request (the SDK's own paginator, so its page
+/// tokens and bounds), or the `ReadError` for `action`. A macro, not a function: each SDK
+/// request has its own paginator type, and they share no trait.
+macro_rules! every_item {
+    ($request:expr, $action:expr) => {
+        $request
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err($crate::aws::error::read_error($action))
+    };
+}
+
 pub mod config;
 pub mod error;
 pub mod functions;

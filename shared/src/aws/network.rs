@@ -66,16 +66,12 @@ impl NetworkReader for AwsClients {
     }
 
     async fn route_tables(&self, vpc_id: &str) -> Result<Vec<RouteTable>, ReadError> {
-        let tables = self
-            .ec2()
-            .describe_route_tables()
-            .filters(filter("vpc-id", &[vpc_id.to_owned()]))
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(read_error("ec2:DescribeRouteTables"))?;
+        let tables = every_item!(
+            self.ec2()
+                .describe_route_tables()
+                .filters(filter("vpc-id", &[vpc_id.to_owned()])),
+            "ec2:DescribeRouteTables"
+        )?;
         Ok(tables
             .iter()
             .map(|table| RouteTable {
@@ -108,16 +104,12 @@ impl NetworkReader for AwsClients {
     }
 
     async fn flow_logs(&self, resource_ids: &[String]) -> Result<Vec<FlowLog>, ReadError> {
-        let logs = self
-            .ec2()
-            .describe_flow_logs()
-            .filter(filter("resource-id", resource_ids))
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(read_error("ec2:DescribeFlowLogs"))?;
+        let logs = every_item!(
+            self.ec2()
+                .describe_flow_logs()
+                .filter(filter("resource-id", resource_ids)),
+            "ec2:DescribeFlowLogs"
+        )?;
         Ok(logs
             .iter()
             .map(|log| FlowLog {
@@ -131,16 +123,12 @@ impl NetworkReader for AwsClients {
     }
 
     async fn vpc_endpoints(&self, vpc_id: &str) -> Result<Vec<VpcEndpoint>, ReadError> {
-        let endpoints = self
-            .ec2()
-            .describe_vpc_endpoints()
-            .filters(filter("vpc-id", &[vpc_id.to_owned()]))
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(read_error("ec2:DescribeVpcEndpoints"))?;
+        let endpoints = every_item!(
+            self.ec2()
+                .describe_vpc_endpoints()
+                .filters(filter("vpc-id", &[vpc_id.to_owned()])),
+            "ec2:DescribeVpcEndpoints"
+        )?;
         Ok(endpoints
             .iter()
             .map(|endpoint| VpcEndpoint {

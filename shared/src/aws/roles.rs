@@ -230,28 +230,19 @@ impl AwsClients {
     }
 
     async fn inline_policy_names(&self, role_name: &str) -> Result<Vec<String>, ReadError> {
-        self.iam()
-            .list_role_policies()
-            .role_name(role_name)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(read_error("iam:ListRolePolicies"))
+        every_item!(
+            self.iam().list_role_policies().role_name(role_name),
+            "iam:ListRolePolicies"
+        )
     }
 
     async fn attached_policy_arns(&self, role_name: &str) -> Result<Vec<String>, ReadError> {
-        let attached = self
-            .iam()
-            .list_attached_role_policies()
-            .role_name(role_name)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(read_error("iam:ListAttachedRolePolicies"))?;
+        let attached = every_item!(
+            self.iam()
+                .list_attached_role_policies()
+                .role_name(role_name),
+            "iam:ListAttachedRolePolicies"
+        )?;
         Ok(attached
             .iter()
             .filter_map(|p| p.policy_arn().map(str::to_owned))
