@@ -96,7 +96,7 @@ async fn a_customer_managed_service_wildcard_is_named_by_its_policy_arn() {
     assert_eq!(verdict.compliance, "NON_COMPLIANT");
     assert_starts_with(
         &verdict.annotation,
-        &format!("Statement[0] of {broad} allows every action of a service(sqs:*)"),
+        &format!("Statement[0] of {broad} allows every action of a service (sqs:*)"),
     );
 }
 
@@ -108,7 +108,7 @@ async fn a_permissions_boundary_is_read_and_caps_the_grant() {
     let verdict = judge(&role(&[admin_inline], &[], Some(&boundary)).await).await;
     assert_eq!(verdict.compliance, "NON_COMPLIANT");
     let capped = format!("(capped by permissions boundary {}", &boundary[..40]);
-    assert_contains(&verdict.annotation, "every resource(a wildcard grant)");
+    assert_contains(&verdict.annotation, "every resource (a wildcard grant)");
     assert_contains(&verdict.annotation, &capped);
 }
 

@@ -235,7 +235,7 @@ async fn the_default_security_group_egress_is_wide_open() {
     assert_starts_with(
         &annotation,
         &format!(
-            "security group {}({}) allows all traffic out to 0.0.0.0/0",
+            "security group {} ({}) allows all traffic out to 0.0.0.0/0",
             network.group,
             annotation.split(['(', ')']).nth(1).unwrap()
         ),
@@ -257,7 +257,7 @@ async fn a_public_subnet_and_a_vpc_without_flow_logs_are_named() {
     assert_eq!(compliance, "NON_COMPLIANT");
     assert_contains(
         &annotation,
-        &format!("subnet {} is public(rtb-", network.subnet),
+        &format!("subnet {} is public (rtb-", network.subnet),
     );
     assert_contains(
         &annotation,

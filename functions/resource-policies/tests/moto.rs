@@ -73,7 +73,7 @@ async fn an_oversized_public_topic_is_fetched_from_config_history_and_reported_n
     assert_eq!(summary["non_compliant"], 1, "{summary}");
     let (compliance, annotation) = reported(&arn);
     assert_eq!(compliance, "NON_COMPLIANT");
-    assert_starts_with(&annotation, "Statement[0](Sid \"Everyone\") allows anyone");
+    assert_starts_with(&annotation, "Statement[0] (Sid \"Everyone\") allows anyone");
 }
 
 #[tokio::test]
@@ -132,7 +132,7 @@ async fn event_bus_policies_are_read_with_describe_event_bus() {
     invoke(event(bus(&open, &open_arn), json!({}))).await;
     let (compliance, annotation) = reported(&open);
     assert_eq!(compliance, "NON_COMPLIANT");
-    assert_starts_with(&annotation, "Statement[0](Sid \"Everyone\") allows anyone");
+    assert_starts_with(&annotation, "Statement[0] (Sid \"Everyone\") allows anyone");
 
     let partner = unique("partner-bus");
     let created = events
@@ -173,7 +173,7 @@ async fn a_bus_that_cannot_be_read_is_non_compliant_with_the_reason() {
     invoke(event(bus(&missing, &arn), json!({}))).await;
     let (compliance, annotation) = reported(&missing);
     assert_eq!(compliance, "NON_COMPLIANT");
-    assert_starts_with(&annotation, "could not read the event bus policy(events:DescribeEventBus, not found): ResourceNotFoundException");
+    assert_starts_with(&annotation, "could not read the event bus policy (events:DescribeEventBus, not found): ResourceNotFoundException");
 }
 
 async fn create_table(dynamodb: &aws_sdk_dynamodb::Client, name: &str) -> String {

@@ -90,7 +90,7 @@ async fn a_role_another_account_can_assume_is_non_compliant() {
     assert_eq!(compliance, "NON_COMPLIANT");
     assert_contains(
         &annotation,
-        "Statement[1](Sid \"Partner\") lets arn:aws:iam::444455556666:root assume the role",
+        "Statement[1] (Sid \"Partner\") lets arn:aws:iam::444455556666:root assume the role",
     );
 }
 

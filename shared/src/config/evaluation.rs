@@ -156,7 +156,7 @@ mod tests {
         let long = "x".repeat(300);
         let cut = annotate(&[long.as_str(), "second", "third"]);
         assert_eq!(cut.chars().count(), 256);
-        assert_ends_with(&cut, "…(+2 more)");
+        assert_ends_with(&cut, "… (+2 more)");
         assert_eq!(annotate(&["only"]), "only");
         let medium = "m".repeat(100);
         let three = annotate(&[medium.as_str(), medium.as_str(), medium.as_str()]);

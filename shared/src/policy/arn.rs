@@ -108,26 +108,22 @@ mod tests {
 
     #[test]
     fn account_id_root_arn_and_role_arn_all_name_their_account() {
-        assert_eq!(
-            classify_aws_principal("111122223333"),
-            Ok(AwsPrincipal::InAccount("111122223333"))
-        );
-        assert_eq!(
-            classify_aws_principal("arn:aws:iam::111122223333:root"),
-            Ok(AwsPrincipal::InAccount("111122223333"))
-        );
-        assert_eq!(
-            classify_aws_principal("arn:aws:iam::444455556666:role/path/app"),
-            Ok(AwsPrincipal::InAccount("444455556666"))
-        );
-        assert_eq!(
-            classify_aws_principal("arn:aws:sts::444455556666:assumed-role/app/session"),
-            Ok(AwsPrincipal::InAccount("444455556666"))
-        );
-        assert_eq!(
-            classify_aws_principal("arn:aws-cn:iam::444455556666:user/bob"),
-            Ok(AwsPrincipal::InAccount("444455556666"))
-        );
+        for (principal, account) in [
+            ("111122223333", "111122223333"),
+            ("arn:aws:iam::111122223333:root", "111122223333"),
+            ("arn:aws:iam::444455556666:role/path/app", "444455556666"),
+            (
+                "arn:aws:sts::444455556666:assumed-role/app/session",
+                "444455556666",
+            ),
+            ("arn:aws-cn:iam::444455556666:user/bob", "444455556666"),
+        ] {
+            assert_eq!(
+                classify_aws_principal(principal),
+                Ok(AwsPrincipal::InAccount(account)),
+                "{principal}"
+            );
+        }
     }
 
     #[test]

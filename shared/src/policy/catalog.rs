@@ -253,34 +253,17 @@ mod tests {
         assert!(catalog.len() > 15_000, "only {} actions", catalog.len());
         let put = catalog.lookup("s3:PutObject").unwrap();
         assert_eq!((put.level, put.resource_level), (AccessLevel::Write, true));
-        assert_eq!(
-            catalog.lookup("S3:getobject").unwrap().level,
-            AccessLevel::Read
-        );
-        assert_eq!(
-            catalog.lookup("s3:PutBucketPolicy").unwrap().level,
-            AccessLevel::PermissionsManagement
-        );
-        assert_eq!(
-            catalog.lookup("sqs:SendMessage").unwrap().level,
-            AccessLevel::Write
-        );
-        assert_eq!(
-            catalog.lookup("sqs:ReceiveMessage").unwrap().level,
-            AccessLevel::Read
-        );
-        assert_eq!(
-            catalog.lookup("lambda:AddPermission").unwrap().level,
-            AccessLevel::PermissionsManagement
-        );
-        assert_eq!(
-            catalog.lookup("dynamodb:GetItem").unwrap().level,
-            AccessLevel::Read
-        );
-        assert_eq!(
-            catalog.lookup("iam:ListRoles").unwrap().level,
-            AccessLevel::List
-        );
+        for (action, level) in [
+            ("S3:getobject", AccessLevel::Read),
+            ("s3:PutBucketPolicy", AccessLevel::PermissionsManagement),
+            ("sqs:SendMessage", AccessLevel::Write),
+            ("sqs:ReceiveMessage", AccessLevel::Read),
+            ("lambda:AddPermission", AccessLevel::PermissionsManagement),
+            ("dynamodb:GetItem", AccessLevel::Read),
+            ("iam:ListRoles", AccessLevel::List),
+        ] {
+            assert_eq!(catalog.lookup(action).unwrap().level, level, "{action}");
+        }
         let xray = catalog.lookup("xray:PutTraceSegments").unwrap();
         assert_eq!(
             (xray.level, xray.resource_level),

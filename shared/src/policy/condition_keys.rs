@@ -358,46 +358,39 @@ mod tests {
 
     #[test]
     fn confused_deputy_guards_need_a_fixed_source_account() {
-        assert!(is_confused_deputy_guard(&condition(
-            "ArnLike",
-            "AWS:SourceArn",
-            &["arn:aws:sns:us-east-1:111122223333:orders"]
-        )));
-        assert!(is_confused_deputy_guard(&condition(
-            "StringEquals",
-            "aws:SourceAccount",
-            &["111122223333"]
-        )));
-        assert!(is_confused_deputy_guard(&condition(
-            "StringEquals",
-            "aws:SourceOrgID",
-            &["o-a1b2c3d4e5"]
-        )));
-        assert!(!is_confused_deputy_guard(&condition(
-            "ArnLike",
-            "aws:SourceArn",
-            &["arn:aws:s3:::bucket"]
-        )));
-        assert!(!is_confused_deputy_guard(&condition(
-            "StringLike",
-            "aws:SourceAccount",
-            &["1111*"]
-        )));
-        assert!(!is_confused_deputy_guard(&condition(
-            "StringNotEquals",
-            "aws:SourceAccount",
-            &["111122223333"]
-        )));
-        assert!(!is_confused_deputy_guard(&condition(
-            "Null",
-            "aws:SourceArn",
-            &["false"]
-        )));
-        assert!(!is_confused_deputy_guard(&condition(
-            "ArnLikeIfExists",
-            "aws:SourceArn",
-            &["arn:aws:sns:us-east-1:111122223333:t"]
-        )));
+        for (operator, key, value, guards) in [
+            (
+                "ArnLike",
+                "AWS:SourceArn",
+                "arn:aws:sns:us-east-1:111122223333:orders",
+                true,
+            ),
+            ("StringEquals", "aws:SourceAccount", "111122223333", true),
+            ("StringEquals", "aws:SourceOrgID", "o-a1b2c3d4e5", true),
+            // An ARN with no account (S3) does not fix the caller's account.
+            ("ArnLike", "aws:SourceArn", "arn:aws:s3:::bucket", false),
+            ("StringLike", "aws:SourceAccount", "1111*", false),
+            (
+                "StringNotEquals",
+                "aws:SourceAccount",
+                "111122223333",
+                false,
+            ),
+            ("Null", "aws:SourceArn", "false", false),
+            // IfExists passes a request that carries no source at all.
+            (
+                "ArnLikeIfExists",
+                "aws:SourceArn",
+                "arn:aws:sns:us-east-1:111122223333:t",
+                false,
+            ),
+        ] {
+            assert_eq!(
+                is_confused_deputy_guard(&condition(operator, key, &[value])),
+                guards,
+                "{operator} {key} {value}"
+            );
+        }
     }
 
     #[test]

@@ -539,7 +539,7 @@ mod tests {
             (finding.statement, finding.sid.as_deref()),
             (Some(0), Some("Open"))
         );
-        assert_starts_with(&finding.message, "Statement[0](Sid \"Open\")");
+        assert_starts_with(&finding.message, "Statement[0] (Sid \"Open\")");
     }
 
     #[test]

@@ -297,7 +297,7 @@ mod tests {
             r#"{"Statement":[{"Effect":"Allow","Action":["dynamodb:GetItem"],"Resource":"*"}]}"#;
         let result = verdict(&grant(&[ADMIN], &[], Some(boundary)), &defaults());
         assert_eq!(result.compliance, Compliance::NonCompliant);
-        assert_contains(&result.annotation, "every resource(a wildcard grant)");
+        assert_contains(&result.annotation, "every resource (a wildcard grant)");
         assert!(result.annotation.contains(
             "(capped by permissions boundary arn:aws:iam::111122223333:policy/boundary)"
         ));
@@ -337,7 +337,7 @@ mod tests {
         let result = verdict(&grant(&[many], &[], None), &narrow);
         assert_contains(
             &result.annotation,
-            "can write to 4 services(dynamodb, s3, sns, sqs), more than MaxServices 3",
+            "can write to 4 services (dynamodb, s3, sns, sqs), more than MaxServices 3",
         );
         assert_eq!(
             verdict(&grant(&[many], &[], None), &defaults()).compliance,

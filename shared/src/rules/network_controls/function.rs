@@ -457,7 +457,7 @@ mod tests {
         unreadable.security_groups = Err(denied("ec2:DescribeSecurityGroups"));
         let verdict = judge_function(&function(Some(unreadable)), &Parameters::default());
         assert_eq!(verdict.compliance, Compliance::NonCompliant);
-        assert_starts_with(&verdict.annotation, "could not read security groups sg-1(ec2:DescribeSecurityGroups, access denied): AccessDenied");
+        assert_starts_with(&verdict.annotation, "could not read security groups sg-1 (ec2:DescribeSecurityGroups, access denied): AccessDenied");
         for broken in [
             VpcEvidence {
                 subnets: Err(denied("ec2:DescribeSubnets")),

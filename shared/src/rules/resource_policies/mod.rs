@@ -219,7 +219,7 @@ mod tests {
             );
             assert_starts_with(
                 &verdict.annotation,
-                "Statement[0](Sid \"Open\") allows anyone",
+                "Statement[0] (Sid \"Open\") allows anyone",
             );
         }
     }

@@ -307,7 +307,7 @@ mod tests {
             &Parameters::default(),
         );
         assert_eq!(unknown_trust.compliance, Compliance::NonCompliant);
-        assert_contains(&unknown_trust.annotation, "could not read the trust policy of airline-booking(iam:GetRole, not found): NoSuchEntity");
+        assert_contains(&unknown_trust.annotation, "could not read the trust policy of airline-booking (iam:GetRole, not found): NoSuchEntity");
     }
 
     #[test]
