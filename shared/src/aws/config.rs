@@ -56,15 +56,14 @@ impl EvaluationSink for ConfigSink {
                     .map_err(|err| ReadError::invalid(ACTION, err.to_string()))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let output = self
-            .client
-            .put_evaluations()
-            .set_evaluations(Some(evaluations))
-            .result_token(result_token)
-            .test_mode(test_mode)
-            .send()
-            .await
-            .map_err(read_error(ACTION))?;
+        let output = call!(
+            self.client
+                .put_evaluations()
+                .set_evaluations(Some(evaluations))
+                .result_token(result_token)
+                .test_mode(test_mode),
+            ACTION
+        )?;
         let refused = output
             .failed_evaluations()
             .iter()

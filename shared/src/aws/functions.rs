@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use aws_sdk_lambda::types::FunctionConfiguration;
 use serde_json::Value;
 
-use super::error::read_error;
 use super::AwsClients;
 use crate::config::ReadError;
 use crate::rules::temporary_credentials::{FunctionFacts, FunctionReader};
@@ -26,13 +25,12 @@ impl FunctionReader for AwsClients {
         if let Some(function) = listed {
             return Ok(function.variables.clone());
         }
-        let configuration = self
-            .lambda()
-            .get_function_configuration()
-            .function_name(function_name)
-            .send()
-            .await
-            .map_err(read_error(ACTION))?;
+        let configuration = call!(
+            self.lambda()
+                .get_function_configuration()
+                .function_name(function_name),
+            ACTION
+        )?;
         environment_of(ACTION, configuration.environment())
     }
 
@@ -75,13 +73,7 @@ impl FunctionReader for AwsClients {
                 )
             });
         }
-        let role = self
-            .iam()
-            .get_role()
-            .role_name(role_name)
-            .send()
-            .await
-            .map_err(read_error(ACTION))?;
+        let role = call!(self.iam().get_role().role_name(role_name), ACTION)?;
         role.role()
             .and_then(|role| role.assume_role_policy_document())
             .map(str::to_owned)

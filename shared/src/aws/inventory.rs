@@ -355,13 +355,13 @@ async fn event_buses(clients: &AwsClients, place: &Place) -> Listed {
     let mut buses = Vec::new();
     let mut next: Option<String> = None;
     for _ in 0..MAX_PAGES {
-        let page = clients
-            .events()
-            .list_event_buses()
-            .set_next_token(next.take())
-            .send()
-            .await
-            .map_err(read_error(ACTION))?;
+        let page = call!(
+            clients
+                .events()
+                .list_event_buses()
+                .set_next_token(next.take()),
+            ACTION
+        )?;
         buses.extend(page.event_buses().iter().map(|bus| {
             let name = bus.name().unwrap_or_default();
             let arn = bus.arn().unwrap_or_default();

@@ -19,6 +19,16 @@ macro_rules! every_item {
     };
 }
 
+/// One request sent, or the `ReadError` for `action`.
+macro_rules! call {
+    ($request:expr, $action:expr) => {
+        $request
+            .send()
+            .await
+            .map_err($crate::aws::error::read_error($action))
+    };
+}
+
 pub mod config;
 pub mod error;
 pub mod functions;
@@ -40,7 +50,7 @@ use aws_credential_types::Credentials;
 
 use crate::config::{EngineError, Invocation, ReadError};
 use crate::policy::Arn;
-use error::{read_error, sdk_error_text};
+use error::sdk_error_text;
 use memo::RunMemo;
 
 /// The clients the rules use, sharing one configuration, and the reads of the current run.
@@ -136,14 +146,13 @@ impl AwsClients {
     /// The account of the clients' credentials (sts:GetCallerIdentity).
     pub async fn account_id(&self) -> Result<String, ReadError> {
         const ACTION: &str = "sts:GetCallerIdentity";
-        aws_sdk_sts::Client::new(&self.sdk)
-            .get_caller_identity()
-            .send()
-            .await
-            .map_err(read_error(ACTION))?
-            .account()
-            .map(str::to_owned)
-            .ok_or_else(|| ReadError::invalid(ACTION, "STS returned no account"))
+        call!(
+            aws_sdk_sts::Client::new(&self.sdk).get_caller_identity(),
+            ACTION
+        )?
+        .account()
+        .map(str::to_owned)
+        .ok_or_else(|| ReadError::invalid(ACTION, "STS returned no account"))
     }
 
     /// These clients with nothing remembered from an earlier run.

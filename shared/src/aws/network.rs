@@ -23,13 +23,12 @@ fn filter(name: &str, values: &[String]) -> Filter {
 
 impl NetworkReader for AwsClients {
     async fn subnets(&self, ids: &[String]) -> Result<Vec<Subnet>, ReadError> {
-        let output = self
-            .ec2()
-            .describe_subnets()
-            .set_subnet_ids(Some(ids.to_vec()))
-            .send()
-            .await
-            .map_err(read_error("ec2:DescribeSubnets"))?;
+        let output = call!(
+            self.ec2()
+                .describe_subnets()
+                .set_subnet_ids(Some(ids.to_vec())),
+            "ec2:DescribeSubnets"
+        )?;
         Ok(output
             .subnets()
             .iter()
@@ -43,13 +42,12 @@ impl NetworkReader for AwsClients {
     }
 
     async fn security_groups(&self, ids: &[String]) -> Result<Vec<SecurityGroup>, ReadError> {
-        let output = self
-            .ec2()
-            .describe_security_groups()
-            .set_group_ids(Some(ids.to_vec()))
-            .send()
-            .await
-            .map_err(read_error("ec2:DescribeSecurityGroups"))?;
+        let output = call!(
+            self.ec2()
+                .describe_security_groups()
+                .set_group_ids(Some(ids.to_vec())),
+            "ec2:DescribeSecurityGroups"
+        )?;
         Ok(output
             .security_groups()
             .iter()
@@ -168,13 +166,10 @@ impl NetworkReader for AwsClients {
         &self,
         function_arn: &str,
     ) -> Result<BTreeMap<String, String>, ReadError> {
-        let output = self
-            .lambda()
-            .list_tags()
-            .resource(function_arn)
-            .send()
-            .await
-            .map_err(read_error("lambda:ListTags"))?;
+        let output = call!(
+            self.lambda().list_tags().resource(function_arn),
+            "lambda:ListTags"
+        )?;
         Ok(output
             .tags()
             .map(|tags| tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
@@ -182,14 +177,13 @@ impl NetworkReader for AwsClients {
     }
 
     async fn stage(&self, stage: &StageId) -> Result<StageFacts, ReadError> {
-        let output = self
-            .apigateway()
-            .get_stage()
-            .rest_api_id(&stage.rest_api_id)
-            .stage_name(&stage.stage_name)
-            .send()
-            .await
-            .map_err(read_error("apigateway:GET"))?;
+        let output = call!(
+            self.apigateway()
+                .get_stage()
+                .rest_api_id(&stage.rest_api_id)
+                .stage_name(&stage.stage_name),
+            "apigateway:GET"
+        )?;
         Ok(StageFacts {
             web_acl_arn: output
                 .web_acl_arn()
@@ -199,13 +193,10 @@ impl NetworkReader for AwsClients {
     }
 
     async fn rest_api(&self, id: &str) -> Result<RestApiFacts, ReadError> {
-        let output = self
-            .apigateway()
-            .get_rest_api()
-            .rest_api_id(id)
-            .send()
-            .await
-            .map_err(read_error("apigateway:GET"))?;
+        let output = call!(
+            self.apigateway().get_rest_api().rest_api_id(id),
+            "apigateway:GET"
+        )?;
         Ok(RestApiFacts {
             endpoint_types: output
                 .endpoint_configuration()

@@ -12,13 +12,10 @@ fn non_empty(policy: Option<&str>) -> Option<String> {
 
 impl PolicyReader for AwsClients {
     async fn event_bus_policy(&self, bus_name: &str) -> Result<Option<String>, ReadError> {
-        let bus = self
-            .events()
-            .describe_event_bus()
-            .name(bus_name)
-            .send()
-            .await
-            .map_err(read_error("events:DescribeEventBus"))?;
+        let bus = call!(
+            self.events().describe_event_bus().name(bus_name),
+            "events:DescribeEventBus"
+        )?;
         Ok(non_empty(bus.policy()))
     }
 

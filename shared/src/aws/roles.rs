@@ -55,12 +55,10 @@ pub async fn access_advice(
     use aws_sdk_iam::types::JobStatusType;
     const GENERATE: &str = "iam:GenerateServiceLastAccessedDetails";
     const GET: &str = "iam:GetServiceLastAccessedDetails";
-    let job = iam
-        .generate_service_last_accessed_details()
-        .arn(role_arn)
-        .send()
-        .await
-        .map_err(read_error(GENERATE))?;
+    let job = call!(
+        iam.generate_service_last_accessed_details().arn(role_arn),
+        GENERATE
+    )?;
     let job_id = job
         .job_id()
         .ok_or_else(|| ReadError::invalid(GENERATE, "IAM returned no job id"))?
@@ -68,13 +66,12 @@ pub async fn access_advice(
     let mut services = Vec::new();
     let mut marker: Option<String> = None;
     for attempt in 1..=MAX_POLLS {
-        let page = iam
-            .get_service_last_accessed_details()
-            .job_id(&job_id)
-            .set_marker(marker.clone())
-            .send()
-            .await
-            .map_err(read_error(GET))?;
+        let page = call!(
+            iam.get_service_last_accessed_details()
+                .job_id(&job_id)
+                .set_marker(marker.clone()),
+            GET
+        )?;
         match page.job_status() {
             JobStatusType::InProgress => {
                 tokio::time::sleep(std::time::Duration::from_millis(
@@ -165,24 +162,17 @@ impl AwsClients {
     /// One role, read role by role (GetRole, ListRolePolicies, GetRolePolicy,
     /// ListAttachedRolePolicies) into the shape the listing of every role gives.
     async fn read_role(&self, role_name: &str) -> Result<ListedRole, ReadError> {
-        let role = self
-            .iam()
-            .get_role()
-            .role_name(role_name)
-            .send()
-            .await
-            .map_err(read_error("iam:GetRole"))?;
+        let role = call!(self.iam().get_role().role_name(role_name), "iam:GetRole")?;
         let role = role.role();
         let mut inline = Vec::new();
         for name in self.inline_policy_names(role_name).await? {
-            let policy = self
-                .iam()
-                .get_role_policy()
-                .role_name(role_name)
-                .policy_name(&name)
-                .send()
-                .await
-                .map_err(read_error("iam:GetRolePolicy"))?;
+            let policy = call!(
+                self.iam()
+                    .get_role_policy()
+                    .role_name(role_name)
+                    .policy_name(&name),
+                "iam:GetRolePolicy"
+            )?;
             inline.push(PolicyText {
                 name: format!("inline policy {name}"),
                 document: policy.policy_document().to_owned(),
@@ -253,27 +243,20 @@ impl AwsClients {
     async fn managed_policy(&self, arn: &str) -> Result<PolicyText, ReadError> {
         const GET_POLICY: &str = "iam:GetPolicy";
         const GET_VERSION: &str = "iam:GetPolicyVersion";
-        let policy = self
-            .iam()
-            .get_policy()
-            .policy_arn(arn)
-            .send()
-            .await
-            .map_err(read_error(GET_POLICY))?;
+        let policy = call!(self.iam().get_policy().policy_arn(arn), GET_POLICY)?;
         let version_id = policy
             .policy()
             .and_then(|p| p.default_version_id())
             .ok_or_else(|| {
                 ReadError::invalid(GET_POLICY, format!("{arn} has no default version"))
             })?;
-        let version = self
-            .iam()
-            .get_policy_version()
-            .policy_arn(arn)
-            .version_id(version_id)
-            .send()
-            .await
-            .map_err(read_error(GET_VERSION))?;
+        let version = call!(
+            self.iam()
+                .get_policy_version()
+                .policy_arn(arn)
+                .version_id(version_id),
+            GET_VERSION
+        )?;
         let document = version
             .policy_version()
             .and_then(|v| v.document())

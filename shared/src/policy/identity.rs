@@ -211,11 +211,10 @@ fn judge_actions(grant: &Grant<'_>, catalog: &Catalog, analysis: &mut IdentityPo
             "{label} allows every action on every resource (full administrator); grant only the actions the function calls, on the resources it uses"
         ));
     }
-    let service_wildcards: Vec<&str> = effective
-        .iter()
-        .copied()
-        .filter(|p| is_service_wildcard(p))
-        .collect();
+    let those = |keep: &dyn Fn(&str) -> bool| -> Vec<&str> {
+        effective.iter().copied().filter(|p| keep(p)).collect()
+    };
+    let service_wildcards = those(&is_service_wildcard);
     if !service_wildcards.is_empty() {
         analysis.service_wildcard = true;
         grant.report(analysis, FindingKind::ServiceWildcard, format!(
@@ -223,11 +222,7 @@ fn judge_actions(grant: &Grant<'_>, catalog: &Catalog, analysis: &mut IdentityPo
             service_wildcards.join(", ")
         ));
     }
-    let wildcards: Vec<&str> = effective
-        .iter()
-        .copied()
-        .filter(|p| glob::has_wildcard(p))
-        .collect();
+    let wildcards = those(&glob::has_wildcard);
     if !wildcards.is_empty() {
         analysis.wildcard_action = true;
         grant.report(analysis, FindingKind::WildcardAction, format!(
@@ -235,11 +230,8 @@ fn judge_actions(grant: &Grant<'_>, catalog: &Catalog, analysis: &mut IdentityPo
             wildcards.join(", ")
         ));
     }
-    let unknown: Vec<&str> = effective
-        .iter()
-        .copied()
-        .filter(|pattern| !is_every_action(pattern) && catalog.matching(pattern).next().is_none())
-        .collect();
+    let unknown =
+        those(&|pattern| !is_every_action(pattern) && catalog.matching(pattern).next().is_none());
     // A wildcard over a service the catalogue does not know could grant anything of it: that
     // cannot be decided. A named action it does not know is one action: reported, not judged.
     let (undecidable, named): (Vec<&str>, Vec<&str>) = unknown.into_iter().partition(|pattern| {
