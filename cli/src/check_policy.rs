@@ -81,12 +81,8 @@ fn analyze(args: &Args) -> Result<Outcome, String> {
             let (Some(service), Some(account)) = (args.service, args.account.as_deref()) else {
                 return Err("--service and --account are required for --kind resource".to_owned());
             };
-            let context = ResourceContext {
-                service,
-                account,
-                allowed_accounts: &args.allowed_accounts,
-                allowed_organizations: &args.allowed_organizations,
-            };
+            let context = ResourceContext::new(service, account)
+                .trusting(&args.allowed_accounts, &args.allowed_organizations);
             let analysis = analyze_resource_policy(&policy, &context);
             outcome(&analysis, !analysis.findings.is_empty())
         }

@@ -54,12 +54,8 @@ fn resource_policies(c: &mut Criterion) {
         b.iter(|| {
             for input in &inputs {
                 let policy = Policy::parse(black_box(&input.text)).unwrap();
-                let context = ResourceContext {
-                    service: input.service.unwrap(),
-                    account: "111122223333",
-                    allowed_accounts: &input.allowed_accounts,
-                    allowed_organizations: &input.allowed_organizations,
-                };
+                let context = ResourceContext::new(input.service.unwrap(), "111122223333")
+                    .trusting(&input.allowed_accounts, &input.allowed_organizations);
                 black_box(analyze_resource_policy(&policy, &context));
             }
         })

@@ -68,12 +68,7 @@ pub fn policy(data: &[u8]) -> Result<(), Rejected> {
     let policy = Policy::parse(text).map_err(rejected)?;
     let allowed = ["444455556666".to_owned()];
     for service in ResourceService::ALL {
-        let context = ResourceContext {
-            service,
-            account: "111122223333",
-            allowed_accounts: &allowed,
-            allowed_organizations: &[],
-        };
+        let context = ResourceContext::new(service, "111122223333").trusting(&allowed, &[]);
         let _ = analyze_resource_policy(&policy, &context);
         let _ = network_limits(&policy, service);
     }

@@ -5,9 +5,7 @@
 use sec2_shared::rules::resource_policies::ResourcePolicies;
 use sec2_testkit::config_events::{self, item, rule_event};
 use sec2_testkit::{assert_contains, assert_starts_with};
-use sec2_testkit::{
-    invoke_rule, last_reported, reported_for, sdk_config, unique, Reported, MOTO_ACCOUNT,
-};
+use sec2_testkit::{invoke_rule, last_reported, reported_for, sdk_config, unique, MOTO_ACCOUNT};
 use serde_json::{json, Value};
 
 const FOREIGN: &str = "444455556666";
@@ -31,27 +29,14 @@ fn reported(resource_id: &str) -> (String, String) {
         1,
         "one evaluation for {resource_id}"
     );
-    let Reported {
-        compliance,
-        annotation,
-        ..
-    } = last_reported(resource_id);
-    (compliance, annotation)
+    last_reported(resource_id).verdict()
 }
 
 #[tokio::test]
 async fn an_oversized_public_topic_is_fetched_from_config_history_and_reported_non_compliant() {
     let sns = aws_sdk_sns::Client::new(&sdk_config());
     let name = unique("orders");
-    let arn = sns
-        .create_topic()
-        .name(&name)
-        .send()
-        .await
-        .unwrap()
-        .topic_arn()
-        .unwrap()
-        .to_owned();
+    let arn = create_topic(&sns, &name).await;
     let public = json!({"Version":"2012-10-17","Statement":[{"Sid":"Everyone","Effect":"Allow","Principal":"*","Action":"sns:Publish","Resource":arn}]});
     sns.set_topic_attributes()
         .topic_arn(&arn)
@@ -79,15 +64,7 @@ async fn an_oversized_public_topic_is_fetched_from_config_history_and_reported_n
 #[tokio::test]
 async fn a_topic_with_the_default_policy_is_compliant() {
     let sns = aws_sdk_sns::Client::new(&sdk_config());
-    let arn = sns
-        .create_topic()
-        .name(unique("bookings"))
-        .send()
-        .await
-        .unwrap()
-        .topic_arn()
-        .unwrap()
-        .to_owned();
+    let arn = create_topic(&sns, &unique("bookings")).await;
     let attributes = sns
         .get_topic_attributes()
         .topic_arn(&arn)
@@ -126,8 +103,7 @@ async fn put_public_policy(events: &aws_sdk_eventbridge::Client, bus: &str, arn:
 async fn event_bus_policies_are_read_with_describe_event_bus() {
     let events = aws_sdk_eventbridge::Client::new(&sdk_config());
     let open = unique("open-bus");
-    let created = events.create_event_bus().name(&open).send().await.unwrap();
-    let open_arn = created.event_bus_arn().unwrap().to_owned();
+    let open_arn = create_bus(&events, &open).await;
     put_public_policy(&events, &open, &open_arn).await;
     invoke(event(bus(&open, &open_arn), json!({}))).await;
     let (compliance, annotation) = reported(&open);
@@ -135,13 +111,7 @@ async fn event_bus_policies_are_read_with_describe_event_bus() {
     assert_starts_with(&annotation, "Statement[0] (Sid \"Everyone\") allows anyone");
 
     let partner = unique("partner-bus");
-    let created = events
-        .create_event_bus()
-        .name(&partner)
-        .send()
-        .await
-        .unwrap();
-    let partner_arn = created.event_bus_arn().unwrap().to_owned();
+    let partner_arn = create_bus(&events, &partner).await;
     events
         .put_permission()
         .event_bus_name(&partner)
@@ -174,6 +144,16 @@ async fn a_bus_that_cannot_be_read_is_non_compliant_with_the_reason() {
     let (compliance, annotation) = reported(&missing);
     assert_eq!(compliance, "NON_COMPLIANT");
     assert_starts_with(&annotation, "could not read the event bus policy (events:DescribeEventBus, not found): ResourceNotFoundException");
+}
+
+async fn create_topic(sns: &aws_sdk_sns::Client, name: &str) -> String {
+    let created = sns.create_topic().name(name).send().await.unwrap();
+    created.topic_arn().unwrap().to_owned()
+}
+
+async fn create_bus(events: &aws_sdk_eventbridge::Client, name: &str) -> String {
+    let created = events.create_event_bus().name(name).send().await.unwrap();
+    created.event_bus_arn().unwrap().to_owned()
 }
 
 async fn create_table(dynamodb: &aws_sdk_dynamodb::Client, name: &str) -> String {
@@ -209,6 +189,13 @@ async fn create_table(dynamodb: &aws_sdk_dynamodb::Client, name: &str) -> String
         .to_owned()
 }
 
+async fn judge_table(name: &str, arn: &str) -> (String, String) {
+    let configuration = json!({"TableName": name});
+    let item = change("AWS::DynamoDB::Table", name, arn, configuration);
+    invoke(event(item, json!({}))).await;
+    reported(name)
+}
+
 #[tokio::test]
 async fn table_policies_are_read_with_get_resource_policy() {
     let dynamodb = aws_sdk_dynamodb::Client::new(&sdk_config());
@@ -223,33 +210,13 @@ async fn table_policies_are_read_with_get_resource_policy() {
         .send()
         .await
         .unwrap();
-    invoke(event(
-        change(
-            "AWS::DynamoDB::Table",
-            &shared,
-            &shared_arn,
-            json!({"TableName": shared}),
-        ),
-        json!({}),
-    ))
-    .await;
-    let (compliance, annotation) = reported(&shared);
+    let (compliance, annotation) = judge_table(&shared, &shared_arn).await;
     assert_eq!(compliance, "NON_COMPLIANT");
     assert_contains(&annotation, &analytics);
 
     let private = unique("loyalty");
     let private_arn = create_table(&dynamodb, &private).await;
-    invoke(event(
-        change(
-            "AWS::DynamoDB::Table",
-            &private,
-            &private_arn,
-            json!({"TableName": private}),
-        ),
-        json!({}),
-    ))
-    .await;
-    let (compliance, annotation) = reported(&private);
+    let (compliance, annotation) = judge_table(&private, &private_arn).await;
     assert_eq!(
         compliance, "COMPLIANT",
         "a table without a policy: {annotation}"
@@ -288,15 +255,7 @@ async fn with_execution_role_name_the_rule_reads_in_the_member_account() {
     let events =
         aws_sdk_eventbridge::Client::new(&member_config(member, "sec2-rules-member").await);
     let bus = unique("member-bus");
-    let arn = events
-        .create_event_bus()
-        .name(&bus)
-        .send()
-        .await
-        .unwrap()
-        .event_bus_arn()
-        .unwrap()
-        .to_owned();
+    let arn = create_bus(&events, &bus).await;
     put_public_policy(&events, &bus, &arn).await;
 
     let mut invoking = change("AWS::Events::EventBus", &bus, &arn, json!({"Name": bus}));

@@ -7,7 +7,7 @@ use sec2_shared::rules::temporary_credentials::TemporaryCredentials;
 use sec2_testkit::config_events::{function_change, rule_event, scheduled};
 use sec2_testkit::seed::{create_function, create_role, FunctionSeed};
 use sec2_testkit::{assert_contains, assert_ends_with, assert_starts_with};
-use sec2_testkit::{invoke_rule, last_reported, sdk_config, Reported};
+use sec2_testkit::{invoke_rule, last_reported, sdk_config};
 use serde_json::{json, Value};
 
 const LAMBDA_ONLY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"}}}]}"#;
@@ -31,12 +31,7 @@ async fn invoke(payload: Value) -> Value {
 }
 
 fn verdict(function: &str) -> (String, String) {
-    let Reported {
-        compliance,
-        annotation,
-        ..
-    } = last_reported(function);
-    (compliance, annotation)
+    last_reported(function).verdict()
 }
 
 #[tokio::test]

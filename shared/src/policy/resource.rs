@@ -28,7 +28,26 @@ pub struct ResourceContext<'a> {
     pub allowed_organizations: &'a [String],
 }
 
-impl ResourceContext<'_> {
+impl<'a> ResourceContext<'a> {
+    /// A resource of `service` owned by `account`, which trusts no other account.
+    pub fn new(service: ResourceService, account: &'a str) -> Self {
+        ResourceContext {
+            service,
+            account,
+            allowed_accounts: &[],
+            allowed_organizations: &[],
+        }
+    }
+
+    /// The same resource, whose owner also trusts these accounts and organizations.
+    pub fn trusting(self, accounts: &'a [String], organizations: &'a [String]) -> Self {
+        ResourceContext {
+            allowed_accounts: accounts,
+            allowed_organizations: organizations,
+            ..self
+        }
+    }
+
     fn trusts_account(&self, account: &str) -> bool {
         account == self.account
             || self
@@ -472,12 +491,7 @@ mod tests {
         allowed: &[&str],
     ) -> ResourcePolicyAnalysis {
         let allowed: Vec<String> = allowed.iter().map(|a| (*a).to_owned()).collect();
-        let context = ResourceContext {
-            service,
-            account: OWNER,
-            allowed_accounts: &allowed,
-            allowed_organizations: &[],
-        };
+        let context = ResourceContext::new(service, OWNER).trusting(&allowed, &[]);
         analyze_resource_policy(&Policy::parse(policy).unwrap(), &context)
     }
 

@@ -122,11 +122,20 @@ fn mismatch(case: &Case, actual: &Value, findings: &[Finding]) -> Option<String>
     })
 }
 
-fn report(failures: Vec<String>, total: usize) {
+/// Analyzes every case and fails with each one whose verdict differs from its expectation.
+fn check(cases: &[Case], analyze: impl Fn(&Case) -> (Value, Vec<Finding>)) {
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|case| {
+            let (flags, findings) = analyze(case);
+            mismatch(case, &flags, &findings)
+        })
+        .collect();
     assert!(
         failures.is_empty(),
-        "{} of {total} cases failed:\n{}",
+        "{} of {} cases failed:\n{}",
         failures.len(),
+        cases.len(),
         failures.join("\n")
     );
 }
@@ -145,26 +154,13 @@ fn resource_policy_corpus_verdicts_match() {
             "no corpus case for {service}"
         );
     }
-    let failures = cases
-        .iter()
-        .filter_map(|case| {
-            let service: ResourceService =
-                case.service.as_deref().expect("service").parse().unwrap();
-            let context = ResourceContext {
-                service,
-                account: OWNER,
-                allowed_accounts: &case.allowed_accounts,
-                allowed_organizations: &case.allowed_organizations,
-            };
-            let analysis = analyze_resource_policy(&case.policy(), &context);
-            mismatch(
-                case,
-                &serde_json::to_value(&analysis).unwrap(),
-                &analysis.findings,
-            )
-        })
-        .collect();
-    report(failures, cases.len());
+    check(&cases, |case| {
+        let service: ResourceService = case.service.as_deref().expect("service").parse().unwrap();
+        let context = ResourceContext::new(service, OWNER)
+            .trusting(&case.allowed_accounts, &case.allowed_organizations);
+        let analysis = analyze_resource_policy(&case.policy(), &context);
+        (serde_json::to_value(&analysis).unwrap(), analysis.findings)
+    });
 }
 
 #[test]
@@ -175,16 +171,8 @@ fn identity_policy_corpus_verdicts_match() {
         "the corpus must hold at least 30 identity-policy cases"
     );
     let catalog = Catalog::embedded().unwrap();
-    let failures = cases
-        .iter()
-        .filter_map(|case| {
-            let analysis = analyze_identity_policy(&case.policy(), catalog);
-            mismatch(
-                case,
-                &serde_json::to_value(&analysis).unwrap(),
-                &analysis.findings,
-            )
-        })
-        .collect();
-    report(failures, cases.len());
+    check(&cases, |case| {
+        let analysis = analyze_identity_policy(&case.policy(), catalog);
+        (serde_json::to_value(&analysis).unwrap(), analysis.findings)
+    });
 }

@@ -54,12 +54,7 @@ fn unicode_in_sids_and_keys_is_read_and_named_as_written() {
         r#"{"Statement":[{"Sid":"Öffentlich\u202egefährlich","Effect":"Allow","Principal":"*","Action":"sqs:SendMessage","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/équipe":"réservation"}}}]}"#,
     )
     .unwrap();
-    let context = ResourceContext {
-        service: ResourceService::Sqs,
-        account: "111122223333",
-        allowed_accounts: &[],
-        allowed_organizations: &[],
-    };
+    let context = ResourceContext::new(ResourceService::Sqs, "111122223333");
     let analysis = analyze_resource_policy(&policy, &context);
     assert!(analysis.public, "a tag condition pins no caller");
     assert!(analysis.findings[0]
@@ -96,12 +91,7 @@ fn a_principal_that_is_an_empty_object_grants_nobody() {
         r#"{"Statement":{"Effect":"Allow","Principal":{},"Action":"*","Resource":"*"}}"#,
     )
     .unwrap();
-    let context = ResourceContext {
-        service: ResourceService::S3,
-        account: "111122223333",
-        allowed_accounts: &[],
-        allowed_organizations: &[],
-    };
+    let context = ResourceContext::new(ResourceService::S3, "111122223333");
     let analysis = analyze_resource_policy(&policy, &context);
     assert!(!analysis.public && !analysis.cross_account && analysis.findings.is_empty());
 }

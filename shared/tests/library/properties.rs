@@ -129,12 +129,7 @@ fn policy() -> impl Strategy<Value = Value> {
 /// Whether the analyzer would fail the policy (the rule's NON_COMPLIANT).
 fn fails(policy: &Value) -> Option<bool> {
     let parsed = Policy::from_json_value(policy).ok()?;
-    let context = ResourceContext {
-        service: ResourceService::Sqs,
-        account: OWNER,
-        allowed_accounts: &[],
-        allowed_organizations: &[],
-    };
+    let context = ResourceContext::new(ResourceService::Sqs, OWNER);
     let analysis = analyze_resource_policy(&parsed, &context);
     Some(analysis.public || analysis.cross_account || analysis.unguarded_service_principal)
 }
@@ -219,12 +214,7 @@ proptest! {
         for candidate in [text.clone(), serde_json::to_string(&text).unwrap()] {
             if let Ok(policy) = Policy::parse(&candidate) {
                 for service in ResourceService::ALL {
-                    let context = ResourceContext {
-                        service,
-                        account: OWNER,
-                        allowed_accounts: &[],
-                        allowed_organizations: &[],
-                    };
+                    let context = ResourceContext::new(service, OWNER);
                     let _ = analyze_resource_policy(&policy, &context);
                 }
                 let named = [NamedPolicy { name: Some("p"), policy: &policy }];

@@ -127,31 +127,17 @@ async fn a_second_burst_within_a_minute_is_coalesced() {
     let client = mock_client!(aws_sdk_config, RuleMode::MatchAny, [&rule]);
     let coalescer = Coalescer::default();
     let event = cloudtrail("ec2.amazonaws.com", "RevokeSecurityGroupEgress");
-    let start = Instant::now();
-    let first = reevaluate(&event, &names(), &coalescer, &client, start)
-        .await
-        .unwrap();
+    let (start, rules) = (Instant::now(), names());
+    let after = |seconds| {
+        let at = start + Duration::from_secs(seconds);
+        reevaluate(&event, &rules, &coalescer, &client, at)
+    };
+    let first = after(0).await.unwrap();
     assert_eq!(first.started, ["sec2-network-controls"]);
-    let second = reevaluate(
-        &event,
-        &names(),
-        &coalescer,
-        &client,
-        start + Duration::from_secs(20),
-    )
-    .await
-    .unwrap();
+    let second = after(20).await.unwrap();
     assert_eq!(second.coalesced, ["sec2-network-controls"]);
     assert_eq!(rule.num_calls(), 1);
-    let later = reevaluate(
-        &event,
-        &names(),
-        &coalescer,
-        &client,
-        start + Duration::from_secs(61),
-    )
-    .await
-    .unwrap();
+    let later = after(61).await.unwrap();
     assert_eq!(later.started, ["sec2-network-controls"]);
     assert_eq!(rule.num_calls(), 2);
 }

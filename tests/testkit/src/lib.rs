@@ -164,6 +164,13 @@ pub struct Reported {
     pub test_mode: bool,
 }
 
+impl Reported {
+    /// The compliance type and the annotation, the two things a verdict says.
+    pub fn verdict(self) -> (String, String) {
+        (self.compliance, self.annotation)
+    }
+}
+
 /// Every evaluation sent to PutEvaluations for the given resource, oldest first.
 pub fn reported_for(resource_id: &str) -> Vec<Reported> {
     recorded_calls("PutEvaluations")

@@ -30,12 +30,10 @@ pub fn judge(
             return Verdict::non_compliant(format!("could not read the resource policy: {err}"))
         }
     };
-    let context = ResourceContext {
-        service,
-        account,
-        allowed_accounts: &parameters.allowed_account_ids,
-        allowed_organizations: &parameters.allowed_organization_ids,
-    };
+    let context = ResourceContext::new(service, account).trusting(
+        &parameters.allowed_account_ids,
+        &parameters.allowed_organization_ids,
+    );
     let analysis = analyze_resource_policy(&policy, &context);
     let is_network_only = |restricted_by: &[String]| {
         !restricted_by.is_empty()
