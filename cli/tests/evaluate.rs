@@ -4,6 +4,8 @@
 
 use std::process::Command;
 
+use sec2_testkit::{assert_contains, assert_starts_with};
+
 fn evaluate(event: &str) -> std::process::Output {
     evaluate_rule("resource-policies", event)
 }
@@ -40,10 +42,7 @@ fn a_public_function_url_event_prints_one_non_compliant_evaluation() {
     assert_eq!(only[0]["ComplianceResourceId"], "airline-booking");
     assert_eq!(only[0]["ComplianceType"], "NON_COMPLIANT");
     assert_eq!(only[0]["OrderingTimestamp"], "2026-11-20T10:00:00.000Z");
-    assert!(only[0]["Annotation"]
-        .as_str()
-        .unwrap()
-        .contains("through its URL"));
+    assert_contains(only[0]["Annotation"].as_str().unwrap(), "through its URL");
 }
 
 #[test]
@@ -104,10 +103,8 @@ fn network_controls_never_passes_a_function_whose_network_it_cannot_read() {
     let evaluations = evaluations("network-controls", "booking-function-in-vpc.json");
     assert_eq!(evaluations[0]["ComplianceResourceId"], "airline-booking");
     assert_eq!(evaluations[0]["ComplianceType"], "NON_COMPLIANT");
-    assert!(evaluations[0]["Annotation"]
-        .as_str()
-        .unwrap()
-        .starts_with("could not read"));
+    let annotation = evaluations[0]["Annotation"].as_str().unwrap();
+    assert_starts_with(annotation, "could not read");
 }
 
 #[test]

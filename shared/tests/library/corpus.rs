@@ -43,11 +43,16 @@ impl Case {
     }
 }
 
-fn load(file: &str) -> Vec<Case> {
+/// The cases in `file`, which must hold at least `at_least` of them, each named once and reasoned.
+fn load(file: &str, at_least: usize) -> Vec<Case> {
     let path = format!("{}/../tests/corpus/{file}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"));
     let cases: Vec<Case> =
         serde_json::from_str(&text).unwrap_or_else(|err| panic!("{path}: {err}"));
+    assert!(
+        cases.len() >= at_least,
+        "{file} must hold at least {at_least} cases"
+    );
     let mut names = HashSet::new();
     for case in &cases {
         assert!(
@@ -142,11 +147,7 @@ fn check(cases: &[Case], analyze: impl Fn(&Case) -> (Value, Vec<Finding>)) {
 
 #[test]
 fn resource_policy_corpus_verdicts_match() {
-    let cases = load("resource-policies.json");
-    assert!(
-        cases.len() >= 60,
-        "the corpus must hold at least 60 resource-policy cases"
-    );
+    let cases = load("resource-policies.json", 60);
     let covered: HashSet<&str> = cases.iter().filter_map(|c| c.service.as_deref()).collect();
     for service in ResourceService::ALL {
         assert!(
@@ -165,11 +166,7 @@ fn resource_policy_corpus_verdicts_match() {
 
 #[test]
 fn identity_policy_corpus_verdicts_match() {
-    let cases = load("identity-policies.json");
-    assert!(
-        cases.len() >= 30,
-        "the corpus must hold at least 30 identity-policy cases"
-    );
+    let cases = load("identity-policies.json", 30);
     let catalog = Catalog::embedded().unwrap();
     check(&cases, |case| {
         let analysis = analyze_identity_policy(&case.policy(), catalog);

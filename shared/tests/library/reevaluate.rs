@@ -38,16 +38,15 @@ fn names() -> RuleNames {
 
 /// The outcome of one CloudTrail call's event, with a fresh coalescer.
 async fn handle(client: &Client, source: &str, name: &str) -> Outcome {
-    let event = cloudtrail(source, name);
-    reevaluate(
-        &event,
-        &names(),
-        &Coalescer::default(),
-        client,
-        Instant::now(),
-    )
-    .await
-    .unwrap()
+    handle_event(client, &cloudtrail(source, name)).await
+}
+
+/// The outcome of one event, with a fresh coalescer.
+async fn handle_event(client: &Client, event: &Value) -> Outcome {
+    let coalescer = Coalescer::default();
+    reevaluate(event, &names(), &coalescer, client, Instant::now())
+        .await
+        .unwrap()
 }
 
 fn requested(rule: &aws_smithy_mocks::Rule) -> usize {
@@ -102,18 +101,12 @@ async fn one_running_rule_does_not_keep_the_others_from_starting() {
         RuleMode::MatchAny,
         [&refused_together, &network_busy, &started()]
     );
-    let outcome = reevaluate(
-        &cloudtrail(
-            "lambda.amazonaws.com",
-            "UpdateFunctionConfiguration20150331v2",
-        ),
-        &names(),
-        &Coalescer::default(),
+    let outcome = handle(
         &client,
-        Instant::now(),
+        "lambda.amazonaws.com",
+        "UpdateFunctionConfiguration20150331v2",
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(
         outcome.started,
         ["sec2-temporary-credentials", "sec2-least-privilege"]
@@ -184,16 +177,7 @@ async fn unrelated_and_failed_calls_start_nothing() {
     let mut failed = cloudtrail("iam.amazonaws.com", "PutRolePolicy");
     failed["detail"]["errorCode"] = json!("AccessDenied");
     for event in [cloudtrail("iam.amazonaws.com", "ListRoles"), failed] {
-        let outcome = reevaluate(
-            &event,
-            &names(),
-            &Coalescer::default(),
-            &client,
-            Instant::now(),
-        )
-        .await
-        .unwrap();
-        assert!(outcome.started.is_empty());
+        assert!(handle_event(&client, &event).await.started.is_empty());
     }
     assert_eq!(rule.num_calls(), 0);
     let partial = RuleNames::parse("least-privilege=sec2-least-privilege").unwrap();

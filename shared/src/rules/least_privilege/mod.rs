@@ -371,15 +371,18 @@ mod tests {
             None,
             "a young role is not judged"
         );
-        let result = judge_with_usage(
-            &grant(&[SCOPED], &[], None),
-            Ok(&advice),
-            now,
-            &defaults(),
-            Catalog::embedded().unwrap(),
-        );
+        let scoped = grant(&[SCOPED], &[], None);
+        let judged = |usage| {
+            judge_with_usage(
+                &scoped,
+                usage,
+                now,
+                &defaults(),
+                Catalog::embedded().unwrap(),
+            )
+        };
         assert_eq!(
-            result.annotation,
+            judged(Ok(&advice)).annotation,
             "role airline-booking has not used sqs, sns in 90 days; remove those permissions"
         );
         let denied = ReadError::new(
@@ -387,13 +390,7 @@ mod tests {
             ReadErrorKind::Denied,
             "AccessDenied",
         );
-        let unreadable = judge_with_usage(
-            &grant(&[SCOPED], &[], None),
-            Err(&denied),
-            now,
-            &defaults(),
-            Catalog::embedded().unwrap(),
-        );
+        let unreadable = judged(Err(&denied));
         assert_eq!(unreadable.compliance, Compliance::NonCompliant);
     }
 

@@ -282,17 +282,14 @@ mod tests {
     #[test]
     fn scenario_5_what_cannot_be_read_is_never_compliant() {
         let policy = Policy::parse(LAMBDA_TRUST).unwrap();
+        let judged =
+            |sharers, trust: &Trust| judge(&function(&[]), sharers, trust, &Parameters::default());
         let denied = ReadError::new(
             "lambda:ListFunctions",
             crate::config::ReadErrorKind::Denied,
             "AccessDenied",
         );
-        let unknown_sharers = judge(
-            &function(&[]),
-            Err(&denied),
-            &Trust::Read(policy),
-            &Parameters::default(),
-        );
+        let unknown_sharers = judged(Err(&denied), &Trust::Read(policy));
         assert_eq!(unknown_sharers.compliance, Compliance::NonCompliant);
         let role = &function(&[]).role_arn;
         let missing = ReadError::new(
@@ -300,12 +297,7 @@ mod tests {
             crate::config::ReadErrorKind::NotFound,
             "NoSuchEntity",
         );
-        let unknown_trust = judge(
-            &function(&[]),
-            Ok(&[]),
-            &Trust::from_read(role, Err(missing)),
-            &Parameters::default(),
-        );
+        let unknown_trust = judged(Ok(&[]), &Trust::from_read(role, Err(missing)));
         assert_eq!(unknown_trust.compliance, Compliance::NonCompliant);
         assert_contains(&unknown_trust.annotation, "could not read the trust policy of airline-booking (iam:GetRole, not found): NoSuchEntity");
     }
