@@ -46,37 +46,45 @@ fn corpus(file: &str) -> Vec<Input> {
         .collect()
 }
 
-fn resource_policies(c: &mut Criterion) {
-    let inputs = corpus("resource-policies.json");
-    let mut group = c.benchmark_group("resource_policies");
+/// Parses and analyzes every policy of a corpus file per iteration.
+fn bench_corpus(c: &mut Criterion, group: &str, file: &str, analyze: impl Fn(&Input, &Policy)) {
+    let inputs = corpus(file);
+    let mut group = c.benchmark_group(group);
     group.throughput(Throughput::Elements(inputs.len() as u64));
     group.bench_function("parse_and_analyze_corpus", |b| {
         b.iter(|| {
             for input in &inputs {
                 let policy = Policy::parse(black_box(&input.text)).unwrap();
-                let context = ResourceContext::new(input.service.unwrap(), "111122223333")
-                    .trusting(&input.allowed_accounts, &input.allowed_organizations);
-                black_box(analyze_resource_policy(&policy, &context));
+                analyze(input, &policy);
             }
         })
     });
     group.finish();
 }
 
+fn resource_policies(c: &mut Criterion) {
+    bench_corpus(
+        c,
+        "resource_policies",
+        "resource-policies.json",
+        |input, policy| {
+            let context = ResourceContext::new(input.service.unwrap(), "111122223333")
+                .trusting(&input.allowed_accounts, &input.allowed_organizations);
+            black_box(analyze_resource_policy(policy, &context));
+        },
+    );
+}
+
 fn identity_policies(c: &mut Criterion) {
-    let inputs = corpus("identity-policies.json");
     let catalog = Catalog::embedded().unwrap();
-    let mut group = c.benchmark_group("identity_policies");
-    group.throughput(Throughput::Elements(inputs.len() as u64));
-    group.bench_function("parse_and_analyze_corpus", |b| {
-        b.iter(|| {
-            for input in &inputs {
-                let policy = Policy::parse(black_box(&input.text)).unwrap();
-                black_box(analyze_identity_policy(&policy, catalog));
-            }
-        })
-    });
-    group.finish();
+    bench_corpus(
+        c,
+        "identity_policies",
+        "identity-policies.json",
+        |_, policy| {
+            black_box(analyze_identity_policy(policy, catalog));
+        },
+    );
 }
 
 fn catalogue_load(c: &mut Criterion) {

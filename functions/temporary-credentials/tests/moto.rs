@@ -30,6 +30,20 @@ async fn invoke(payload: Value) -> Value {
     invoke_rule(&TemporaryCredentials::new, payload).await
 }
 
+/// The verdict the rule reports on a change to function `name`, which runs as `role_arn`.
+async fn judge(name: &str, role_arn: &str) -> (String, String) {
+    invoke(change(name, role_arn)).await;
+    verdict(name)
+}
+
+/// A new function with these variables and a role of its own, Lambda-only; its name and verdict.
+async fn judge_new(variables: &[(&str, &str)]) -> (String, (String, String)) {
+    let role = create_role(LAMBDA_ONLY).await;
+    let name = function(&role, variables).await;
+    let verdict = judge(&name, &role).await;
+    (name, verdict)
+}
+
 fn verdict(function: &str) -> (String, String) {
     last_reported(function).verdict()
 }
@@ -37,17 +51,11 @@ fn verdict(function: &str) -> (String, String) {
 #[tokio::test]
 async fn a_function_with_an_access_key_in_its_environment_is_non_compliant_and_the_key_is_not_repeated(
 ) {
-    let role = create_role(LAMBDA_ONLY).await;
-    let name = function(
-        &role,
-        &[
-            ("AWS_ACCESS_KEY", "AKIAIOSFODNN7EXAMPLE"),
-            ("TABLE", "bookings"),
-        ],
-    )
-    .await;
-    invoke(change(&name, &role)).await;
-    let (compliance, annotation) = verdict(&name);
+    let variables = [
+        ("AWS_ACCESS_KEY", "AKIAIOSFODNN7EXAMPLE"),
+        ("TABLE", "bookings"),
+    ];
+    let (compliance, annotation) = judge_new(&variables).await.1;
     assert_eq!(compliance, "NON_COMPLIANT");
     assert_starts_with(
         &annotation,
@@ -80,8 +88,7 @@ async fn a_role_another_account_can_assume_is_non_compliant() {
     let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"},{"Sid":"Partner","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole"}]}"#;
     let role = create_role(trust).await;
     let name = function(&role, &[]).await;
-    invoke(change(&name, &role)).await;
-    let (compliance, annotation) = verdict(&name);
+    let (compliance, annotation) = judge(&name, &role).await;
     assert_eq!(compliance, "NON_COMPLIANT");
     assert_contains(
         &annotation,
@@ -91,17 +98,11 @@ async fn a_role_another_account_can_assume_is_non_compliant() {
 
 #[tokio::test]
 async fn a_clean_function_is_compliant_and_the_periodic_run_agrees() {
-    let role = create_role(LAMBDA_ONLY).await;
-    let clean = function(
-        &role,
-        &[
-            ("DB_PASSWORD_PARAMETER", "/airline/db-password"),
-            ("LOG_LEVEL", "INFO"),
-        ],
-    )
-    .await;
-    invoke(change(&clean, &role)).await;
-    let (compliance, annotation) = verdict(&clean);
+    let variables = [
+        ("DB_PASSWORD_PARAMETER", "/airline/db-password"),
+        ("LOG_LEVEL", "INFO"),
+    ];
+    let (clean, (compliance, annotation)) = judge_new(&variables).await;
     assert_eq!(compliance, "COMPLIANT", "{annotation}");
     assert_ends_with(&annotation, "guarded by aws:SourceAccount");
 
