@@ -87,8 +87,7 @@ fn analyze(args: &Args) -> Result<Outcome, String> {
             outcome(&analysis, !analysis.findings.is_empty())
         }
         Kind::Identity => {
-            let catalog = Catalog::embedded().map_err(|err| err.to_string())?;
-            let analysis = analyze_identity_policy(&policy, catalog);
+            let analysis = analyze_identity_policy(&policy, Catalog::embedded());
             outcome(&analysis, !analysis.findings.is_empty())
         }
     }

@@ -76,7 +76,7 @@ fn resource_policies(c: &mut Criterion) {
 }
 
 fn identity_policies(c: &mut Criterion) {
-    let catalog = Catalog::embedded().unwrap();
+    let catalog = Catalog::embedded();
     bench_corpus(
         c,
         "identity_policies",
@@ -87,16 +87,5 @@ fn identity_policies(c: &mut Criterion) {
     );
 }
 
-fn catalogue_load(c: &mut Criterion) {
-    c.bench_function("action_catalogue_parse", |b| {
-        b.iter(|| black_box(Catalog::parse(include_str!("../data/aws-actions.tsv")).unwrap()))
-    });
-}
-
-criterion_group!(
-    benches,
-    resource_policies,
-    identity_policies,
-    catalogue_load
-);
+criterion_group!(benches, resource_policies, identity_policies);
 criterion_main!(benches);

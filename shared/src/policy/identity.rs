@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use super::catalog::{Action, Catalog};
+use super::catalog::{Action, Catalog, Service};
 use super::document::{Effect, Names, Policy, Statement};
 use super::escalation::{self, Method, PASS_ROLE};
 use super::finding::{Finding, FindingKind};
@@ -102,6 +102,14 @@ impl Grant<'_> {
     }
 
     /// Whether a Deny takes away this catalogue action.
+    /// Whether any Deny could take away an action of the service.
+    fn may_deny_in(&self, service: &Service<'_>) -> bool {
+        self.denies.iter().any(|deny| match &deny.action {
+            Names::Only(denied) => denied.iter().any(|pattern| service.may_match(pattern)),
+            Names::AllExcept(_) => true,
+        })
+    }
+
     fn action_denied(&self, action: &Action<'_>) -> bool {
         self.denies.iter().any(|deny| match &deny.action {
             Names::Only(denied) => denied.iter().any(|d| action.matches(d)),
@@ -278,6 +286,105 @@ fn may_overlap(a: &str, b: &str) -> bool {
     }
 }
 
+/// What a statement's `Action` or `NotAction` allows within one service.
+struct Allowed<'a, 'c> {
+    action: &'a Names,
+    service: Service<'c>,
+}
+
+impl<'a, 'c> Allowed<'a, 'c> {
+    /// `None` when the statement allows nothing in the service.
+    fn in_service(action: &'a Names, service: Service<'c>) -> Option<Self> {
+        match action {
+            Names::Only(patterns) if !patterns.iter().any(|p| service.may_match(p)) => None,
+            _ => Some(Allowed { action, service }),
+        }
+    }
+
+    /// Whether every action of the service is allowed: `*`, `s3:*`, or a `NotAction` that
+    /// names nothing in it.
+    fn is_whole_service(&self) -> bool {
+        let names_it = |pattern: &&String| self.service.may_match(pattern);
+        match self.action {
+            Names::Only(patterns) => patterns.iter().filter(names_it).any(|pattern| {
+                pattern
+                    .rsplit(':')
+                    .next()
+                    .is_some_and(|name| name.bytes().all(|b| b == b'*'))
+            }),
+            Names::AllExcept(excluded) => !excluded.iter().any(|p| names_it(&p)),
+        }
+    }
+
+    fn admits(&self, action: &Action<'_>) -> bool {
+        match self.action {
+            Names::Only(patterns) => patterns.iter().any(|pattern| action.matches(pattern)),
+            Names::AllExcept(excluded) => !excluded.iter().any(|pattern| action.matches(pattern)),
+        }
+    }
+}
+
+/// Calls `visit` with each service a statement's actions could reach, with what it allows
+/// there: only the services its patterns name when each names its service plainly (`s3:Get*`),
+/// every service when one does not (`*`, `*:Get*`, a `NotAction`).
+fn for_each_reachable<'a, 'c>(
+    action: &'a Names,
+    catalog: &'c Catalog,
+    mut visit: impl FnMut(Allowed<'a, 'c>),
+) {
+    let plain_service = |pattern: &String| {
+        pattern
+            .split_once(':')
+            .is_some_and(|(prefix, _)| !glob::has_wildcard(prefix))
+    };
+    match action {
+        Names::Only(patterns) if patterns.iter().all(plain_service) => {
+            let mut prefixes: Vec<&str> = patterns
+                .iter()
+                .filter_map(|pattern| Some(pattern.split_once(':')?.0))
+                .collect();
+            prefixes.sort_by_key(|prefix| prefix.to_ascii_lowercase());
+            prefixes.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+            for service in prefixes.iter().filter_map(|prefix| catalog.service(prefix)) {
+                visit(Allowed { action, service });
+            }
+        }
+        _ => catalog
+            .services()
+            .filter_map(|service| Allowed::in_service(action, service))
+            .for_each(visit),
+    }
+}
+
+/// How many write actions a grant gives on every resource, and the first few by name.
+#[derive(Default)]
+struct WriteTally {
+    count: usize,
+    shown: Vec<String>,
+}
+
+impl WriteTally {
+    const SHOWN: usize = 3;
+
+    fn add(&mut self, action: &Action<'_>) {
+        self.count += 1;
+        if self.shown.len() < Self::SHOWN {
+            self.shown.push(action.to_string());
+        }
+    }
+
+    /// Every scopable write of the service, counted from the catalogue without a walk.
+    fn add_whole(&mut self, service: &Service<'_>) {
+        self.count += service.scopable_writes;
+        let room = Self::SHOWN.saturating_sub(self.shown.len());
+        let first = service
+            .actions()
+            .filter(|action| action.level.is_write_or_permissions() && action.resource_level)
+            .take(room);
+        self.shown.extend(first.map(|action| action.to_string()));
+    }
+}
+
 fn judge_writes_on_everything(
     grant: &Grant<'_>,
     catalog: &Catalog,
@@ -286,37 +393,26 @@ fn judge_writes_on_everything(
     if !grant.on_everything() {
         return;
     }
-    const SHOWN: usize = 3;
-    let is_scopable_write =
-        |action: &Action<'_>| action.level.is_write_or_permissions() && action.resource_level;
-    let mut writes: Vec<String> = Vec::new();
-    let mut count = 0usize;
-    let mut note = |action: Action<'_>| {
-        if grant.action_denied(&action) {
+    let mut tally = WriteTally::default();
+    for_each_reachable(&grant.statement.action, catalog, |allowed| {
+        let service = allowed.service;
+        if service.scopable_writes == 0 {
             return;
         }
-        count += 1;
-        if writes.len() < SHOWN {
-            writes.push(action.to_string());
+        if allowed.is_whole_service() && !grant.may_deny_in(&service) {
+            tally.add_whole(&service);
+            return;
         }
-    };
-    match &grant.statement.action {
-        Names::Only(patterns) => {
-            let mut seen = std::collections::HashSet::new();
-            for pattern in patterns {
-                for action in catalog.matching(pattern).filter(is_scopable_write) {
-                    if seen.insert((action.service, action.name)) {
-                        note(action);
-                    }
-                }
-            }
-        }
-        Names::AllExcept(excluded) => catalog
-            .all()
-            .filter(is_scopable_write)
-            .filter(|action| !excluded.iter().any(|p| action.matches(p)))
-            .for_each(&mut note),
-    }
+        service
+            .actions()
+            .filter(|action| action.level.is_write_or_permissions() && action.resource_level)
+            .filter(|action| allowed.admits(action) && !grant.action_denied(action))
+            .for_each(|action| tally.add(&action));
+    });
+    let WriteTally {
+        count,
+        shown: writes,
+    } = tally;
     if count == 0 {
         return;
     }
@@ -433,32 +529,25 @@ pub fn write_services(
     policies: &[NamedPolicy<'_>],
     catalog: &Catalog,
 ) -> std::collections::BTreeSet<String> {
-    let mut services = std::collections::BTreeSet::new();
     let allows = policies
         .iter()
         .flat_map(|named| named.policy.statements.iter())
         .filter(|statement| statement.effect == Effect::Allow && !statement.is_inert());
+    let mut services = std::collections::BTreeSet::new();
     for statement in allows {
-        let writes = |action: &Action<'_>| action.level.is_write_or_permissions();
-        match &statement.action {
-            Names::Only(patterns) => {
-                for pattern in patterns {
-                    services.extend(
-                        catalog
-                            .matching(pattern)
-                            .filter(writes)
-                            .map(|a| a.service.to_owned()),
-                    );
-                }
+        for_each_reachable(&statement.action, catalog, |allowed| {
+            let service = allowed.service;
+            if service.writes == 0 || services.contains(service.prefix) {
+                return;
             }
-            Names::AllExcept(excluded) => services.extend(
-                catalog
-                    .all()
-                    .filter(writes)
-                    .filter(|action| !excluded.iter().any(|p| action.matches(p)))
-                    .map(|a| a.service.to_owned()),
-            ),
-        }
+            let writes = allowed.is_whole_service()
+                || service.actions().any(|action| {
+                    action.level.is_write_or_permissions() && allowed.admits(&action)
+                });
+            if writes {
+                services.insert(service.prefix.to_owned());
+            }
+        });
     }
     services
 }
@@ -469,10 +558,7 @@ mod tests {
     use crate::testing::{assert_contains, assert_ends_with, assert_starts_with};
 
     fn analyze(policy: &str) -> IdentityPolicyAnalysis {
-        analyze_identity_policy(
-            &Policy::parse(policy).unwrap(),
-            Catalog::embedded().unwrap(),
-        )
+        analyze_identity_policy(&Policy::parse(policy).unwrap(), Catalog::embedded())
     }
 
     fn kinds(analysis: &IdentityPolicyAnalysis) -> Vec<FindingKind> {
@@ -562,7 +648,7 @@ mod tests {
 
     #[test]
     fn every_escalation_method_is_found_and_its_near_miss_is_not() {
-        let catalog = Catalog::embedded().unwrap();
+        let catalog = Catalog::embedded();
         let analyze_actions = |actions: &[&str], resource: &str| {
             let policy = serde_json::json!({"Statement": [{
                 "Effect": "Allow", "Action": actions, "Resource": resource
@@ -713,7 +799,7 @@ mod tests {
                 name: None,
                 policy: &policy,
             }],
-            Catalog::embedded().unwrap(),
+            Catalog::embedded(),
         );
         assert_eq!(
             services.into_iter().collect::<Vec<_>>(),

@@ -16,7 +16,7 @@ mod service;
 mod trust;
 
 pub use arn::{is_account_id, Arn};
-pub use catalog::{AccessLevel, Catalog, CatalogError};
+pub use catalog::{AccessLevel, Catalog};
 pub use condition::{BaseOperator, Condition, Operator, SetQualifier};
 pub use document::{Effect, Names, Policy, PrincipalClause, Principals, Statement};
 pub use error::PolicyError;

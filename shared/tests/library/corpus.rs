@@ -167,7 +167,7 @@ fn resource_policy_corpus_verdicts_match() {
 #[test]
 fn identity_policy_corpus_verdicts_match() {
     let cases = load("identity-policies.json", 30);
-    let catalog = Catalog::embedded().unwrap();
+    let catalog = Catalog::embedded();
     check(&cases, |case| {
         let analysis = analyze_identity_policy(&case.policy(), catalog);
         (serde_json::to_value(&analysis).unwrap(), analysis.findings)

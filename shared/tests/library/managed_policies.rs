@@ -57,7 +57,7 @@ fn every_aws_managed_policy_is_read_and_judged_and_full_admin_is_exactly_star_on
         "moto ships the managed policies: {}",
         policies.len()
     );
-    let catalog = Catalog::embedded().unwrap();
+    let catalog = Catalog::embedded();
     let mut refused = Vec::new();
     let mut wrong_admin = Vec::new();
     for (name, document) in &policies {
@@ -118,7 +118,7 @@ const REGRESSIONS: &[(&str, bool, bool)] = &[
 #[test]
 fn managed_policies_judged_wrongly_once_get_their_flags() {
     let policies = managed_policies();
-    let catalog = Catalog::embedded().unwrap();
+    let catalog = Catalog::embedded();
     for (name, full_admin, escalation) in REGRESSIONS {
         let policy = Policy::parse_identity(&policies[*name].to_string()).unwrap();
         let analysis = analyze_identity_policy(&policy, catalog);

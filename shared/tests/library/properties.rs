@@ -218,7 +218,7 @@ proptest! {
                     let _ = analyze_resource_policy(&policy, &context);
                 }
                 let named = [NamedPolicy { name: Some("p"), policy: &policy }];
-                let _ = analyze_identity_policies(&named, Catalog::embedded().unwrap());
+                let _ = analyze_identity_policies(&named, Catalog::embedded());
             }
         }
     }

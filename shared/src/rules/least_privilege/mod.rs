@@ -160,14 +160,8 @@ impl<R: RoleReader> Rule for LeastPrivilege<R> {
             Err(problem) => return Verdict::non_compliant(problem.to_string()),
         };
         let role_name = role_name(&role_arn);
-        let catalog = match Catalog::embedded() {
-            Ok(catalog) => catalog,
-            Err(err) => {
-                return Verdict::non_compliant(format!("the action catalogue is unreadable: {err}"))
-            }
-        };
         match self.reader.role_grant(role_name).await {
-            Ok(grant) => judge(&grant, parameters, catalog),
+            Ok(grant) => judge(&grant, parameters, Catalog::embedded()),
             Err(error) => unreadable_grant(role_name, &error),
         }
     }
@@ -177,8 +171,7 @@ impl<R: RoleReader> Rule for LeastPrivilege<R> {
         parameters: &Parameters,
         context: &PeriodicContext,
     ) -> Result<Option<Periodic>, ReadError> {
-        let catalog = Catalog::embedded()
-            .map_err(|err| ReadError::invalid("the action catalogue", err.to_string()))?;
+        let catalog = Catalog::embedded();
         let functions = self.reader.function_roles().await?;
         list_roles_once(self.reader.list_roles(), context.deadline).await;
         let periodic = judge_by_role(
@@ -240,7 +233,7 @@ mod tests {
     }
 
     fn verdict(grant: &RoleGrant, parameters: &Parameters) -> Verdict {
-        judge(grant, parameters, Catalog::embedded().unwrap())
+        judge(grant, parameters, Catalog::embedded())
     }
 
     const ADMIN: &str =
@@ -372,15 +365,8 @@ mod tests {
             "a young role is not judged"
         );
         let scoped = grant(&[SCOPED], &[], None);
-        let judged = |usage| {
-            judge_with_usage(
-                &scoped,
-                usage,
-                now,
-                &defaults(),
-                Catalog::embedded().unwrap(),
-            )
-        };
+        let judged =
+            |usage| judge_with_usage(&scoped, usage, now, &defaults(), Catalog::embedded());
         assert_eq!(
             judged(Ok(&advice)).annotation,
             "role airline-booking has not used sqs, sns in 90 days; remove those permissions"
