@@ -35,6 +35,7 @@ PARTNER = "444455556666"
 parser = argparse.ArgumentParser()
 parser.add_argument("endpoint")
 parser.add_argument("--expected")
+parser.add_argument("--rules", help="the registry's listing (sec2 rules --format json), for --expected")
 args = parser.parse_args()
 session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
 
@@ -180,13 +181,15 @@ if args.expected:
         ("network-controls", "AWS::ApiGateway::Stage", stage_arn): ("NON_COMPLIANT", ["no AWS WAF web ACL"]),
         ("network-controls", "AWS::ApiGateway::RestApi", api): ("NOT_APPLICABLE", ["RequirePrivateApi"]),
     }
-    covered = [("resource-policies", F, f) for f in functions] + \
+    # Every rule that judges functions judges each of them (from the registry, not a list here).
+    with open(args.rules) as listing:
+        function_rules = [rule["name"] for rule in json.load(listing) if F in rule["resource_types"]]
+    covered = [(rule, F, f) for rule in function_rules for f in functions] + \
         [("resource-policies", t, i) for t, i in [("AWS::SQS::Queue", queue), ("AWS::SNS::Topic", topic),
                                                   ("AWS::ApiGateway::RestApi", api), ("AWS::Events::EventBus", "default"),
                                                   ("AWS::DynamoDB::Table", "airline-bookings"),
                                                   ("AWS::DynamoDB::Table", "airline-loyalty"),
                                                   ("AWS::DynamoDB::Table", "airline-flights")]] + \
-        [(rule, F, f) for rule in ("temporary-credentials", "least-privilege", "network-controls") for f in functions] + \
         [("network-controls", "AWS::ApiGateway::Stage", stage_arn), ("network-controls", "AWS::ApiGateway::RestApi", api)]
     expected = [{"rule": r, "resource_type": t, "resource_id": i,
                  "compliance": planted.get((r, t, i), ("COMPLIANT", []))[0],
