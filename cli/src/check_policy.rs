@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use clap::ValueEnum;
 use sec2_shared::policy::{
-    analyze_identity_policy, analyze_resource_policy, Catalog, Policy, PolicyKind, ResourceContext,
-    ResourceService,
+    analyze_identity_policy, analyze_resource_policy, Catalog, Finding, Policy, PolicyKind,
+    ResourceContext, ResourceService,
 };
 use serde::Serialize;
 
@@ -36,6 +36,10 @@ pub struct Args {
     /// Organizations the owner expects to grant (o-…), comma-separated.
     #[arg(long, value_delimiter = ',')]
     allowed_organizations: Vec<String>,
+    /// Let API Gateway invoke from any API in the account (resource policies); by default its
+    /// permission must name the API id in aws:SourceArn.
+    #[arg(long)]
+    allow_any_api: bool,
     /// The policy: JSON, stringified JSON or URL-encoded JSON; `-` reads standard input.
     file: String,
 }
@@ -82,13 +86,14 @@ fn analyze(args: &Args) -> Result<Outcome, String> {
                 return Err("--service and --account are required for --kind resource".to_owned());
             };
             let context = ResourceContext::new(service, account)
-                .trusting(&args.allowed_accounts, &args.allowed_organizations);
+                .trusting(&args.allowed_accounts, &args.allowed_organizations)
+                .allowing_any_api(args.allow_any_api);
             let analysis = analyze_resource_policy(&policy, &context);
-            outcome(&analysis, !analysis.findings.is_empty())
+            outcome(&analysis, fails(&analysis.findings))
         }
         Kind::Identity => {
             let analysis = analyze_identity_policy(&policy, Catalog::embedded());
-            outcome(&analysis, !analysis.findings.is_empty())
+            outcome(&analysis, fails(&analysis.findings))
         }
     }
 }
@@ -105,4 +110,9 @@ fn display_name(file: &str) -> &str {
     } else {
         file
     }
+}
+
+/// Whether any finding is more than advice: advice is printed, and exits 0.
+fn fails(findings: &[Finding]) -> bool {
+    findings.iter().any(|finding| !finding.kind.is_advice())
 }

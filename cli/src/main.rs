@@ -27,7 +27,8 @@ struct Cli {
 enum Command {
     /// Analyze one IAM policy: who a resource policy lets in, or how much an identity policy grants.
     ///
-    /// Prints one JSON object. Exit status: 0 nothing found, 1 findings, 2 bad input.
+    /// Prints one JSON object. Exit status: 0 nothing found (or advice only), 1 findings, 2 bad
+    /// input.
     CheckPolicy(check_policy::Args),
     /// Run a rule on an AWS Config rule event, as the deployed function would.
     ///

@@ -80,7 +80,7 @@ pub const RESOURCE_POLICIES: RuleSpec = RuleSpec {
         change: true,
         periodic: false,
     },
-    parameters: &["AllowedAccountIds", "AllowedOrganizationIds"],
+    parameters: &["AllowedAccountIds", "AllowedOrganizationIds", "AllowAnyApiInAccount"],
     function: "resource-policies",
     template_function: "ResourcePoliciesFunction",
 };

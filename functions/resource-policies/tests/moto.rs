@@ -4,6 +4,8 @@
 
 use sec2_shared::rules::resource_policies::ResourcePolicies;
 use sec2_testkit::config_events::{self, item, rule_event};
+use sec2_testkit::recorded_urls;
+use sec2_testkit::seed::{create_function, create_role, FunctionSeed, LAMBDA_TRUST};
 use sec2_testkit::{assert_contains, assert_starts_with};
 use sec2_testkit::{invoke_rule, last_reported, reported_for, sdk_config, unique, MOTO_ACCOUNT};
 use serde_json::{json, Value};
@@ -270,4 +272,61 @@ async fn with_execution_role_name_the_rule_reads_in_the_member_account() {
         annotation.contains("allows anyone"),
         "the bus exists only in the member account: {annotation}"
     );
+}
+
+#[tokio::test]
+async fn a_public_alias_is_read_with_its_qualifier_and_fails_the_function() {
+    let lambda = aws_sdk_lambda::Client::new(&sdk_config());
+    let role = create_role(LAMBDA_TRUST).await;
+    let name = create_function(&role, FunctionSeed::default()).await;
+    let published = lambda
+        .publish_version()
+        .function_name(&name)
+        .send()
+        .await
+        .unwrap();
+    let version = published.version().unwrap().to_owned();
+    lambda
+        .create_alias()
+        .function_name(&name)
+        .name("prod")
+        .function_version(&version)
+        .send()
+        .await
+        .unwrap();
+    lambda
+        .add_permission()
+        .function_name(&name)
+        .qualifier("prod")
+        .statement_id("Everyone")
+        .action("lambda:InvokeFunction")
+        .principal("*")
+        .send()
+        .await
+        .unwrap();
+    let arn = format!("arn:aws:lambda:us-east-1:{MOTO_ACCOUNT}:function:{name}");
+    // The recorded (unqualified) policy is empty: only the alias's own policy can fail it.
+    let configuration = json!({"functionName": name});
+    invoke(event(
+        change("AWS::Lambda::Function", &name, &arn, configuration),
+        json!({}),
+    ))
+    .await;
+    let (compliance, annotation) = reported(&name);
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert_contains(
+        &annotation,
+        "alias prod: Statement[0] (Sid \"Everyone\") allows anyone",
+    );
+    // moto keeps one policy for every qualifier, so the verdict alone does not prove which
+    // policy was read: the recording must show the qualified reads.
+    let urls = recorded_urls();
+    for qualifier in ["prod", version.as_str()] {
+        let wanted = format!("/functions/{name}/policy?Qualifier={qualifier}");
+        assert!(
+            urls.iter()
+                .any(|(method, url)| method == "GET" && url.contains(&wanted)),
+            "no GetPolicy for {qualifier}"
+        );
+    }
 }

@@ -77,6 +77,24 @@ pub fn kind_of_code(code: &str) -> ReadErrorKind {
     }
 }
 
+/// The output of a call, `None` when the service answers that what was asked for is absent
+/// (`is_absent` on its error: no policy, no URL), or the `ReadError` for `action`.
+pub fn absent_as_none<T, E, R>(
+    result: Result<T, SdkError<E, R>>,
+    is_absent: impl Fn(&E) -> bool,
+    action: &'static str,
+) -> Result<Option<T>, ReadError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match result {
+        Ok(output) => Ok(Some(output)),
+        Err(error) if error.as_service_error().is_some_and(is_absent) => Ok(None),
+        Err(error) => Err(read_error(action)(error)),
+    }
+}
+
 /// `map_err` for a call that needs `action`: `.map_err(read_error("iam:GetRole"))`.
 pub fn read_error<E, R>(action: &'static str) -> impl Fn(SdkError<E, R>) -> ReadError
 where

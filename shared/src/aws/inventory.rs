@@ -5,7 +5,7 @@ use aws_sdk_apigateway::types::RestApi;
 use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Map, Value};
 
-use super::error::read_error;
+use super::error::{absent_as_none, read_error};
 use super::functions::facts_of;
 use super::AwsClients;
 use crate::config::item::epoch_to_rfc3339;
@@ -145,23 +145,19 @@ async fn functions(clients: &AwsClients, place: &Place) -> Listed {
         .map(|function| async move {
             let name = function.function_name().unwrap_or_default().to_owned();
             let arn = function.function_arn().unwrap_or_default().to_owned();
-            let policy = match clients
-                .lambda()
-                .get_policy()
-                .function_name(&name)
-                .send()
-                .await
-            {
-                Ok(output) => output.policy().map(str::to_owned),
-                Err(err)
-                    if err
-                        .as_service_error()
-                        .is_some_and(|e| e.is_resource_not_found_exception()) =>
-                {
-                    None
-                }
-                Err(err) => {
-                    let error = read_error("lambda:GetPolicy")(err);
+            let read = absent_as_none(
+                clients
+                    .lambda()
+                    .get_policy()
+                    .function_name(&name)
+                    .send()
+                    .await,
+                |e| e.is_resource_not_found_exception(),
+                "lambda:GetPolicy",
+            );
+            let policy = match read {
+                Ok(output) => output.and_then(|output| output.policy().map(str::to_owned)),
+                Err(error) => {
                     return Err(unreadable(
                         TYPE,
                         &name,

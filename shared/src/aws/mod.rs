@@ -19,6 +19,30 @@ macro_rules! every_item {
     };
 }
 
+/// The first `limit` items of a paginated request (pages stop being fetched there), or the
+/// `ReadError` for `action`.
+macro_rules! at_most_items {
+    ($request:expr, $action:expr, $limit:expr) => {{
+        let mut items = $request.into_paginator().items().send();
+        let mut found = Vec::new();
+        let mut failure = None;
+        while found.len() < $limit {
+            match items.next().await {
+                Some(Ok(item)) => found.push(item),
+                Some(Err(error)) => {
+                    failure = Some(error);
+                    break;
+                }
+                None => break,
+            }
+        }
+        match failure {
+            Some(error) => Err($crate::aws::error::read_error($action)(error)),
+            None => Ok(found),
+        }
+    }};
+}
+
 /// One request sent, or the `ReadError` for `action`.
 macro_rules! call {
     ($request:expr, $action:expr) => {

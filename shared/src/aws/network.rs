@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::{Filter, IpPermission};
 
-use super::error::read_error;
+use super::error::absent_as_none;
 use super::AwsClients;
 use crate::config::ReadError;
 use crate::rules::network_controls::api::{RestApiFacts, StageFacts, StageId};
@@ -140,26 +140,16 @@ impl NetworkReader for AwsClients {
     }
 
     async fn function_url(&self, function_name: &str) -> Result<Option<FunctionUrl>, ReadError> {
-        match self
-            .lambda()
-            .get_function_url_config()
-            .function_name(function_name)
-            .send()
-            .await
-        {
-            Ok(config) => Ok(Some(FunctionUrl {
-                url: config.function_url().to_owned(),
-                auth_type: config.auth_type().as_str().to_owned(),
-            })),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
-            {
-                Ok(None)
-            }
-            Err(err) => Err(read_error("lambda:GetFunctionUrlConfig")(err)),
-        }
+        let request = self.lambda().get_function_url_config();
+        let config = absent_as_none(
+            request.function_name(function_name).send().await,
+            |e| e.is_resource_not_found_exception(),
+            "lambda:GetFunctionUrlConfig",
+        )?;
+        Ok(config.map(|config| FunctionUrl {
+            url: config.function_url().to_owned(),
+            auth_type: config.auth_type().as_str().to_owned(),
+        }))
     }
 
     async fn function_tags(

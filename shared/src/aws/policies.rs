@@ -1,10 +1,10 @@
-//! `PolicyReader` (resource-policies): the policies AWS Config does not record, EventBridge
-//! buses' and DynamoDB tables'.
+//! `PolicyReader` (resource-policies): the policies AWS Config does not record: EventBridge
+//! buses', DynamoDB tables', and those of Lambda functions' aliases and published versions.
 
-use super::error::read_error;
+use super::error::absent_as_none;
 use super::AwsClients;
-use crate::config::ReadError;
-use crate::rules::resource_policies::PolicyReader;
+use crate::config::{ReadError, ReadErrorKind};
+use crate::rules::resource_policies::{PolicyReader, Qualifier, MAX_QUALIFIERS};
 
 fn non_empty(policy: Option<&str>) -> Option<String> {
     policy.filter(|p| !p.trim().is_empty()).map(str::to_owned)
@@ -20,23 +20,66 @@ impl PolicyReader for AwsClients {
     }
 
     async fn table_policy(&self, table_arn: &str) -> Result<Option<String>, ReadError> {
-        match self
+        let request = self
             .dynamodb()
             .get_resource_policy()
-            .resource_arn(table_arn)
-            .send()
-            .await
-        {
-            Ok(output) => Ok(non_empty(output.policy())),
-            // Only "no policy" is an empty answer; a missing table stays an error.
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_policy_not_found_exception()) =>
-            {
-                Ok(None)
-            }
-            Err(err) => Err(read_error("dynamodb:GetResourcePolicy")(err)),
-        }
+            .resource_arn(table_arn);
+        // Only "no policy" is an empty answer; a missing table stays an error.
+        let output = absent_as_none(
+            request.send().await,
+            |e| e.is_policy_not_found_exception(),
+            "dynamodb:GetResourcePolicy",
+        )?;
+        Ok(output.and_then(|output| non_empty(output.policy())))
+    }
+
+    async fn function_qualifiers(&self, function_name: &str) -> Result<Vec<Qualifier>, ReadError> {
+        let limit = MAX_QUALIFIERS + 1;
+        let aliases = match at_most_items!(
+            self.lambda().list_aliases().function_name(function_name),
+            "lambda:ListAliases",
+            limit
+        ) {
+            // A function deleted since the change has no alias or version left to invoke.
+            Err(error) if error.kind == ReadErrorKind::NotFound => return Ok(Vec::new()),
+            listed => listed?,
+        };
+        // One more than the limit: the list also holds $LATEST, whose policy is the function's.
+        let versions = at_most_items!(
+            self.lambda()
+                .list_versions_by_function()
+                .function_name(function_name),
+            "lambda:ListVersionsByFunction",
+            limit + 1
+        )?;
+        let aliases = aliases
+            .iter()
+            .filter_map(|alias| alias.name())
+            .map(|name| Qualifier::Alias(name.to_owned()));
+        let versions = versions
+            .iter()
+            .filter_map(|version| version.version())
+            .filter(|version| *version != "$LATEST")
+            .map(|version| Qualifier::Version(version.to_owned()));
+        Ok(aliases.chain(versions).take(limit).collect())
+    }
+
+    async fn qualified_policy(
+        &self,
+        function_name: &str,
+        qualifier: &str,
+    ) -> Result<Option<String>, ReadError> {
+        let request = self
+            .lambda()
+            .get_policy()
+            .function_name(function_name)
+            .qualifier(qualifier);
+        // No policy, or a qualifier deleted since it was listed: nothing can invoke it.
+        let output = absent_as_none(
+            request.send().await,
+            |e| e.is_resource_not_found_exception(),
+            "lambda:GetPolicy",
+        )?;
+        Ok(output.and_then(|output| non_empty(output.policy())))
     }
 }

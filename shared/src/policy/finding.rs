@@ -21,6 +21,22 @@ pub enum FindingKind {
     /// A named action the catalogue does not know (new, or misspelt): reported for a person to
     /// check, not on its own a reason to call the grant unsafe.
     UnknownAction,
+    /// API Gateway may invoke the resource from any API in the account: `aws:SourceArn` does
+    /// not name the API id.
+    UnpinnedApi,
+    /// API Gateway may invoke the resource from every route of one API: naming the stage,
+    /// method and path would admit only the route that needs it. Advice, not a failure.
+    UnpinnedApiRoute,
+}
+
+impl FindingKind {
+    /// Advice for a person to weigh, which on its own does not fail a resource.
+    pub fn is_advice(self) -> bool {
+        matches!(
+            self,
+            FindingKind::UnknownAction | FindingKind::UnpinnedApiRoute
+        )
+    }
 }
 
 /// One finding about one statement.

@@ -14,6 +14,7 @@ use super::condition_keys::{
 };
 use super::document::{Effect, Names, Policy, PrincipalClause, Principals, Statement};
 use super::finding::{Finding, FindingKind};
+use super::glob;
 use super::service::ResourceService;
 
 /// Whose resource this is and whom its owner trusts.
@@ -26,6 +27,9 @@ pub struct ResourceContext<'a> {
     pub allowed_accounts: &'a [String],
     /// Organizations the owner expects to grant (the rule's AllowedOrganizationIds).
     pub allowed_organizations: &'a [String],
+    /// Whether API Gateway may invoke from any API in the owner's account (the rule's
+    /// AllowAnyApiInAccount); otherwise its permission must name the API.
+    pub allow_any_api: bool,
 }
 
 impl<'a> ResourceContext<'a> {
@@ -36,6 +40,15 @@ impl<'a> ResourceContext<'a> {
             account,
             allowed_accounts: &[],
             allowed_organizations: &[],
+            allow_any_api: false,
+        }
+    }
+
+    /// The same resource, whose owner lets API Gateway invoke it from any of its APIs.
+    pub fn allowing_any_api(self, allow: bool) -> Self {
+        ResourceContext {
+            allow_any_api: allow,
+            ..self
         }
     }
 
@@ -183,10 +196,10 @@ fn judge_allow(
                 Some(Narrowing::Cancels)
             )
         });
-    if !principals.service.is_empty()
-        && !cancelled
-        && !statement.conditions.iter().any(is_confused_deputy_guard)
-    {
+    if principals.service.is_empty() || cancelled {
+        return;
+    }
+    if !statement.conditions.iter().any(is_confused_deputy_guard) {
         let message = unguarded_service_message(statement, &principals.service);
         analysis.add(
             statement,
@@ -194,6 +207,82 @@ fn judge_allow(
             message,
             Vec::new(),
         );
+    } else if principals
+        .service
+        .iter()
+        .any(|service| service.eq_ignore_ascii_case(API_GATEWAY))
+    {
+        judge_api_source(statement, context, analysis);
+    }
+}
+
+const API_GATEWAY: &str = "apigateway.amazonaws.com";
+
+/// How narrowly API Gateway's `aws:SourceArn` names what may invoke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum ApiSource {
+    /// Any API in the account (an API id wildcard, or no aws:SourceArn at all).
+    AnyApi,
+    /// Every stage, method or path of one API.
+    OneApi,
+    /// One route: API id, stage, method and path all named.
+    OneRoute,
+}
+
+/// `arn:aws:execute-api:REGION:ACCOUNT:API_ID/STAGE/METHOD/PATH`, as narrowly as it is named.
+/// A route is its method and path; the stage may be any (the same route in every stage).
+fn api_source(value: &str) -> ApiSource {
+    let Some(arn) = Arn::parse(value) else {
+        return ApiSource::AnyApi;
+    };
+    let named = |part: &str| !part.is_empty() && !glob::has_wildcard(part);
+    match arn.resource.splitn(4, '/').collect::<Vec<_>>().as_slice() {
+        [api, ..] if !named(api) => ApiSource::AnyApi,
+        [_, _, method, path] if named(method) && named(path) => ApiSource::OneRoute,
+        _ => ApiSource::OneApi,
+    }
+}
+
+/// A guarded permission for API Gateway must still name the API, or any API in the account,
+/// built by anyone who may create one, can invoke the resource.
+fn judge_api_source(
+    statement: &Statement,
+    context: &ResourceContext<'_>,
+    analysis: &mut ResourcePolicyAnalysis,
+) {
+    let sources: Vec<&String> = statement
+        .conditions
+        .iter()
+        .filter(|condition| {
+            condition.key_lower == "aws:sourcearn" && condition.operator.requires_key_to_match()
+        })
+        .flat_map(|condition| condition.values.iter())
+        .collect();
+    let narrowest = sources
+        .iter()
+        .map(|value| api_source(value))
+        .min()
+        .unwrap_or(ApiSource::AnyApi);
+    let named = match sources.first() {
+        Some(value) => format!("aws:SourceArn {value}"),
+        None => "no aws:SourceArn".to_owned(),
+    };
+    let label = statement.label();
+    let route = "arn:aws:execute-api:REGION:ACCOUNT:API_ID/STAGE/METHOD/PATH";
+    match narrowest {
+        ApiSource::AnyApi if !context.allow_any_api => analysis.add(
+            statement,
+            FindingKind::UnpinnedApi,
+            format!("{label} lets {API_GATEWAY} invoke from any API in the account ({named}); name the API id in aws:SourceArn, best with its stage, method and path ({route}), or set AllowAnyApiInAccount"),
+            Vec::new(),
+        ),
+        ApiSource::AnyApi | ApiSource::OneApi => analysis.add(
+            statement,
+            FindingKind::UnpinnedApiRoute,
+            format!("{label} admits every route of the API ({named}); name the method and path too (API_ID/STAGE/METHOD/PATH) to admit only the route that needs it"),
+            Vec::new(),
+        ),
+        ApiSource::OneRoute => {}
     }
 }
 
@@ -477,7 +566,7 @@ fn unguarded_service_message(statement: &Statement, services: &[String]) -> Stri
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::assert_starts_with;
+    use crate::testing::{assert_contains, assert_starts_with};
 
     const OWNER: &str = "111122223333";
 
@@ -716,5 +805,68 @@ mod tests {
         );
         assert!(result.public && result.cross_account);
         assert_eq!(result.findings[0].kind, FindingKind::CannotDecide);
+    }
+
+    fn api_permission(condition: &str) -> String {
+        format!(
+            r#"{{"Statement":[{{"Effect":"Allow","Principal":{{"Service":"apigateway.amazonaws.com"}},"Action":"lambda:InvokeFunction","Resource":"*","Condition":{condition}}}]}}"#
+        )
+    }
+
+    fn kinds(analysis: &ResourcePolicyAnalysis) -> Vec<FindingKind> {
+        analysis
+            .findings
+            .iter()
+            .map(|finding| finding.kind)
+            .collect()
+    }
+
+    #[test]
+    fn an_api_gateway_permission_must_name_the_api_and_is_advised_to_name_the_route() {
+        let account_wide = [
+            r#"{"StringEquals":{"aws:SourceAccount":"111122223333"}}"#,
+            r#"{"ArnLike":{"aws:SourceArn":"arn:aws:execute-api:us-east-1:111122223333:*"}}"#,
+            r#"{"ArnLike":{"aws:SourceArn":"arn:aws:execute-api:us-east-1:111122223333:*/prod/GET/orders"}}"#,
+        ];
+        for condition in account_wide {
+            let result = analyze(ResourceService::Lambda, &api_permission(condition));
+            assert_eq!(kinds(&result), [FindingKind::UnpinnedApi], "{condition}");
+            assert_contains(&result.findings[0].message, "from any API in the account");
+        }
+        for one_api in [
+            "a1b2c3/*",
+            "a1b2c3/prod/*/orders",
+            "a1b2c3/prod/GET/orders/*",
+        ] {
+            let condition = format!(
+                r#"{{"ArnLike":{{"aws:SourceArn":"arn:aws:execute-api:us-east-1:111122223333:{one_api}"}}}}"#
+            );
+            let result = analyze(ResourceService::Lambda, &api_permission(&condition));
+            assert_eq!(kinds(&result), [FindingKind::UnpinnedApiRoute], "{one_api}");
+        }
+        assert!(FindingKind::UnpinnedApiRoute.is_advice() && !FindingKind::UnpinnedApi.is_advice());
+        // Every stage is fine: the same route.
+        let route = r#"{"ArnLike":{"aws:SourceArn":"arn:aws:execute-api:us-east-1:111122223333:a1b2c3/*/GET/orders"}}"#;
+        assert_eq!(
+            analyze(ResourceService::Lambda, &api_permission(route)),
+            ResourcePolicyAnalysis::default()
+        );
+    }
+
+    #[test]
+    fn allow_any_api_in_account_turns_the_account_wide_permission_into_advice() {
+        let policy = Policy::parse(&api_permission(
+            r#"{"ArnLike":{"aws:SourceArn":"arn:aws:execute-api:us-east-1:111122223333:*"}}"#,
+        ))
+        .unwrap();
+        let context = ResourceContext::new(ResourceService::Lambda, OWNER).allowing_any_api(true);
+        let result = analyze_resource_policy(&policy, &context);
+        assert_eq!(kinds(&result), [FindingKind::UnpinnedApiRoute]);
+        // Another account's API is never admitted this way: that is the confused deputy.
+        let foreign = api_permission(
+            r#"{"ArnLike":{"aws:SourceArn":"arn:aws:execute-api:us-east-1:*:a1b2c3/*"}}"#,
+        );
+        let result = analyze_resource_policy(&Policy::parse(&foreign).unwrap(), &context);
+        assert_eq!(kinds(&result), [FindingKind::UnguardedServicePrincipal]);
     }
 }

@@ -1,10 +1,11 @@
 //! Fake seams for tests that run the engine or a rule without AWS: each answers one way, always.
 
 use sec2_shared::config::{ConfigurationItem, ItemHistory, PreviousResults, ReadError};
-use sec2_shared::rules::resource_policies::PolicyReader;
+use sec2_shared::rules::resource_policies::{PolicyReader, Qualifier};
 
-/// A `PolicyReader` for items whose policy is recorded: any read is a failure of the test's
-/// premise, reported as an unreadable policy (so never a pass).
+/// A `PolicyReader` for items whose policy is recorded: any read of another policy is a failure
+/// of the test's premise, reported as an unreadable policy (so never a pass). Functions have no
+/// aliases or versions.
 pub struct NoReads;
 
 impl PolicyReader for NoReads {
@@ -17,6 +18,15 @@ impl PolicyReader for NoReads {
     async fn table_policy(&self, _: &str) -> Result<Option<String>, ReadError> {
         Err(ReadError::invalid(
             "dynamodb:GetResourcePolicy",
+            "no reads in this test",
+        ))
+    }
+    async fn function_qualifiers(&self, _: &str) -> Result<Vec<Qualifier>, ReadError> {
+        Ok(Vec::new())
+    }
+    async fn qualified_policy(&self, _: &str, _: &str) -> Result<Option<String>, ReadError> {
+        Err(ReadError::invalid(
+            "lambda:GetPolicy",
             "no reads in this test",
         ))
     }

@@ -116,6 +116,18 @@ pub fn recorded_calls(operation: &str) -> Vec<Value> {
         .collect()
 }
 
+/// The method and URL (path and query) of every request moto has recorded, for calls that are
+/// not JSON-RPC (Lambda's REST calls): `("GET", "/2015-03-31/functions/f/policy?Qualifier=prod")`.
+pub fn recorded_urls() -> Vec<(String, String)> {
+    recorded_requests()
+        .iter()
+        .map(|entry| {
+            let text = |key: &str| entry[key].as_str().unwrap_or_default().to_owned();
+            (text("method"), text("url"))
+        })
+        .collect()
+}
+
 /// Every request moto has recorded. A line that is not JSON is another test's request caught
 /// mid-write; the download is tried again once moto has had time to finish it.
 fn recorded_requests() -> Vec<Value> {

@@ -30,10 +30,12 @@ pub fn judge(
             return Verdict::non_compliant(format!("could not read the resource policy: {err}"))
         }
     };
-    let context = ResourceContext::new(service, account).trusting(
-        &parameters.allowed_account_ids,
-        &parameters.allowed_organization_ids,
-    );
+    let context = ResourceContext::new(service, account)
+        .trusting(
+            &parameters.allowed_account_ids,
+            &parameters.allowed_organization_ids,
+        )
+        .allowing_any_api(parameters.allow_any_api_in_account);
     let analysis = analyze_resource_policy(&policy, &context);
     let is_network_only = |restricted_by: &[String]| {
         !restricted_by.is_empty()
@@ -42,16 +44,27 @@ pub fn judge(
                 key == "aws:sourcevpce" || key == "aws:sourcevpc"
             })
     };
+    let (advice, findings): (Vec<_>, Vec<_>) = analysis
+        .findings
+        .iter()
+        .partition(|finding| finding.kind.is_advice());
     let (network_only, mut problems): (Vec<_>, Vec<_>) =
-        analysis.findings.iter().partition(|finding| {
+        findings.into_iter().partition(|finding| {
             finding.kind == FindingKind::CrossAccount && is_network_only(&finding.restricted_by)
         });
     if problems.is_empty() {
-        return if network_only.is_empty() {
-            Verdict::compliant("the resource policy grants only this account, trusted accounts and guarded service principals")
+        let summary = if network_only.is_empty() {
+            "the resource policy grants only this account, trusted accounts and guarded service principals"
         } else {
-            Verdict::compliant("the resource policy admits callers only through VPC endpoints or VPCs (aws:SourceVpce / aws:SourceVpc)")
+            "the resource policy admits callers only through VPC endpoints or VPCs (aws:SourceVpce / aws:SourceVpc)"
         };
+        // Advice first: it is what a person can act on.
+        let messages: Vec<&str> = advice
+            .iter()
+            .map(|finding| finding.message.as_str())
+            .chain(std::iter::once(summary))
+            .collect();
+        return Verdict::compliant(annotate(&messages));
     }
     problems.sort_by_key(|finding| severity(finding.kind));
     let messages: Vec<&str> = problems
@@ -66,7 +79,7 @@ fn severity(kind: FindingKind) -> u8 {
         FindingKind::Public => 0,
         FindingKind::CannotDecide => 1,
         FindingKind::CrossAccount => 2,
-        FindingKind::UnguardedServicePrincipal => 3,
+        FindingKind::UnguardedServicePrincipal | FindingKind::UnpinnedApi => 3,
         _ => 4,
     }
 }

@@ -5,25 +5,36 @@
 //! 2. A public grant (including a function URL with AuthType NONE): NON_COMPLIANT.
 //! 3. A grant to an account outside AllowedAccountIds, or an organization outside
 //!    AllowedOrganizationIds: NON_COMPLIANT.
-//! 4. A service principal without a confused-deputy guard: NON_COMPLIANT.
+//! 4. A service principal without a confused-deputy guard: NON_COMPLIANT; so is a permission
+//!    for API Gateway whose aws:SourceArn does not name the API (any API in the account could
+//!    invoke), unless AllowAnyApiInAccount. Naming only the API passes, with advice to name the
+//!    stage, method and path too.
 //! 5. Access limited to VPC endpoints or VPCs (aws:SourceVpce / aws:SourceVpc, including
 //!    "Deny unless SourceVpce"): COMPLIANT, and the annotation says so.
 //! 6. A policy that cannot be read or judged: NON_COMPLIANT, saying what could not be read.
+//! 7. A function's aliases and published versions hold policies of their own, which Config does
+//!    not record: each is read and judged, and the annotation names the one at fault.
 
 mod judge;
 mod locate;
+mod qualifiers;
 
 use std::future::Future;
 
+use futures_util::StreamExt;
 use serde_json::Value;
 
+use crate::config::periodic::READ_CONCURRENCY;
+use crate::config::views::LambdaFunction;
 use crate::config::{
     ConfigurationItem, EventError, FromRuleParameters, ReadError, Rule, RuleParameters, Verdict,
 };
+use crate::policy::ResourceService;
 use crate::registry::{RuleSpec, RESOURCE_POLICIES};
 
 pub use judge::judge;
 pub use locate::{locate_policy, LocateError, PolicySource};
+pub use qualifiers::{combine, Qualifier, MAX_QUALIFIERS};
 
 pub const RESOURCE_TYPES: &[&str] = RESOURCE_POLICIES.resource_types;
 
@@ -31,6 +42,9 @@ pub const RESOURCE_TYPES: &[&str] = RESOURCE_POLICIES.resource_types;
 pub struct Parameters {
     pub allowed_account_ids: Vec<String>,
     pub allowed_organization_ids: Vec<String>,
+    /// Whether API Gateway may invoke a function from any API in the account
+    /// (`AllowAnyApiInAccount`); by default its permission must name the API.
+    pub allow_any_api_in_account: bool,
 }
 
 impl FromRuleParameters for Parameters {
@@ -39,6 +53,7 @@ impl FromRuleParameters for Parameters {
         Ok(Parameters {
             allowed_account_ids: parameters.account_ids("AllowedAccountIds")?,
             allowed_organization_ids: parameters.organization_ids("AllowedOrganizationIds")?,
+            allow_any_api_in_account: parameters.flag("AllowAnyApiInAccount", false)?,
         })
     }
 }
@@ -54,6 +69,18 @@ pub trait PolicyReader: Sync {
     fn table_policy(
         &self,
         table_arn: &str,
+    ) -> impl Future<Output = Result<Option<String>, ReadError>> + Send;
+    /// lambda:ListAliases and lambda:ListVersionsByFunction: the qualifiers that hold policies
+    /// of their own, at most `MAX_QUALIFIERS + 1` (one more says there are too many).
+    fn function_qualifiers(
+        &self,
+        function_name: &str,
+    ) -> impl Future<Output = Result<Vec<Qualifier>, ReadError>> + Send;
+    /// lambda:GetPolicy with `Qualifier`; `None` when the qualifier has no policy.
+    fn qualified_policy(
+        &self,
+        function_name: &str,
+        qualifier: &str,
     ) -> impl Future<Output = Result<Option<String>, ReadError>> + Send;
 }
 
@@ -79,6 +106,10 @@ impl<R: PolicyReader> Rule for ResourcePolicies<R> {
             Err(problem) => return Verdict::non_compliant(problem.to_string()),
         };
         let read = match source {
+            PolicySource::Recorded(policy) if service == ResourceService::Lambda => {
+                let function = judge(item, service, policy, parameters);
+                return self.with_qualifiers(item, function, parameters).await;
+            }
             PolicySource::Recorded(policy) => return judge(item, service, policy, parameters),
             PolicySource::EventBus(name) => self
                 .reader
@@ -100,6 +131,49 @@ impl<R: PolicyReader> Rule for ResourcePolicies<R> {
             ),
             Err(problem) => Verdict::non_compliant(problem),
         }
+    }
+}
+
+impl<R: PolicyReader> ResourcePolicies<R> {
+    /// The function's verdict together with each of its aliases' and versions'.
+    async fn with_qualifiers(
+        &self,
+        item: &ConfigurationItem,
+        function: Verdict,
+        parameters: &Parameters,
+    ) -> Verdict {
+        let name = match LambdaFunction::of(item) {
+            Ok(view) => view.name,
+            Err(problem) => return Verdict::non_compliant(problem.to_string()),
+        };
+        let qualifiers = match self.reader.function_qualifiers(&name).await {
+            Ok(qualifiers) if qualifiers.len() > MAX_QUALIFIERS => {
+                return qualifiers::unjudged(function, &qualifiers::too_many(qualifiers.len()));
+            }
+            Ok(qualifiers) => qualifiers,
+            Err(error) => {
+                let why = error.annotation("the function's aliases and versions");
+                return qualifiers::unjudged(function, &why);
+            }
+        };
+        let name = name.as_str();
+        let judged = qualifiers.into_iter().map(|qualifier| async move {
+            let verdict = match self.reader.qualified_policy(name, qualifier.name()).await {
+                Ok(policy) => judge(
+                    item,
+                    ResourceService::Lambda,
+                    policy.map(Value::String).as_ref(),
+                    parameters,
+                ),
+                Err(error) => Verdict::non_compliant(error.annotation("its resource policy")),
+            };
+            (qualifier, verdict)
+        });
+        let judged: Vec<(Qualifier, Verdict)> = futures_util::stream::iter(judged)
+            .buffered(READ_CONCURRENCY)
+            .collect()
+            .await;
+        combine(function, &judged)
     }
 }
 
@@ -129,27 +203,26 @@ mod tests {
         json!({"Version":"2012-10-17","Statement":[{"Sid":"Open","Effect":"Allow","Principal":"*","Action":action,"Resource":"*"}]}).to_string()
     }
 
-    /// A reader that must not be called: the policy is in the item.
-    struct NoReads;
-    impl PolicyReader for NoReads {
-        async fn event_bus_policy(&self, _: &str) -> Result<Option<String>, ReadError> {
-            Err(ReadError::invalid(
-                "events:DescribeEventBus",
-                "unexpected read",
-            ))
-        }
-        async fn table_policy(&self, _: &str) -> Result<Option<String>, ReadError> {
-            Err(ReadError::invalid(
-                "dynamodb:GetResourcePolicy",
-                "unexpected read",
-            ))
-        }
-    }
-
+    /// Answers each read one way; by default nothing is there (no policy, no alias or version).
     struct Reads {
         bus: Result<Option<String>, ReadError>,
         table: Result<Option<String>, ReadError>,
+        qualifiers: Result<Vec<Qualifier>, ReadError>,
+        /// Each qualifier's policy by name; one not listed has none.
+        policies: Vec<(&'static str, Result<Option<String>, ReadError>)>,
     }
+
+    impl Default for Reads {
+        fn default() -> Self {
+            Reads {
+                bus: Ok(None),
+                table: Ok(None),
+                qualifiers: Ok(Vec::new()),
+                policies: Vec::new(),
+            }
+        }
+    }
+
     impl PolicyReader for Reads {
         async fn event_bus_policy(&self, _: &str) -> Result<Option<String>, ReadError> {
             self.bus.clone()
@@ -157,10 +230,20 @@ mod tests {
         async fn table_policy(&self, _: &str) -> Result<Option<String>, ReadError> {
             self.table.clone()
         }
+        async fn function_qualifiers(&self, _: &str) -> Result<Vec<Qualifier>, ReadError> {
+            self.qualifiers.clone()
+        }
+        async fn qualified_policy(&self, _: &str, name: &str) -> Result<Option<String>, ReadError> {
+            let found = self
+                .policies
+                .iter()
+                .find(|(qualifier, _)| *qualifier == name);
+            found.map_or(Ok(None), |(_, policy)| policy.clone())
+        }
     }
 
     async fn evaluate(item: &ConfigurationItem) -> Verdict {
-        ResourcePolicies::new(NoReads)
+        ResourcePolicies::new(Reads::default())
             .evaluate(item, &Parameters::default())
             .await
     }
@@ -233,7 +316,7 @@ mod tests {
             allowed_account_ids: vec!["444455556666".to_owned()],
             ..Parameters::default()
         };
-        let verdict = ResourcePolicies::new(NoReads)
+        let verdict = ResourcePolicies::new(Reads::default())
             .evaluate(&queue, &allowed)
             .await;
         assert_eq!(verdict.compliance, Compliance::Compliant);
@@ -283,7 +366,7 @@ mod tests {
                 crate::config::ReadErrorKind::Denied,
                 "AccessDeniedException: not authorized",
             )),
-            table: Ok(None),
+            ..Reads::default()
         };
         let bus = item("AWS::Events::EventBus", json!({"Name": "r"}), json!({}));
         let verdict = ResourcePolicies::new(reads)
@@ -297,7 +380,7 @@ mod tests {
     async fn unrecorded_policies_are_read_through_the_reader() {
         let reads = Reads {
             bus: Ok(Some(public_policy("events:PutEvents"))),
-            table: Ok(None),
+            ..Reads::default()
         };
         let rule = ResourcePolicies::new(reads);
         let bus = item("AWS::Events::EventBus", json!({"Name": "r"}), json!({}));
@@ -312,5 +395,132 @@ mod tests {
                 .compliance,
             Compliance::Compliant
         );
+    }
+
+    fn function_item() -> ConfigurationItem {
+        item(
+            "AWS::Lambda::Function",
+            json!({"functionName": "airline-booking"}),
+            json!({}),
+        )
+    }
+
+    fn versions(names: &[&str]) -> Vec<Qualifier> {
+        names
+            .iter()
+            .map(|name| Qualifier::Version((*name).to_owned()))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn scenario_7_a_public_alias_fails_a_private_function_and_is_named() {
+        let mut qualifiers = versions(&["1", "2"]);
+        qualifiers.push(Qualifier::Alias("prod".to_owned()));
+        let reads = Reads {
+            qualifiers: Ok(qualifiers),
+            policies: vec![("prod", Ok(Some(public_policy("lambda:InvokeFunction"))))],
+            ..Reads::default()
+        };
+        let verdict = ResourcePolicies::new(reads)
+            .evaluate(&function_item(), &Parameters::default())
+            .await;
+        assert_eq!(verdict.compliance, Compliance::NonCompliant);
+        assert_starts_with(
+            &verdict.annotation,
+            "alias prod: Statement[0] (Sid \"Open\") allows anyone",
+        );
+        let private = Reads {
+            qualifiers: Ok(versions(&["1", "2"])),
+            ..Reads::default()
+        };
+        let verdict = ResourcePolicies::new(private)
+            .evaluate(&function_item(), &Parameters::default())
+            .await;
+        assert_eq!(verdict.compliance, Compliance::Compliant);
+        assert_contains(&verdict.annotation, "aliases and versions (1, 2)");
+    }
+
+    #[tokio::test]
+    async fn scenario_7_qualifiers_not_read_are_never_compliant() {
+        let denied = ReadError::new(
+            "lambda:ListAliases",
+            crate::config::ReadErrorKind::Denied,
+            "AccessDeniedException",
+        );
+        let unlisted = Reads {
+            qualifiers: Err(denied.clone()),
+            ..Reads::default()
+        };
+        let too_many = Reads {
+            qualifiers: Ok(vec![Qualifier::Version("1".to_owned()); MAX_QUALIFIERS + 1]),
+            ..Reads::default()
+        };
+        let unread = Reads {
+            qualifiers: Ok(versions(&["7"])),
+            policies: vec![("7", Err(denied))],
+            ..Reads::default()
+        };
+        let mut annotations = Vec::new();
+        for reads in [unlisted, too_many, unread] {
+            let verdict = ResourcePolicies::new(reads)
+                .evaluate(&function_item(), &Parameters::default())
+                .await;
+            assert_eq!(verdict.compliance, Compliance::NonCompliant);
+            annotations.push(verdict.annotation);
+        }
+        assert_starts_with(&annotations[0], "could not read the function's aliases and versions (lambda:ListAliases, access denied)");
+        assert_starts_with(&annotations[1], "the function has more than 100 aliases");
+        assert_starts_with(
+            &annotations[2],
+            "version 7: could not read its resource policy",
+        );
+    }
+
+    #[tokio::test]
+    async fn scenario_4_api_gateway_must_name_the_api_and_is_advised_on_the_route() {
+        let permission = |source_arn: &str| {
+            let policy = json!({"Statement":[{"Effect":"Allow","Principal":{"Service":"apigateway.amazonaws.com"},"Action":"lambda:InvokeFunction","Resource":"*","Condition":{"ArnLike":{"AWS:SourceArn":source_arn}}}]});
+            item(
+                "AWS::Lambda::Function",
+                json!({"functionName": "airline-booking"}),
+                json!({"Policy": policy.to_string()}),
+            )
+        };
+        let any_api = permission("arn:aws:execute-api:us-east-1:111122223333:*");
+        let verdict = evaluate(&any_api).await;
+        assert_eq!(verdict.compliance, Compliance::NonCompliant);
+        assert_contains(&verdict.annotation, "from any API in the account");
+        let relaxed = Parameters {
+            allow_any_api_in_account: true,
+            ..Parameters::default()
+        };
+        let verdict = ResourcePolicies::new(Reads::default())
+            .evaluate(&any_api, &relaxed)
+            .await;
+        assert_eq!(verdict.compliance, Compliance::Compliant);
+        let one_api = evaluate(&permission(
+            "arn:aws:execute-api:us-east-1:111122223333:a1b2c3/*",
+        ))
+        .await;
+        assert_eq!(one_api.compliance, Compliance::Compliant);
+        assert_contains(&one_api.annotation, "name the method and path too");
+        let route = permission("arn:aws:execute-api:us-east-1:111122223333:a1b2c3/*/GET/orders");
+        let verdict = evaluate(&route).await;
+        assert_eq!(verdict.compliance, Compliance::Compliant);
+        assert!(
+            !verdict.annotation.contains("naming the stage"),
+            "{}",
+            verdict.annotation
+        );
+    }
+
+    #[test]
+    fn allow_any_api_in_account_is_read_from_the_rule_parameters() {
+        let parse = |raw: Value| {
+            let values = raw.as_object().cloned().unwrap_or_default();
+            crate::config::parameters::parse_parameters::<Parameters>(&values).unwrap()
+        };
+        assert!(parse(json!({"AllowAnyApiInAccount": "true"})).allow_any_api_in_account);
+        assert!(!parse(json!({})).allow_any_api_in_account);
     }
 }
