@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use clap::ValueEnum;
 use sec2_shared::policy::{
-    analyze_identity_policy, analyze_resource_policy, Catalog, Finding, Policy, PolicyKind,
-    ResourceContext, ResourceService,
+    analyze_identity_policy, analyze_resource_policy, parse_ip_block, Catalog, Finding, Policy,
+    PolicyKind, ResourceContext, ResourceService,
 };
 use serde::Serialize;
 
@@ -40,6 +40,10 @@ pub struct Args {
     /// permission must name the API id in aws:SourceArn.
     #[arg(long)]
     allow_any_api: bool,
+    /// Address ranges that are the owner's networks (CIDRs, comma-separated): a grant that
+    /// aws:SourceIp pins inside them is not public (resource policies).
+    #[arg(long, value_delimiter = ',', value_parser = ip_range)]
+    allowed_source_ips: Vec<ipnet::IpNet>,
     /// The policy: JSON, stringified JSON or URL-encoded JSON; `-` reads standard input.
     file: String,
 }
@@ -87,7 +91,8 @@ fn analyze(args: &Args) -> Result<Outcome, String> {
             };
             let context = ResourceContext::new(service, account)
                 .trusting(&args.allowed_accounts, &args.allowed_organizations)
-                .allowing_any_api(args.allow_any_api);
+                .allowing_any_api(args.allow_any_api)
+                .trusting_source_ips(&args.allowed_source_ips);
             let analysis = analyze_resource_policy(&policy, &context);
             outcome(&analysis, fails(&analysis.findings))
         }
@@ -115,4 +120,8 @@ fn display_name(file: &str) -> &str {
 /// Whether any finding is more than advice: advice is printed, and exits 0.
 fn fails(findings: &[Finding]) -> bool {
     findings.iter().any(|finding| !finding.kind.is_advice())
+}
+
+fn ip_range(value: &str) -> Result<ipnet::IpNet, String> {
+    parse_ip_block(value).ok_or_else(|| format!("`{value}` is not an IP address range (CIDR)"))
 }

@@ -230,3 +230,33 @@ fn an_identity_policy_as_large_as_aws_managed_policies_is_read_and_a_resource_po
         "{stderr}"
     );
 }
+
+#[test]
+fn an_ip_allow_list_inside_the_owners_ranges_is_not_public() {
+    let policy = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"lambda:InvokeFunction","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}}]}"#;
+    let unknown_ranges = run(&with(RESOURCE, &["-"]), policy);
+    assert_eq!(unknown_ranges.status.code(), Some(1));
+    assert_eq!(json(&unknown_ranges)["public"], true);
+    let ours = run(
+        &with(
+            RESOURCE,
+            &["--allowed-source-ips", "203.0.113.0/24,198.51.100.7", "-"],
+        ),
+        policy,
+    );
+    assert_eq!(
+        ours.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ours.stdout)
+    );
+    let bad = run(
+        &with(RESOURCE, &["--allowed-source-ips", "203.0.113.0/33", "-"]),
+        policy,
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert_contains(
+        &String::from_utf8_lossy(&bad.stderr),
+        "is not an IP address range",
+    );
+}

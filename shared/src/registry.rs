@@ -80,7 +80,12 @@ pub const RESOURCE_POLICIES: RuleSpec = RuleSpec {
         change: true,
         periodic: false,
     },
-    parameters: &["AllowedAccountIds", "AllowedOrganizationIds", "AllowAnyApiInAccount"],
+    parameters: &[
+        "AllowedAccountIds",
+        "AllowedOrganizationIds",
+        "AllowAnyApiInAccount",
+        "AllowedSourceIpRanges",
+    ],
     function: "resource-policies",
     template_function: "ResourcePoliciesFunction",
 };

@@ -91,6 +91,19 @@ impl<'a> RuleParameters<'a> {
             .unwrap_or_default())
     }
 
+    /// A list of address ranges in CIDR notation (`203.0.113.0/24`, `2001:db8::/32`); a bare
+    /// address is a range of one.
+    pub fn ip_ranges(&self, name: &str) -> Result<Vec<ipnet::IpNet>, EventError> {
+        self.list(name)?
+            .iter()
+            .map(|range| {
+                crate::policy::parse_ip_block(range).ok_or_else(|| {
+                    parameter_error(name, format!("`{range}` is not an IP address range"))
+                })
+            })
+            .collect()
+    }
+
     /// A list of 12-digit account ids.
     pub fn account_ids(&self, name: &str) -> Result<Vec<String>, EventError> {
         let ids = self.list(name)?;

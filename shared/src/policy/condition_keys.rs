@@ -76,6 +76,7 @@ impl Pin<'_> {
         &self,
         trusts_account: impl Fn(&str) -> bool,
         trusts_org: impl Fn(&str) -> bool,
+        trusts_source_ip: impl Fn(&str) -> bool,
     ) -> bool {
         let all = |ok: &dyn Fn(&str) -> bool| self.values.iter().all(|value| ok(value));
         match self.kind {
@@ -89,8 +90,9 @@ impl Pin<'_> {
             KeyKind::OrganizationPath => {
                 all(&|value| value.split('/').next().is_some_and(&trusts_org))
             }
+            KeyKind::SourceIp => all(&|value| trusts_source_ip(value)),
             KeyKind::ServiceName | KeyKind::IsAwsService => true,
-            KeyKind::Network | KeyKind::UserId | KeyKind::SourceIp => false,
+            KeyKind::Network | KeyKind::UserId => false,
         }
     }
 }
@@ -401,14 +403,15 @@ mod tests {
             key: "aws:SourceAccount",
             values: &values,
         };
-        assert!(!pin.binds_to(|a| a == "111122223333", |_| false));
-        assert!(pin.binds_to(|a| a == "111122223333" || a == "444455556666", |_| false));
+        assert!(!pin.binds_to(|a| a == "111122223333", |_| false, |_| false));
+        let both = |a: &str| a == "111122223333" || a == "444455556666";
+        assert!(pin.binds_to(both, |_| false, |_| false));
         let vpce = vec!["vpce-1".to_owned()];
         let network = Pin {
             kind: KeyKind::Network,
             key: "aws:SourceVpce",
             values: &vpce,
         };
-        assert!(!network.binds_to(|_| true, |_| true));
+        assert!(!network.binds_to(|_| true, |_| true, |_| true));
     }
 }

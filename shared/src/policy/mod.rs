@@ -31,5 +31,5 @@ pub use resource::{
 };
 pub use service::{ResourceService, UnknownService};
 
-pub use parse::{PolicyKind, MAX_IDENTITY_POLICY_CHARS, MAX_POLICY_BYTES};
+pub use parse::{parse_ip_block, PolicyKind, MAX_IDENTITY_POLICY_CHARS, MAX_POLICY_BYTES};
 pub use trust::{review_trust, TrustReview, LAMBDA_SERVICE};

@@ -15,6 +15,7 @@ use super::condition_keys::{
 use super::document::{Effect, Names, Policy, PrincipalClause, Principals, Statement};
 use super::finding::{Finding, FindingKind};
 use super::glob;
+use super::parse::parse_ip_block;
 use super::service::ResourceService;
 
 /// Whose resource this is and whom its owner trusts.
@@ -30,6 +31,9 @@ pub struct ResourceContext<'a> {
     /// Whether API Gateway may invoke from any API in the owner's account (the rule's
     /// AllowAnyApiInAccount); otherwise its permission must name the API.
     pub allow_any_api: bool,
+    /// The owner's own address ranges (the rule's AllowedSourceIpRanges): a grant that
+    /// `aws:SourceIp` pins inside them admits only the owner's networks, on every service.
+    pub allowed_source_ips: &'a [ipnet::IpNet],
 }
 
 impl<'a> ResourceContext<'a> {
@@ -41,6 +45,33 @@ impl<'a> ResourceContext<'a> {
             allowed_accounts: &[],
             allowed_organizations: &[],
             allow_any_api: false,
+            allowed_source_ips: &[],
+        }
+    }
+
+    /// The same resource, whose owner's networks are these address ranges.
+    pub fn trusting_source_ips(self, ranges: &'a [ipnet::IpNet]) -> Self {
+        ResourceContext {
+            allowed_source_ips: ranges,
+            ..self
+        }
+    }
+
+    fn trusts_source_ip(&self, value: &str) -> bool {
+        parse_ip_block(value).is_some_and(|block| {
+            self.allowed_source_ips
+                .iter()
+                .any(|range| range.contains(&block))
+        })
+    }
+
+    /// The service whose trusted keys judge `condition`: aws:SourceIp is trusted by S3 alone,
+    /// unless the owner named its ranges, and then it is read as S3 reads it, everywhere.
+    fn key_service(&self, condition: &Condition) -> ResourceService {
+        if condition.key_lower == "aws:sourceip" && !self.allowed_source_ips.is_empty() {
+            ResourceService::S3
+        } else {
+            self.service
         }
     }
 
@@ -79,6 +110,7 @@ impl<'a> ResourceContext<'a> {
         pin.binds_to(
             |account| self.trusts_account(account),
             |org| self.trusts_organization(org),
+            |value| self.trusts_source_ip(value),
         )
     }
 }
@@ -190,12 +222,7 @@ fn judge_allow(
     let cancelled = denies
         .iter()
         .filter(|deny| deny_reaches(deny, statement, &Reach::Anyone))
-        .any(|deny| {
-            matches!(
-                deny_narrowing(deny, context.service),
-                Some(Narrowing::Cancels)
-            )
-        });
+        .any(|deny| matches!(deny_narrowing(deny, context), Some(Narrowing::Cancels)));
     if principals.service.is_empty() || cancelled {
         return;
     }
@@ -294,12 +321,12 @@ fn judge_open_grant(
     context: &ResourceContext<'_>,
     analysis: &mut ResourcePolicyAnalysis,
 ) {
-    let mut pins = pins_of(&statement.conditions, context.service);
+    let mut pins = pins_of(&statement.conditions, context);
     for deny in denies
         .iter()
         .filter(|deny| deny_reaches(deny, statement, &Reach::Anyone))
     {
-        match deny_narrowing(deny, context.service) {
+        match deny_narrowing(deny, context) {
             Some(Narrowing::Cancels) => return,
             Some(Narrowing::Pins(deny_pins)) => pins.extend(deny_pins),
             None => {}
@@ -340,7 +367,7 @@ fn judge_named_principals(
     context: &ResourceContext<'_>,
     analysis: &mut ResourcePolicyAnalysis,
 ) {
-    let own_pins = pins_of(&statement.conditions, context.service);
+    let own_pins = pins_of(&statement.conditions, context);
     let bound_by_own_conditions = own_pins.iter().any(|pin| context.binds(pin));
     let mut foreign: Vec<&str> = Vec::new();
     let mut unknown: Vec<&str> = Vec::new();
@@ -399,17 +426,17 @@ fn denied_for(
     denies
         .iter()
         .filter(|deny| deny_reaches(deny, statement, &reach))
-        .any(|deny| match deny_narrowing(deny, context.service) {
+        .any(|deny| match deny_narrowing(deny, context) {
             Some(Narrowing::Cancels) => true,
             Some(Narrowing::Pins(pins)) => pins.iter().any(|pin| context.binds(pin)),
             None => false,
         })
 }
 
-fn pins_of(conditions: &[Condition], service: ResourceService) -> Vec<Pin<'_>> {
+fn pins_of<'a>(conditions: &'a [Condition], context: &ResourceContext<'_>) -> Vec<Pin<'a>> {
     conditions
         .iter()
-        .filter_map(|condition| pin_from_allow(condition, service))
+        .filter_map(|condition| pin_from_allow(condition, context.key_service(condition)))
         .collect()
 }
 
@@ -421,11 +448,13 @@ enum Narrowing<'a> {
     Pins(Vec<Pin<'a>>),
 }
 
-fn deny_narrowing(deny: &Statement, service: ResourceService) -> Option<Narrowing<'_>> {
+fn deny_narrowing<'a>(deny: &'a Statement, context: &ResourceContext<'_>) -> Option<Narrowing<'a>> {
     match deny.conditions.as_slice() {
         [] => Some(Narrowing::Cancels),
         // More than one condition ANDs them, which weakens the Deny: it no longer pins.
-        [only] => pin_from_deny(only, service).map(|pin| Narrowing::Pins(vec![pin])),
+        [only] => {
+            pin_from_deny(only, context.key_service(only)).map(|pin| Narrowing::Pins(vec![pin]))
+        }
         _ => None,
     }
 }
@@ -476,18 +505,19 @@ pub fn network_limits(policy: &Policy, service: ResourceService) -> NetworkLimit
         .filter(|statement| statement.effect == Effect::Deny && !statement.is_inert())
         .collect();
     let mut limits = NetworkLimits::default();
+    let context = ResourceContext::new(service, "");
     for allow in policy
         .statements
         .iter()
         .filter(|statement| statement.effect == Effect::Allow && !statement.is_inert())
     {
-        let mut pins = pins_of(&allow.conditions, service);
+        let mut pins = pins_of(&allow.conditions, &context);
         let mut cancelled = false;
         for deny in denies
             .iter()
             .filter(|deny| deny_reaches(deny, allow, &Reach::Anyone))
         {
-            match deny_narrowing(deny, service) {
+            match deny_narrowing(deny, &context) {
                 Some(Narrowing::Cancels) => cancelled = true,
                 Some(Narrowing::Pins(deny_pins)) => pins.extend(deny_pins),
                 None => {}
@@ -868,5 +898,29 @@ mod tests {
         );
         let result = analyze_resource_policy(&Policy::parse(&foreign).unwrap(), &context);
         assert_eq!(kinds(&result), [FindingKind::UnguardedServicePrincipal]);
+    }
+
+    #[test]
+    fn source_ip_inside_the_owners_ranges_is_not_public_on_any_service() {
+        let allow = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sqs:SendMessage","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":["203.0.113.0/24","198.51.100.7/32"]}}}]}"#;
+        let deny_unless = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sqs:SendMessage","Resource":"*"},{"Effect":"Deny","Principal":"*","Action":"sqs:SendMessage","Resource":"*","Condition":{"NotIpAddress":{"aws:SourceIp":"203.0.113.0/24"}}}]}"#;
+        let judge = |policy: &str, ranges: &[&str]| {
+            let ranges: Vec<ipnet::IpNet> = ranges.iter().map(|r| r.parse().unwrap()).collect();
+            let context =
+                ResourceContext::new(ResourceService::Sqs, OWNER).trusting_source_ips(&ranges);
+            analyze_resource_policy(&Policy::parse(policy).unwrap(), &context)
+        };
+        for policy in [allow, deny_unless] {
+            // Without the owner's ranges, SQS does not read aws:SourceIp: the grant stays public.
+            assert!(judge(policy, &[]).public, "{policy}");
+            let ours = judge(policy, &["203.0.113.0/24", "198.51.100.0/24"]);
+            assert_eq!(ours, ResourcePolicyAnalysis::default(), "{policy}");
+        }
+        // A range wider than the owner's is limited, but not to the owner: another account's
+        // principal from those addresses gets in.
+        let wider = judge(allow, &["203.0.113.0/25", "198.51.100.7/32"]);
+        assert!(!wider.public);
+        assert_eq!(kinds(&wider), [FindingKind::CrossAccount]);
+        assert_contains(&wider.findings[0].message, "limited only by aws:SourceIp");
     }
 }

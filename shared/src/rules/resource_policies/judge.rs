@@ -35,7 +35,8 @@ pub fn judge(
             &parameters.allowed_account_ids,
             &parameters.allowed_organization_ids,
         )
-        .allowing_any_api(parameters.allow_any_api_in_account);
+        .allowing_any_api(parameters.allow_any_api_in_account)
+        .trusting_source_ips(&parameters.allowed_source_ip_ranges);
     let analysis = analyze_resource_policy(&policy, &context);
     let is_network_only = |restricted_by: &[String]| {
         !restricted_by.is_empty()

@@ -9,6 +9,8 @@
 //!    for API Gateway whose aws:SourceArn does not name the API (any API in the account could
 //!    invoke), unless AllowAnyApiInAccount. Naming only the API passes, with advice to name the
 //!    stage, method and path too.
+//!    A grant that aws:SourceIp pins inside AllowedSourceIpRanges (the owner's networks) is
+//!    not public on any service; without the parameter only S3 reads aws:SourceIp.
 //! 5. Access limited to VPC endpoints or VPCs (aws:SourceVpce / aws:SourceVpc, including
 //!    "Deny unless SourceVpce"): COMPLIANT, and the annotation says so.
 //! 6. A policy that cannot be read or judged: NON_COMPLIANT, saying what could not be read.
@@ -45,6 +47,9 @@ pub struct Parameters {
     /// Whether API Gateway may invoke a function from any API in the account
     /// (`AllowAnyApiInAccount`); by default its permission must name the API.
     pub allow_any_api_in_account: bool,
+    /// The owner's own address ranges (`AllowedSourceIpRanges`): a grant `aws:SourceIp` pins
+    /// inside them is not public on any service.
+    pub allowed_source_ip_ranges: Vec<ipnet::IpNet>,
 }
 
 impl FromRuleParameters for Parameters {
@@ -54,6 +59,7 @@ impl FromRuleParameters for Parameters {
             allowed_account_ids: parameters.account_ids("AllowedAccountIds")?,
             allowed_organization_ids: parameters.organization_ids("AllowedOrganizationIds")?,
             allow_any_api_in_account: parameters.flag("AllowAnyApiInAccount", false)?,
+            allowed_source_ip_ranges: parameters.ip_ranges("AllowedSourceIpRanges")?,
         })
     }
 }
@@ -515,12 +521,21 @@ mod tests {
     }
 
     #[test]
-    fn allow_any_api_in_account_is_read_from_the_rule_parameters() {
+    fn allow_any_api_and_source_ip_ranges_are_read_from_the_rule_parameters() {
         let parse = |raw: Value| {
             let values = raw.as_object().cloned().unwrap_or_default();
             crate::config::parameters::parse_parameters::<Parameters>(&values).unwrap()
         };
         assert!(parse(json!({"AllowAnyApiInAccount": "true"})).allow_any_api_in_account);
         assert!(!parse(json!({})).allow_any_api_in_account);
+        let ranges = parse(json!({"AllowedSourceIpRanges": "203.0.113.0/24, 2001:db8::/32"}));
+        assert_eq!(ranges.allowed_source_ip_ranges.len(), 2);
+        let values = json!({"AllowedSourceIpRanges": "203.0.113.0/33"});
+        let refused =
+            crate::config::parameters::parse_parameters::<Parameters>(values.as_object().unwrap());
+        assert_contains(
+            &refused.unwrap_err().to_string(),
+            "`203.0.113.0/33` is not an IP address range",
+        );
     }
 }
