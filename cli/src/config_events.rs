@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use sec2_shared::config::TEST_MODE_TOKEN;
 use sec2_shared::scan::inventory;
-use serde_json::json;
+use serde_json::{json, Value};
 
+use crate::input::rule_parameters;
 use crate::scan::{connect, resource_types, scanned_types, selected_rules};
 
 #[derive(clap::Args, Debug)]
@@ -20,6 +21,10 @@ pub struct Args {
     rules: String,
     #[arg(long)]
     region: Option<String>,
+    /// A JSON file of rule parameters by rule, written into each event's ruleParameters:
+    /// {"resource-policies": {"AllowedSourceIpRanges": "203.0.113.0/24"}}.
+    #[arg(long)]
+    parameters: Option<String>,
 }
 
 pub async fn run(args: &Args) -> ExitCode {
@@ -37,6 +42,7 @@ pub async fn run(args: &Args) -> ExitCode {
 
 async fn write_events(args: &Args) -> Result<usize, String> {
     let kinds = selected_rules(&args.rules)?;
+    let by_rule = rule_parameters(args.parameters.as_deref())?;
     let (clients, place) = connect(args.region.as_deref()).await?;
     let listed = inventory::list(&clients, &place, &scanned_types(&kinds)).await;
     if let Some(failure) = listed.unreadable.first() {
@@ -63,7 +69,9 @@ async fn write_events(args: &Args) -> Result<usize, String> {
             let event = json!({
                 "version": "1.0",
                 "invokingEvent": invoking.to_string(),
-                "ruleParameters": "{}",
+                "ruleParameters": by_rule
+                    .get(kind.name())
+                    .map_or_else(|| "{}".to_owned(), Value::to_string),
                 "resultToken": TEST_MODE_TOKEN,
                 "eventLeftScope": false,
                 "configRuleName": format!("sec2-{}", kind.name()),

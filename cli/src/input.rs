@@ -3,6 +3,8 @@
 use std::io::{Read, Write};
 
 use sec2_shared::config::limits::MAX_EVENT_BYTES;
+use sec2_shared::registry::RuleId;
+use serde_json::{Map, Value};
 
 /// Reads a file, or standard input for `-`, refusing more than the largest Lambda payload: no
 /// event, item or policy the rules read is larger, and a bigger file is not read into memory.
@@ -38,4 +40,25 @@ pub fn emit(text: &str) -> Result<(), String> {
     writeln!(stdout, "{text}")
         .and_then(|()| stdout.flush())
         .map_err(|err| format!("cannot write the result: {err}"))
+}
+
+/// A JSON file of rule parameters by rule name: `{"network-controls": {"RequireVpc": "true"}}`;
+/// nothing when no file is given.
+pub fn rule_parameters(path: Option<&str>) -> Result<Map<String, Value>, String> {
+    let Some(path) = path else {
+        return Ok(Map::new());
+    };
+    let value: Value = serde_json::from_str(&read_text(path)?)
+        .map_err(|err| format!("{path}: not JSON: {err}"))?;
+    let Value::Object(by_rule) = value else {
+        return Err(format!(
+            "{path}: expected an object of parameters by rule name"
+        ));
+    };
+    for name in by_rule.keys() {
+        if RuleId::from_name(name).is_none() {
+            return Err(format!("{path}: `{name}` is not a rule"));
+        }
+    }
+    Ok(by_rule)
 }

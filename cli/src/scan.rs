@@ -15,7 +15,7 @@ use sec2_shared::scan::inventory::{self, Inventory, Place, Unreadable, SCANNED_T
 use sec2_shared::scan::{evaluate_rule, Row};
 use serde_json::{Map, Value};
 
-use crate::input::{emit, read_text};
+use crate::input::{emit, rule_parameters};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Format {
@@ -98,25 +98,6 @@ pub fn selected_rules(text: &str) -> Result<Vec<RuleId>, String> {
         return Err("--rules names no rule".to_owned());
     }
     Ok(kinds)
-}
-
-fn rule_parameters(path: Option<&str>) -> Result<Map<String, Value>, String> {
-    let Some(path) = path else {
-        return Ok(Map::new());
-    };
-    let value: Value = serde_json::from_str(&read_text(path)?)
-        .map_err(|err| format!("{path}: not JSON: {err}"))?;
-    let Value::Object(by_rule) = value else {
-        return Err(format!(
-            "{path}: expected an object of parameters by rule name"
-        ));
-    };
-    for name in by_rule.keys() {
-        if RuleId::from_name(name).is_none() {
-            return Err(format!("{path}: `{name}` is not a rule"));
-        }
-    }
-    Ok(by_rule)
 }
 
 fn parameters_of<R: Rule>(by_rule: &Map<String, Value>) -> Result<R::Parameters, String> {

@@ -31,6 +31,9 @@ import boto3
 ACCOUNT = "111122223333"
 REGION = "us-east-1"
 PARTNER = "444455556666"
+# The airline's office network: examples/airline/rule-parameters.json names it in
+# AllowedSourceIpRanges, as a user would.
+OFFICE_NETWORK = "203.0.113.0/24"
 
 parser = argparse.ArgumentParser()
 parser.add_argument("endpoint")
@@ -159,8 +162,22 @@ lam.add_permission(FunctionName="airline-loyalty", StatementId="Everyone", Actio
 function("airline-flight-status", role("airline-flight-status", lambda_trust(), ["dynamodb:GetItem"], flights_table),
          {"TABLE_NAME": "airline-flights"})
 lam.create_function_url_config(FunctionName="airline-flight-status", AuthType="NONE")
+# A published version behind alias `live`, open to anyone through the alias's own policy, which
+# AWS Config does not record.
+live = lam.publish_version(FunctionName="airline-flight-status")["Version"]
+lam.create_alias(FunctionName="airline-flight-status", Name="live", FunctionVersion=live)
+lam.add_permission(FunctionName="airline-flight-status", Qualifier="live", StatementId="LiveEveryone",
+                   Action="lambda:InvokeFunction", Principal="*")
 
-print(f"seeded 5 functions, 4 roles, 2 VPCs, a REST API with stage prod, a topic, a queue, 3 tables and a bucket "
+# A partner API open only to the airline's office network (the demo's AllowedSourceIpRanges).
+partner_api = apigw.create_rest_api(
+    name="airline-partner-api", endpointConfiguration={"types": ["REGIONAL"]},
+    policy=document({"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke",
+                     "Resource": "execute-api:/*",
+                     "Condition": {"IpAddress": {"aws:SourceIp": OFFICE_NETWORK}}}))["id"]
+
+print(f"seeded 5 functions (one with a public alias), 4 roles, 2 VPCs, a REST API with stage prod, an "
+      f"IP-allow-listed partner API, a topic, a queue, 3 tables and a bucket "
       f"in account {ACCOUNT}")
 
 if args.expected:
@@ -180,6 +197,8 @@ if args.expected:
         ("network-controls", F, "airline-flight-status"): ("NON_COMPLIANT", ["AuthType NONE"]),
         ("network-controls", "AWS::ApiGateway::Stage", stage_arn): ("NON_COMPLIANT", ["no AWS WAF web ACL"]),
         ("network-controls", "AWS::ApiGateway::RestApi", api): ("NOT_APPLICABLE", ["RequirePrivateApi"]),
+        ("network-controls", "AWS::ApiGateway::RestApi", partner_api): ("NOT_APPLICABLE", ["RequirePrivateApi"]),
+        ("resource-policies", F, "airline-flight-status"): ("NON_COMPLIANT", ["allows anyone"]),
     }
     # Every rule that judges functions judges each of them (from the registry, not a list here).
     with open(args.rules) as listing:
@@ -187,10 +206,12 @@ if args.expected:
     covered = [(rule, F, f) for rule in function_rules for f in functions] + \
         [("resource-policies", t, i) for t, i in [("AWS::SQS::Queue", queue), ("AWS::SNS::Topic", topic),
                                                   ("AWS::ApiGateway::RestApi", api), ("AWS::Events::EventBus", "default"),
+                                                  ("AWS::ApiGateway::RestApi", partner_api),
                                                   ("AWS::DynamoDB::Table", "airline-bookings"),
                                                   ("AWS::DynamoDB::Table", "airline-loyalty"),
                                                   ("AWS::DynamoDB::Table", "airline-flights")]] + \
-        [("network-controls", "AWS::ApiGateway::Stage", stage_arn), ("network-controls", "AWS::ApiGateway::RestApi", api)]
+        [("network-controls", "AWS::ApiGateway::Stage", stage_arn), ("network-controls", "AWS::ApiGateway::RestApi", api),
+         ("network-controls", "AWS::ApiGateway::RestApi", partner_api)]
     expected = [{"rule": r, "resource_type": t, "resource_id": i,
                  "compliance": planted.get((r, t, i), ("COMPLIANT", []))[0],
                  "annotation_has": planted.get((r, t, i), ("COMPLIANT", []))[1]} for r, t, i in covered]
