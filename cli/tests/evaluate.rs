@@ -1,5 +1,5 @@
 //! `sec2 evaluate --dry-run` runs the rule function's code on a sample event and prints the
-//! evaluations PutEvaluations would get, with no AWS call for a self-contained change event.
+//! evaluations PutEvaluations would get; with AWS out of reach, what needs a read is never passed.
 #![allow(clippy::unwrap_used, reason = "test code")]
 
 use std::process::Command;

@@ -99,7 +99,7 @@ fn vpc_function() -> FunctionNetwork {
             }]),
             endpoints: Ok(Vec::new()),
         }),
-        url: Ok(None),
+        urls: Ok(Vec::new()),
         tags: None,
     }
 }

@@ -19,7 +19,7 @@ use sec2_shared::rules::network_controls::NetworkControls;
 use sec2_testkit::config_events::{change, item, rule_event};
 use sec2_testkit::seed::{self, create_role, FunctionSeed, LAMBDA_TRUST};
 use sec2_testkit::{assert_contains, assert_ends_with, assert_starts_with};
-use sec2_testkit::{invoke_rule, last_reported, sdk_config, unique, MOTO_ACCOUNT};
+use sec2_testkit::{invoke_rule, last_reported, recorded_urls, sdk_config, unique, MOTO_ACCOUNT};
 use serde_json::{json, Value};
 
 const REGION: &str = "us-east-1";
@@ -325,6 +325,48 @@ async fn a_function_url_without_auth_fails_unless_tagged_public_by_design() {
     .await;
     assert_eq!(compliance, "COMPLIANT", "{annotation}");
     assert!(annotation.contains("public by design"));
+}
+
+#[tokio::test]
+async fn each_alias_url_is_read_with_its_qualifier() {
+    let name = create_function(None).await;
+    let lambda = aws_sdk_lambda::Client::new(&sdk_config());
+    let published = lambda
+        .publish_version()
+        .function_name(&name)
+        .send()
+        .await
+        .unwrap();
+    lambda
+        .create_alias()
+        .function_name(&name)
+        .name("live")
+        .function_version(published.version().unwrap())
+        .send()
+        .await
+        .unwrap();
+    lambda
+        .create_function_url_config()
+        .function_name(&name)
+        .auth_type(FunctionUrlAuthType::None)
+        .send()
+        .await
+        .unwrap();
+    let (compliance, annotation) = evaluate(function_item(&name, None), json!({})).await;
+    assert_eq!(compliance, "NON_COMPLIANT");
+    // moto ignores the Qualifier and answers with the function's own URL, so the verdict alone
+    // does not prove the alias's URL was read: the recording must show the qualified read.
+    assert_contains(
+        &annotation,
+        "the function URL and the URL of alias live have AuthType NONE",
+    );
+    let wanted = format!("/functions/{name}/url?Qualifier=live");
+    assert!(
+        recorded_urls()
+            .iter()
+            .any(|(method, url)| method == "GET" && url.contains(&wanted)),
+        "no GetFunctionUrlConfig for alias live"
+    );
 }
 
 /// A REST API with one mocked GET method deployed to stage `prod`.

@@ -12,7 +12,7 @@ use crate::rules::network_controls::api::{RestApiFacts, StageFacts, StageId};
 use crate::rules::network_controls::egress::{EgressPermission, SecurityGroup};
 use crate::rules::network_controls::function::FunctionUrl;
 use crate::rules::network_controls::placement::{FlowLog, RouteTable, Subnet, VpcEndpoint};
-use crate::rules::network_controls::NetworkReader;
+use crate::rules::network_controls::{NetworkReader, MAX_ALIASES};
 
 fn filter(name: &str, values: &[String]) -> Filter {
     Filter::builder()
@@ -139,16 +139,37 @@ impl NetworkReader for AwsClients {
             .collect())
     }
 
-    async fn function_url(&self, function_name: &str) -> Result<Option<FunctionUrl>, ReadError> {
-        let request = self.lambda().get_function_url_config();
+    async fn function_aliases(&self, function_name: &str) -> Result<Vec<String>, ReadError> {
+        let aliases = at_most_items!(
+            self.lambda().list_aliases().function_name(function_name),
+            "lambda:ListAliases",
+            MAX_ALIASES + 1
+        )?;
+        Ok(aliases
+            .iter()
+            .filter_map(|alias| alias.name().map(str::to_owned))
+            .collect())
+    }
+
+    async fn function_url(
+        &self,
+        function_name: &str,
+        alias: Option<&str>,
+    ) -> Result<Option<FunctionUrl>, ReadError> {
+        let request = self
+            .lambda()
+            .get_function_url_config()
+            .function_name(function_name)
+            .set_qualifier(alias.map(str::to_owned));
         let config = absent_as_none(
-            request.function_name(function_name).send().await,
+            request.send().await,
             |e| e.is_resource_not_found_exception(),
             "lambda:GetFunctionUrlConfig",
         )?;
         Ok(config.map(|config| FunctionUrl {
             url: config.function_url().to_owned(),
             auth_type: config.auth_type().as_str().to_owned(),
+            alias: alias.map(str::to_owned),
         }))
     }
 

@@ -12,17 +12,27 @@ use super::placement::{
 };
 use super::Parameters;
 
-/// A function URL's configuration.
+/// A function URL's configuration: the function's own, or an alias's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FunctionUrl {
     pub url: String,
     /// `NONE` or `AWS_IAM`.
     pub auth_type: String,
+    /// The alias the URL belongs to; `None` for the function's own URL.
+    pub alias: Option<String>,
 }
 
 impl FunctionUrl {
     pub fn is_public(&self) -> bool {
         self.auth_type.eq_ignore_ascii_case("NONE")
+    }
+
+    /// How an annotation names the URL.
+    fn named(&self) -> String {
+        match &self.alias {
+            None => "the function URL".to_owned(),
+            Some(alias) => format!("the URL of alias {alias}"),
+        }
     }
 }
 
@@ -45,8 +55,9 @@ pub struct FunctionNetwork {
     pub name: String,
     /// `None` when the function is not attached to a VPC.
     pub vpc: Option<VpcEvidence>,
-    pub url: Result<Option<FunctionUrl>, ReadError>,
-    /// The function's tags, read only when its URL is public.
+    /// Every URL of the function: its own and its aliases'.
+    pub urls: Result<Vec<FunctionUrl>, ReadError>,
+    /// The function's tags, read only when one of its URLs is public.
     pub tags: Option<Result<BTreeMap<String, String>, ReadError>>,
 }
 
@@ -215,31 +226,43 @@ fn judge_url(
     problems: &mut Vec<String>,
     good: &mut Vec<String>,
 ) {
-    match &function.url {
-        Err(error) => problems.push(error.annotation("the function URL")),
-        Ok(None) => good.push("no function URL".to_owned()),
-        Ok(Some(url)) if !url.is_public() => {
-            good.push(format!("function URL requires {}", url.auth_type))
+    let urls = match &function.urls {
+        Err(error) => return problems.push(error.annotation("the function URLs")),
+        Ok(urls) if urls.is_empty() => return good.push("no function URL".to_owned()),
+        Ok(urls) => urls,
+    };
+    let tag = &parameters.public_url_tag;
+    let mut public = Vec::new();
+    for url in urls {
+        if url.is_public() {
+            public.push(url.named());
+        } else {
+            good.push(format!("{} requires {}", url.named(), url.auth_type));
         }
-        Ok(Some(_)) => {
-            let tag = &parameters.public_url_tag;
-            match &function.tags {
-                Some(Ok(tags))
-                    if tags
-                        .get(tag)
-                        .is_some_and(|value| value.trim().eq_ignore_ascii_case("true")) =>
-                {
-                    good.push(format!("function URL is public by design (tag {tag}=true)"))
-                }
-                Some(Err(error)) => problems.push(format!(
-                    "the function URL has AuthType NONE, and whether it is public by design is unknown: {}",
-                    error.annotation("the function's tags")
-                )),
-                _ => problems.push(format!(
-                    "the function URL has AuthType NONE, so anyone on the internet can invoke it; set AuthType AWS_IAM, or tag the function {tag}=true if it is public by design"
-                )),
-            }
+    }
+    if public.is_empty() {
+        return;
+    }
+    let (named, has, is) = match public.as_slice() {
+        [one] => (one.clone(), "has", "is"),
+        [rest @ .., last] => (format!("{} and {last}", rest.join(", ")), "have", "are"),
+        [] => return,
+    };
+    match &function.tags {
+        Some(Ok(tags))
+            if tags
+                .get(tag)
+                .is_some_and(|value| value.trim().eq_ignore_ascii_case("true")) =>
+        {
+            good.push(format!("{named} {is} public by design (tag {tag}=true)"))
         }
+        Some(Err(error)) => problems.push(format!(
+            "{named} {has} AuthType NONE, and whether that is public by design is unknown: {}",
+            error.annotation("the function's tags")
+        )),
+        _ => problems.push(format!(
+            "{named} {has} AuthType NONE, so anyone on the internet can invoke the function; set AuthType AWS_IAM, or tag the function {tag}=true if that is public by design"
+        )),
     }
 }
 
@@ -295,7 +318,7 @@ mod tests {
         FunctionNetwork {
             name: "booking".to_owned(),
             vpc,
-            url: Ok(None),
+            urls: Ok(Vec::new()),
             tags: None,
         }
     }
@@ -304,11 +327,16 @@ mod tests {
         ReadError::new(action, crate::config::ReadErrorKind::Denied, "AccessDenied")
     }
 
-    fn public_url() -> Result<Option<FunctionUrl>, ReadError> {
-        Ok(Some(FunctionUrl {
+    fn url(alias: Option<&str>, auth_type: &str) -> FunctionUrl {
+        FunctionUrl {
             url: "https://abc.lambda-url.us-east-1.on.aws/".to_owned(),
-            auth_type: "NONE".to_owned(),
-        }))
+            auth_type: auth_type.to_owned(),
+            alias: alias.map(str::to_owned),
+        }
+    }
+
+    fn public_url() -> Result<Vec<FunctionUrl>, ReadError> {
+        Ok(vec![url(None, "NONE")])
     }
 
     #[test]
@@ -425,7 +453,7 @@ mod tests {
     #[test]
     fn a_public_url_fails_unless_tagged_public_by_design() {
         let mut untagged = function(None);
-        untagged.url = public_url();
+        untagged.urls = public_url();
         untagged.tags = Some(Ok(BTreeMap::new()));
         let verdict = judge_function(&untagged, &Parameters::default());
         assert_eq!(verdict.compliance, Compliance::NonCompliant);
@@ -480,7 +508,7 @@ mod tests {
             assert_eq!(verdict.compliance, Compliance::NonCompliant, "{broken:?}");
         }
         let mut url_unknown = function(None);
-        url_unknown.url = Err(ReadError::new(
+        url_unknown.urls = Err(ReadError::new(
             "lambda:GetFunctionUrlConfig",
             crate::config::ReadErrorKind::Throttled,
             "ThrottlingException",
@@ -488,6 +516,26 @@ mod tests {
         assert_eq!(
             judge_function(&url_unknown, &Parameters::default()).compliance,
             Compliance::NonCompliant
+        );
+    }
+
+    #[test]
+    fn a_public_alias_url_fails_a_function_whose_own_url_is_private() {
+        let mut aliased = function(None);
+        aliased.urls = Ok(vec![url(None, "AWS_IAM"), url(Some("live"), "NONE")]);
+        aliased.tags = Some(Ok(BTreeMap::new()));
+        let verdict = judge_function(&aliased, &Parameters::default());
+        assert_eq!(verdict.compliance, Compliance::NonCompliant);
+        assert_starts_with(
+            &verdict.annotation,
+            "the URL of alias live has AuthType NONE",
+        );
+        aliased.urls = Ok(vec![url(None, "AWS_IAM"), url(Some("live"), "AWS_IAM")]);
+        let verdict = judge_function(&aliased, &Parameters::default());
+        assert_eq!(verdict.compliance, Compliance::Compliant);
+        assert_contains(
+            &verdict.annotation,
+            "the URL of alias live requires AWS_IAM",
         );
     }
 }

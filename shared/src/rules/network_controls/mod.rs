@@ -25,6 +25,9 @@ pub mod placement;
 use std::collections::BTreeMap;
 use std::future::Future;
 
+use futures_util::StreamExt;
+
+use crate::config::periodic::READ_CONCURRENCY;
 use crate::config::views::LambdaFunction;
 use crate::config::{
     ConfigurationItem, EventError, FromRuleParameters, ReadError, ReadErrorKind, Rule,
@@ -38,6 +41,9 @@ use function::{judge_function, FunctionNetwork, FunctionUrl, VpcEvidence};
 use placement::{FlowLog, RouteTable, Subnet, VpcEndpoint};
 
 pub const RESOURCE_TYPES: &[&str] = NETWORK_CONTROLS.resource_types;
+
+/// How many aliases one evaluation reads the URL of; more is never compliant.
+pub const MAX_ALIASES: usize = 100;
 
 /// The tag that marks a function whose URL is public by design, unless PublicUrlTag says else.
 pub const DEFAULT_PUBLIC_URL_TAG: &str = "sec2:public-url";
@@ -121,10 +127,18 @@ pub trait NetworkReader: Sync {
         &self,
         vpc_id: &str,
     ) -> impl Future<Output = Result<Vec<VpcEndpoint>, ReadError>> + Send;
-    /// lambda:GetFunctionUrlConfig; `None` when the function has no URL.
+    /// lambda:ListAliases: the function's aliases, each of which can have a URL of its own; at
+    /// most `MAX_ALIASES + 1` (one more says there are too many).
+    fn function_aliases(
+        &self,
+        function_name: &str,
+    ) -> impl Future<Output = Result<Vec<String>, ReadError>> + Send;
+    /// lambda:GetFunctionUrlConfig, with `Qualifier` for an alias's URL; `None` when there is
+    /// no URL.
     fn function_url(
         &self,
         function_name: &str,
+        alias: Option<&str>,
     ) -> impl Future<Output = Result<Option<FunctionUrl>, ReadError>> + Send;
     /// lambda:ListTags.
     fn function_tags(
@@ -169,30 +183,53 @@ impl<R: NetworkReader> NetworkControls<R> {
                 )
             }
         };
-        let url = async {
-            let url = self.reader.function_url(&name).await;
-            let tags = match (&url, &arn) {
-                (Ok(Some(url)), Some(arn)) if url.is_public() => {
-                    Some(self.reader.function_tags(arn).await)
-                }
-                (Ok(Some(url)), None) if url.is_public() => Some(Err(ReadError::invalid(
+        let urls = async {
+            let urls = self.read_urls(&name).await;
+            let any_public = urls
+                .as_ref()
+                .is_ok_and(|urls| urls.iter().any(FunctionUrl::is_public));
+            let tags = match &arn {
+                Some(arn) if any_public => Some(self.reader.function_tags(arn).await),
+                None if any_public => Some(Err(ReadError::invalid(
                     "lambda:ListTags",
                     "the configuration item names no function ARN",
                 ))),
                 _ => None,
             };
-            (url, tags)
+            (urls, tags)
         };
-        let (vpc, (url, tags)) = tokio::join!(vpc, url);
+        let (vpc, (urls, tags)) = tokio::join!(vpc, urls);
         judge_function(
             &FunctionNetwork {
                 name,
                 vpc,
-                url,
+                urls,
                 tags,
             },
             parameters,
         )
+    }
+
+    /// The function's own URL and each alias's (versions cannot have one).
+    async fn read_urls(&self, name: &str) -> Result<Vec<FunctionUrl>, ReadError> {
+        let aliases = self.reader.function_aliases(name).await?;
+        if aliases.len() > MAX_ALIASES {
+            return Err(ReadError::invalid(
+                "lambda:ListAliases",
+                format!("more than {MAX_ALIASES} aliases, too many to read each one's URL"),
+            ));
+        }
+        let own = self.reader.function_url(name, None);
+        let each = futures_util::stream::iter(aliases)
+            .map(|alias| async move { self.reader.function_url(name, Some(&alias)).await })
+            .buffered(READ_CONCURRENCY)
+            .collect::<Vec<_>>();
+        let (own, each) = tokio::join!(own, each);
+        let mut urls: Vec<FunctionUrl> = own?.into_iter().collect();
+        for url in each {
+            urls.extend(url?);
+        }
+        Ok(urls)
     }
 
     async fn read_vpc(
