@@ -300,17 +300,11 @@ async fn outside_a_vpc_is_compliant_unless_a_vpc_is_required() {
 #[tokio::test]
 async fn a_function_url_without_auth_fails_unless_tagged_public_by_design() {
     let name = create_function(None).await;
-    let lambda = aws_sdk_lambda::Client::new(&sdk_config());
-    lambda
-        .create_function_url_config()
-        .function_name(&name)
-        .auth_type(FunctionUrlAuthType::None)
-        .send()
-        .await
-        .unwrap();
+    create_public_url(&name).await;
     let (compliance, annotation) = evaluate(function_item(&name, None), json!({})).await;
     assert_eq!(compliance, "NON_COMPLIANT");
     assert_contains(&annotation, "the function URL has AuthType NONE");
+    let lambda = aws_sdk_lambda::Client::new(&sdk_config());
     lambda
         .tag_resource()
         .resource(function_arn(&name))
@@ -327,31 +321,22 @@ async fn a_function_url_without_auth_fails_unless_tagged_public_by_design() {
     assert!(annotation.contains("public by design"));
 }
 
-#[tokio::test]
-async fn each_alias_url_is_read_with_its_qualifier() {
-    let name = create_function(None).await;
-    let lambda = aws_sdk_lambda::Client::new(&sdk_config());
-    let published = lambda
-        .publish_version()
-        .function_name(&name)
-        .send()
-        .await
-        .unwrap();
-    lambda
-        .create_alias()
-        .function_name(&name)
-        .name("live")
-        .function_version(published.version().unwrap())
-        .send()
-        .await
-        .unwrap();
-    lambda
+/// A function URL anyone can call (AuthType NONE).
+async fn create_public_url(function_name: &str) {
+    aws_sdk_lambda::Client::new(&sdk_config())
         .create_function_url_config()
-        .function_name(&name)
+        .function_name(function_name)
         .auth_type(FunctionUrlAuthType::None)
         .send()
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn each_alias_url_is_read_with_its_qualifier() {
+    let name = create_function(None).await;
+    seed::create_alias(&name, "live").await;
+    create_public_url(&name).await;
     let (compliance, annotation) = evaluate(function_item(&name, None), json!({})).await;
     assert_eq!(compliance, "NON_COMPLIANT");
     // moto ignores the Qualifier and answers with the function's own URL, so the verdict alone

@@ -5,7 +5,7 @@
 use sec2_shared::rules::resource_policies::ResourcePolicies;
 use sec2_testkit::config_events::{self, item, rule_event};
 use sec2_testkit::recorded_urls;
-use sec2_testkit::seed::{create_function, create_role, FunctionSeed, LAMBDA_TRUST};
+use sec2_testkit::seed::{create_alias, create_function, create_role, FunctionSeed, LAMBDA_TRUST};
 use sec2_testkit::{assert_contains, assert_starts_with};
 use sec2_testkit::{invoke_rule, last_reported, reported_for, sdk_config, unique, MOTO_ACCOUNT};
 use serde_json::{json, Value};
@@ -279,21 +279,7 @@ async fn a_public_alias_is_read_with_its_qualifier_and_fails_the_function() {
     let lambda = aws_sdk_lambda::Client::new(&sdk_config());
     let role = create_role(LAMBDA_TRUST).await;
     let name = create_function(&role, FunctionSeed::default()).await;
-    let published = lambda
-        .publish_version()
-        .function_name(&name)
-        .send()
-        .await
-        .unwrap();
-    let version = published.version().unwrap().to_owned();
-    lambda
-        .create_alias()
-        .function_name(&name)
-        .name("prod")
-        .function_version(&version)
-        .send()
-        .await
-        .unwrap();
+    let version = create_alias(&name, "prod").await;
     lambda
         .add_permission()
         .function_name(&name)

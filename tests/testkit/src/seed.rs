@@ -64,3 +64,24 @@ pub async fn create_function(role_arn: &str, seed: FunctionSeed<'_>) -> String {
     create.send().await.expect("moto creates the function");
     name
 }
+
+/// Publishes a version of the function and points a new alias at it; the version's number.
+pub async fn create_alias(function_name: &str, alias: &str) -> String {
+    let lambda = aws_sdk_lambda::Client::new(&sdk_config());
+    let published = lambda
+        .publish_version()
+        .function_name(function_name)
+        .send()
+        .await
+        .expect("moto publishes the version");
+    let version = published.version().expect("a version number").to_owned();
+    lambda
+        .create_alias()
+        .function_name(function_name)
+        .name(alias)
+        .function_version(&version)
+        .send()
+        .await
+        .expect("moto creates the alias");
+    version
+}
