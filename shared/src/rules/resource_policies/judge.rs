@@ -2,19 +2,59 @@
 
 use serde_json::Value;
 
+use super::bucket::BucketAccess;
 use super::Parameters;
 use crate::config::evaluation::annotate;
-use crate::config::{ConfigurationItem, Verdict};
+use crate::config::{Compliance, ConfigurationItem, Verdict};
 use crate::policy::{
     analyze_resource_policy, FindingKind, Policy, ResourceContext, ResourceService,
 };
 
-/// Judges one resource's policy: pure, so every scenario is tested without I/O.
+/// Judges one resource's policy, and for a bucket its ACL and Block Public Access too: pure, so
+/// every scenario is tested without I/O.
 pub fn judge(
     item: &ConfigurationItem,
     service: ResourceService,
     policy: Option<&Value>,
     parameters: &Parameters,
+) -> Verdict {
+    if service != ResourceService::S3 {
+        return judge_policy(item, service, policy, parameters, false);
+    }
+    let access = match BucketAccess::of(item) {
+        Ok(access) => access,
+        Err(problem) => return Verdict::non_compliant(problem),
+    };
+    let restrict = access.block.restrict_public_buckets;
+    let verdict = judge_policy(item, service, policy, parameters, restrict);
+    let problems = access.acl_problems();
+    if problems.is_empty() {
+        let notes = access.acl_notes();
+        if notes.is_empty() || verdict.compliance != Compliance::Compliant {
+            return verdict;
+        }
+        let messages: Vec<&str> = notes
+            .iter()
+            .map(String::as_str)
+            .chain(std::iter::once(verdict.annotation.as_str()))
+            .collect();
+        return Verdict::compliant(annotate(&messages));
+    }
+    let mut messages: Vec<&str> = problems.iter().map(String::as_str).collect();
+    if verdict.compliance != Compliance::Compliant {
+        messages.push(&verdict.annotation);
+    }
+    Verdict::non_compliant(annotate(&messages))
+}
+
+/// Judges one resource's policy; `restrict_public` is S3's RestrictPublicBuckets, under which a
+/// public grant admits only AWS services and the owner's account.
+fn judge_policy(
+    item: &ConfigurationItem,
+    service: ResourceService,
+    policy: Option<&Value>,
+    parameters: &Parameters,
+    restrict_public: bool,
 ) -> Verdict {
     let Some(policy) = policy else {
         return Verdict::compliant("no resource-based policy: only principals of this account with IAM permissions can reach it");
@@ -49,6 +89,9 @@ pub fn judge(
         .findings
         .iter()
         .partition(|finding| finding.kind.is_advice());
+    let (neutralised, findings): (Vec<_>, Vec<_>) = findings
+        .into_iter()
+        .partition(|finding| restrict_public && finding.kind == FindingKind::Public);
     let (network_only, mut problems): (Vec<_>, Vec<_>) =
         findings.into_iter().partition(|finding| {
             finding.kind == FindingKind::CrossAccount && is_network_only(&finding.restricted_by)
@@ -59,10 +102,18 @@ pub fn judge(
         } else {
             "the resource policy admits callers only through VPC endpoints or VPCs (aws:SourceVpce / aws:SourceVpc)"
         };
-        // Advice first: it is what a person can act on.
-        let messages: Vec<&str> = advice
+        let neutralised: Vec<String> = neutralised
             .iter()
-            .map(|finding| finding.message.as_str())
+            .map(|finding| {
+                let statement = finding.message.split(' ').next().unwrap_or("a statement");
+                format!("the public grant of {statement} is neutralised by Block Public Access RestrictPublicBuckets (only AWS services and this account get in)")
+            })
+            .collect();
+        // What Block Public Access neutralises, then advice: what a person should know first.
+        let messages: Vec<&str> = neutralised
+            .iter()
+            .map(String::as_str)
+            .chain(advice.iter().map(|finding| finding.message.as_str()))
             .chain(std::iter::once(summary))
             .collect();
         return Verdict::compliant(annotate(&messages));

@@ -17,6 +17,7 @@
 //! 7. A function's aliases and published versions hold policies of their own, which Config does
 //!    not record: each is read and judged, and the annotation names the one at fault.
 
+mod bucket;
 mod judge;
 mod locate;
 mod qualifiers;
@@ -34,6 +35,7 @@ use crate::config::{
 use crate::policy::ResourceService;
 use crate::registry::{RuleSpec, RESOURCE_POLICIES};
 
+pub use bucket::{BucketAccess, PublicAccessBlock, PublicGrant};
 pub use judge::judge;
 pub use locate::{locate_policy, LocateError, PolicySource};
 pub use qualifiers::{combine, Qualifier, MAX_QUALIFIERS};
@@ -205,6 +207,15 @@ mod tests {
         .unwrap()
     }
 
+    /// A bucket ACL as Config records it (JSON in a string): the owner's full control only.
+    fn private_acl() -> String {
+        acl(json!([{"grantee": {"id": "owner"}, "permission": "FullControl"}]))
+    }
+
+    fn acl(grants: Value) -> String {
+        json!({"grantSet": null, "grantList": grants, "owner": {"id": "owner"}}).to_string()
+    }
+
     fn public_policy(action: &str) -> String {
         json!({"Version":"2012-10-17","Statement":[{"Sid":"Open","Effect":"Allow","Principal":"*","Action":action,"Resource":"*"}]}).to_string()
     }
@@ -261,7 +272,7 @@ mod tests {
         let empty_bucket = item(
             "AWS::S3::Bucket",
             json!({}),
-            json!({"BucketPolicy": {"policyText": null}}),
+            json!({"BucketPolicy": {"policyText": null}, "AccessControlList": private_acl()}),
         );
         assert_eq!(
             evaluate(&empty_bucket).await.compliance,
@@ -290,7 +301,10 @@ mod tests {
             item(
                 "AWS::S3::Bucket",
                 json!({}),
-                json!({"BucketPolicy": json!({"policyText": public_policy("s3:GetObject")}).to_string()}),
+                json!({
+                    "BucketPolicy": json!({"policyText": public_policy("s3:GetObject")}).to_string(),
+                    "AccessControlList": private_acl(),
+                }),
             ),
             item(
                 "AWS::ApiGateway::RestApi",
@@ -537,5 +551,53 @@ mod tests {
             &refused.unwrap_err().to_string(),
             "`203.0.113.0/33` is not an IP address range",
         );
+    }
+
+    fn bucket(policy: Option<String>, grants: Value, block: Option<Value>) -> ConfigurationItem {
+        let mut supplementary = json!({
+            "BucketPolicy": {"policyText": policy},
+            "AccessControlList": acl(grants),
+        });
+        if let Some(block) = block {
+            supplementary["PublicAccessBlockConfiguration"] = Value::String(block.to_string());
+        }
+        item("AWS::S3::Bucket", json!({}), supplementary)
+    }
+
+    #[tokio::test]
+    async fn scenario_8_a_bucket_public_through_its_acl_fails_unless_public_acls_are_ignored() {
+        let everyone = json!([{"grantee": "AllUsers", "permission": "Read"}]);
+        let verdict = evaluate(&bucket(None, everyone.clone(), None)).await;
+        assert_eq!(verdict.compliance, Compliance::NonCompliant);
+        assert_starts_with(
+            &verdict.annotation,
+            "the bucket ACL grants Read to everyone",
+        );
+        let ignored = json!({"ignorePublicAcls": true, "restrictPublicBuckets": false});
+        let verdict = evaluate(&bucket(None, everyone, Some(ignored))).await;
+        assert_eq!(verdict.compliance, Compliance::Compliant);
+        assert_starts_with(
+            &verdict.annotation,
+            "the bucket ACL's grants to everyone are ignored",
+        );
+    }
+
+    #[tokio::test]
+    async fn scenario_8_restrict_public_buckets_neutralises_a_public_policy_and_says_so() {
+        let policy = Some(public_policy("s3:GetObject"));
+        let private = json!([]);
+        let open = evaluate(&bucket(policy.clone(), private.clone(), None)).await;
+        assert_eq!(open.compliance, Compliance::NonCompliant);
+        let restricted = json!({"ignorePublicAcls": false, "restrictPublicBuckets": true});
+        let verdict = evaluate(&bucket(policy, private, Some(restricted.clone()))).await;
+        assert_eq!(verdict.compliance, Compliance::Compliant);
+        assert_starts_with(
+            &verdict.annotation,
+            "the public grant of Statement[0] is neutralised by Block Public Access RestrictPublicBuckets",
+        );
+        // It neutralises public grants only: a named foreign account still gets in.
+        let foreign = json!({"Statement":[{"Effect":"Allow","Principal":{"AWS":"444455556666"},"Action":"s3:GetObject","Resource":"*"}]}).to_string();
+        let verdict = evaluate(&bucket(Some(foreign), json!([]), Some(restricted))).await;
+        assert_eq!(verdict.compliance, Compliance::NonCompliant);
     }
 }
