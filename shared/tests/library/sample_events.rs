@@ -69,7 +69,10 @@ impl ItemHistory for PublicBucketHistory {
         ConfigurationItem::from_json(&json!({
             "accountId": "111122223333", "resourceType": resource_type, "resourceId": resource_id,
             "configurationItemStatus": "OK", "configurationItemCaptureTime": "2026-11-20T10:00:00.000Z",
-            "configuration": "{}", "supplementaryConfiguration": {"BucketPolicy": json!({"policyText": policy.to_string()}).to_string()}
+            "configuration": "{}", "supplementaryConfiguration": {
+                "BucketPolicy": json!({"policyText": policy.to_string()}).to_string(),
+                "AccessControlList": json!({"grantList": [{"grantee": {"id": "owner"}, "permission": "FullControl"}]}).to_string(),
+            }
         }))
         .map(Some)
         .map_err(|e| ReadError::invalid("config:GetResourceConfigHistory", e.to_string()))
@@ -95,6 +98,11 @@ async fn resource_policy_samples_give_the_verdicts_their_names_promise() {
         ("lambda-deleted.json", Some(Compliance::NotApplicable)),
         ("lambda-left-scope.json", Some(Compliance::NotApplicable)),
         ("s3-oversized.json", Some(Compliance::NonCompliant)),
+        ("s3-public-acl.json", Some(Compliance::NonCompliant)),
+        (
+            "s3-public-policy-restricted.json",
+            Some(Compliance::Compliant),
+        ),
         ("scheduled.json", None),
     ];
     for (file, want) in expected {
