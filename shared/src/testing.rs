@@ -1,5 +1,31 @@
-//! Assertions the unit tests share: a failing one prints the whole text it looked in.
-#![allow(clippy::panic, reason = "test assertions")]
+//! What the tests share: assertions (a failing one prints the whole text it looked in) and a
+//! configuration item builder.
+#![allow(clippy::panic, clippy::expect_used, reason = "test support")]
+
+use serde_json::{json, Value};
+
+use crate::config::ConfigurationItem;
+
+/// An item of `resource_type` named `r` in account 111122223333, recorded as Config sends it
+/// in a change event. Its ARN is a DynamoDB table's, the one rule that reads a policy by ARN.
+pub fn config_item(
+    resource_type: &str,
+    configuration: Value,
+    supplementary: Value,
+) -> ConfigurationItem {
+    ConfigurationItem::from_json(&json!({
+        "configurationItemCaptureTime": "2026-11-20T10:00:00.000Z",
+        "configurationItemStatus": "OK",
+        "awsAccountId": "111122223333",
+        "resourceType": resource_type,
+        "resourceId": "r",
+        "resourceName": "r",
+        "ARN": "arn:aws:dynamodb:us-east-1:111122223333:table/r",
+        "configuration": configuration,
+        "supplementaryConfiguration": supplementary,
+    }))
+    .expect("a well-formed configuration item")
+}
 
 #[track_caller]
 pub fn assert_contains(text: &str, part: &str) {

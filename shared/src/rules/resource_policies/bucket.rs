@@ -107,19 +107,11 @@ impl BucketAccess {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::config_item;
     use serde_json::json;
 
     fn bucket(supplementary: Value) -> ConfigurationItem {
-        ConfigurationItem::from_json(&json!({
-            "configurationItemCaptureTime": "2026-11-20T10:00:00.000Z",
-            "configurationItemStatus": "OK",
-            "awsAccountId": "111122223333",
-            "resourceType": "AWS::S3::Bucket",
-            "resourceId": "airline-assets",
-            "configuration": {},
-            "supplementaryConfiguration": supplementary,
-        }))
-        .unwrap()
+        config_item("AWS::S3::Bucket", json!({}), supplementary)
     }
 
     fn acl(grants: Value) -> String {

@@ -105,7 +105,9 @@ fn judge_policy(
         let neutralised: Vec<String> = neutralised
             .iter()
             .map(|finding| {
-                let statement = finding.message.split(' ').next().unwrap_or("a statement");
+                let statement = finding
+                    .statement
+                    .map_or_else(|| "a statement".to_owned(), |i| format!("Statement[{i}]"));
                 format!("the public grant of {statement} is neutralised by Block Public Access RestrictPublicBuckets (only AWS services and this account get in)")
             })
             .collect();

@@ -189,23 +189,8 @@ impl<R: PolicyReader> ResourcePolicies<R> {
 mod tests {
     use super::*;
     use crate::config::Compliance;
-    use crate::testing::{assert_contains, assert_starts_with};
+    use crate::testing::{assert_contains, assert_starts_with, config_item as item};
     use serde_json::json;
-
-    fn item(resource_type: &str, configuration: Value, supplementary: Value) -> ConfigurationItem {
-        ConfigurationItem::from_json(&json!({
-            "configurationItemCaptureTime": "2026-11-20T10:00:00.000Z",
-            "configurationItemStatus": "OK",
-            "awsAccountId": "111122223333",
-            "resourceType": resource_type,
-            "resourceId": "r",
-            "resourceName": "r",
-            "ARN": "arn:aws:dynamodb:us-east-1:111122223333:table/r",
-            "configuration": configuration,
-            "supplementaryConfiguration": supplementary,
-        }))
-        .unwrap()
-    }
 
     /// A bucket ACL as Config records it (JSON in a string): the owner's full control only.
     fn private_acl() -> String {
