@@ -45,10 +45,10 @@ fn table() -> String {
     let width = RULES.iter().map(|spec| spec.name.len()).max().unwrap_or(4);
     let mut out = String::new();
     for spec in RULES {
-        let periodic = if spec.triggers.periodic {
-            ", daily"
+        let periodic = if spec.triggers.is_periodic() {
+            format!(", daily over {}", spec.triggers.periodic.join(", "))
         } else {
-            ""
+            String::new()
         };
         out.push_str(&format!(
             "sec2-{:<width$}  SEC2 practice {}: {}\n  {}\n  on changes of {}{periodic}\n",

@@ -12,7 +12,7 @@ use sec2_shared::registry::RuleId;
 use sec2_shared::rules::least_privilege::RoleReader;
 use sec2_shared::rules::{with_rule, RuleVisitor};
 use sec2_shared::scan::inventory::{self, Inventory, Place, Unreadable, SCANNED_TYPES};
-use sec2_shared::scan::{evaluate_rule, Row};
+use sec2_shared::scan::{evaluate_periodic_only, evaluate_rule, Row};
 use serde_json::{Map, Value};
 
 use crate::input::{emit, rule_parameters};
@@ -217,7 +217,10 @@ impl RuleVisitor for EvaluateOver<'_> {
 
     async fn visit<R: Rule>(self, rule: R) -> Self::Output {
         let parameters = parameters_of::<R>(self.by_rule)?;
-        Ok(evaluate_rule(&rule, &parameters, self.items, self.unreadable, self.tick).await)
+        let mut rows =
+            evaluate_rule(&rule, &parameters, self.items, self.unreadable, self.tick).await;
+        rows.extend(evaluate_periodic_only(&rule, &parameters).await);
+        Ok(rows)
     }
 }
 

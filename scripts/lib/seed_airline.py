@@ -15,6 +15,8 @@ Modelled on the serverless airline example AWS's SEC2 guidance walks through, in
 - airline-flight-status: a function URL with AuthType NONE.
 - the REST API airline-api, stage prod without a WAF web ACL; an SQS queue fed by the topic
   (guarded), DynamoDB tables, an S3 bucket.
+- the layer airline-common: version 1 private, version 2 shared with everyone (AWS Config
+  records no layer; resource-policies' periodic run judges them).
 
 With --expected FILE it also writes, for the test and the demo's report, every (rule, resource)
 the scan covers and the verdict it must get, with the word the annotation must carry.
@@ -176,8 +178,14 @@ partner_api = apigw.create_rest_api(
                      "Resource": "execute-api:/*",
                      "Condition": {"IpAddress": {"aws:SourceIp": OFFICE_NETWORK}}}))["id"]
 
+# A shared code layer: version 1 private, version 2 shared with everyone.
+layer_versions = [lam.publish_layer_version(LayerName="airline-common", Content={"ZipFile": code()})["LayerVersionArn"]
+                  for _ in range(2)]
+lam.add_layer_version_permission(LayerName="airline-common", VersionNumber=2, StatementId="Everyone",
+                                 Action="lambda:GetLayerVersion", Principal="*")
+
 print(f"seeded 5 functions (one with a public alias), 4 roles, 2 VPCs, a REST API with stage prod, an "
-      f"IP-allow-listed partner API, a topic, a queue, 3 tables and a bucket "
+      f"IP-allow-listed partner API, a topic, a queue, 3 tables, a bucket and a layer with a public version "
       f"in account {ACCOUNT}")
 
 if args.expected:
@@ -199,6 +207,7 @@ if args.expected:
         ("network-controls", "AWS::ApiGateway::RestApi", api): ("NOT_APPLICABLE", ["RequirePrivateApi"]),
         ("network-controls", "AWS::ApiGateway::RestApi", partner_api): ("NOT_APPLICABLE", ["RequirePrivateApi"]),
         ("resource-policies", F, "airline-flight-status"): ("NON_COMPLIANT", ["allows anyone"]),
+        ("resource-policies", "AWS::Lambda::LayerVersion", layer_versions[1]): ("NON_COMPLIANT", ["allows anyone"]),
     }
     # Every rule that judges functions judges each of them (from the registry, not a list here).
     with open(args.rules) as listing:
@@ -209,7 +218,8 @@ if args.expected:
                                                   ("AWS::ApiGateway::RestApi", partner_api),
                                                   ("AWS::DynamoDB::Table", "airline-bookings"),
                                                   ("AWS::DynamoDB::Table", "airline-loyalty"),
-                                                  ("AWS::DynamoDB::Table", "airline-flights")]] + \
+                                                  ("AWS::DynamoDB::Table", "airline-flights")] +
+                                                 [("AWS::Lambda::LayerVersion", v) for v in layer_versions]] + \
         [("network-controls", "AWS::ApiGateway::Stage", stage_arn), ("network-controls", "AWS::ApiGateway::RestApi", api),
          ("network-controls", "AWS::ApiGateway::RestApi", partner_api)]
     expected = [{"rule": r, "resource_type": t, "resource_id": i,

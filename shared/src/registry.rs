@@ -27,9 +27,20 @@ pub struct Practice {
 pub struct Triggers {
     /// A configuration change of one of the rule's resource types.
     pub change: bool,
-    /// A daily run over every in-scope resource.
-    pub periodic: bool,
+    /// The resource types a daily run judges, and whose stale results it retires (empty: no
+    /// periodic run). A type no change can trigger, such as a layer version AWS Config does not
+    /// record, is judged only here.
+    pub periodic: &'static [&'static str],
 }
+
+impl Triggers {
+    pub fn is_periodic(&self) -> bool {
+        !self.periodic.is_empty()
+    }
+}
+
+/// A Lambda layer version: AWS Config does not record it, so only a periodic run reports it.
+pub const LAYER_VERSION: &str = "AWS::Lambda::LayerVersion";
 
 /// One rule: everything the tools around it need to know.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -78,7 +89,7 @@ pub const RESOURCE_POLICIES: RuleSpec = RuleSpec {
     ],
     triggers: Triggers {
         change: true,
-        periodic: false,
+        periodic: &[LAYER_VERSION],
     },
     parameters: &[
         "AllowedAccountIds",
@@ -101,7 +112,7 @@ pub const TEMPORARY_CREDENTIALS: RuleSpec = RuleSpec {
     resource_types: &["AWS::Lambda::Function"],
     triggers: Triggers {
         change: true,
-        periodic: true,
+        periodic: &["AWS::Lambda::Function"],
     },
     parameters: &["SecretNamePatterns", "AllowedVariables"],
     function: "temporary-credentials",
@@ -119,7 +130,7 @@ pub const LEAST_PRIVILEGE: RuleSpec = RuleSpec {
     resource_types: &["AWS::Lambda::Function"],
     triggers: Triggers {
         change: true,
-        periodic: true,
+        periodic: &["AWS::Lambda::Function"],
     },
     parameters: &[
         "BlockedPolicyArns",
@@ -147,7 +158,7 @@ pub const NETWORK_CONTROLS: RuleSpec = RuleSpec {
     ],
     triggers: Triggers {
         change: true,
-        periodic: false,
+        periodic: &[],
     },
     parameters: &[
         "RequireVpc",
@@ -234,6 +245,19 @@ mod tests {
             Some(RuleId::NetworkControls)
         );
         assert_eq!(RuleId::from_name("firewall"), None);
+    }
+
+    #[test]
+    fn a_periodic_type_is_one_the_rule_judges_or_one_config_does_not_record() {
+        for spec in RULES {
+            for resource_type in spec.triggers.periodic {
+                assert!(
+                    spec.resource_types.contains(resource_type) || *resource_type == LAYER_VERSION,
+                    "{}: {resource_type}",
+                    spec.name
+                );
+            }
+        }
     }
 
     #[test]

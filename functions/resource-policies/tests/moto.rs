@@ -5,7 +5,9 @@
 use sec2_shared::rules::resource_policies::ResourcePolicies;
 use sec2_testkit::config_events::{self, item, rule_event};
 use sec2_testkit::recorded_urls;
-use sec2_testkit::seed::{create_alias, create_function, create_role, FunctionSeed, LAMBDA_TRUST};
+use sec2_testkit::seed::{
+    create_alias, create_function, create_role, publish_layer, FunctionSeed, LAMBDA_TRUST,
+};
 use sec2_testkit::{assert_contains, assert_starts_with};
 use sec2_testkit::{invoke_rule, last_reported, reported_for, sdk_config, unique, MOTO_ACCOUNT};
 use serde_json::{json, Value};
@@ -315,4 +317,39 @@ async fn a_public_alias_is_read_with_its_qualifier_and_fails_the_function() {
             "no GetPolicy for {qualifier}"
         );
     }
+}
+
+#[tokio::test]
+async fn the_periodic_run_reports_a_public_layer_version_and_passes_a_private_one() {
+    let lambda = aws_sdk_lambda::Client::new(&sdk_config());
+    let (layer, versions) = publish_layer(2).await;
+    let (private, public) = (&versions[0], &versions[1]);
+    lambda
+        .add_layer_version_permission()
+        .layer_name(&layer)
+        .version_number(2)
+        .statement_id("Everyone")
+        .action("lambda:GetLayerVersion")
+        .principal("*")
+        .send()
+        .await
+        .unwrap();
+    let periodic = event(config_events::scheduled(), json!({}));
+    // moto has no GetComplianceDetailsByConfigRule: the verdicts are reported, then the
+    // invocation fails because stale results could not be retired (tested without I/O in
+    // shared/, config::engine).
+    let clients = sec2_shared::aws::AwsClients::from_sdk_config(sdk_config());
+    let outcome = sec2_shared::lambda::handle(&clients, &ResourcePolicies::new, periodic).await;
+    assert_eq!(outcome.unwrap_err().kind(), "PreviousResultsUnavailable");
+    let (compliance, annotation) = reported(public);
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert_starts_with(&annotation, "Statement[0] (Sid \"Everyone\") allows anyone");
+    assert_eq!(reported(private).0, "COMPLIANT");
+    let urls = recorded_urls();
+    let wanted = format!("/layers/{layer}/versions/2/policy");
+    assert!(
+        urls.iter()
+            .any(|(method, url)| method == "GET" && url.contains(&wanted)),
+        "no GetLayerVersionPolicy for version 2"
+    );
 }

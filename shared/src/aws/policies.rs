@@ -1,10 +1,14 @@
 //! `PolicyReader` (resource-policies): the policies AWS Config does not record: EventBridge
-//! buses', DynamoDB tables', and those of Lambda functions' aliases and published versions.
+//! buses', DynamoDB tables', those of Lambda functions' aliases and published versions, and
+//! those of Lambda layer versions.
+
+use futures_util::{StreamExt, TryStreamExt};
 
 use super::error::absent_as_none;
 use super::AwsClients;
+use crate::config::periodic::READ_CONCURRENCY;
 use crate::config::{ReadError, ReadErrorKind};
-use crate::rules::resource_policies::{PolicyReader, Qualifier, MAX_QUALIFIERS};
+use crate::rules::resource_policies::{LayerVersion, PolicyReader, Qualifier, MAX_QUALIFIERS};
 
 fn non_empty(policy: Option<&str>) -> Option<String> {
     policy.filter(|p| !p.trim().is_empty()).map(str::to_owned)
@@ -81,5 +85,62 @@ impl PolicyReader for AwsClients {
             "lambda:GetPolicy",
         )?;
         Ok(output.and_then(|output| non_empty(output.policy())))
+    }
+
+    async fn layer_versions(&self) -> Result<Vec<LayerVersion>, ReadError> {
+        let layers = every_item!(self.lambda().list_layers(), "lambda:ListLayers")?;
+        let names: Vec<String> = layers
+            .iter()
+            .filter_map(|layer| layer.layer_name())
+            .map(str::to_owned)
+            .collect();
+        let listed: Vec<Vec<LayerVersion>> = futures_util::stream::iter(names)
+            .map(|name| async move { self.versions_of(name).await })
+            .buffered(READ_CONCURRENCY)
+            .try_collect()
+            .await?;
+        Ok(listed.into_iter().flatten().collect())
+    }
+
+    async fn layer_version_policy(
+        &self,
+        layer: &LayerVersion,
+    ) -> Result<Option<String>, ReadError> {
+        let request = self
+            .lambda()
+            .get_layer_version_policy()
+            .layer_name(&layer.layer_name)
+            .version_number(layer.version);
+        // No policy, or a version deleted since it was listed: no one else can use it.
+        let output = absent_as_none(
+            request.send().await,
+            |e| e.is_resource_not_found_exception(),
+            "lambda:GetLayerVersionPolicy",
+        )?;
+        Ok(output.and_then(|output| non_empty(output.policy())))
+    }
+}
+
+impl AwsClients {
+    /// Every version of the layer `name`; none when the layer was deleted since it was listed.
+    async fn versions_of(&self, name: String) -> Result<Vec<LayerVersion>, ReadError> {
+        let listed = every_item!(
+            self.lambda().list_layer_versions().layer_name(&name),
+            "lambda:ListLayerVersions"
+        );
+        let versions = match listed {
+            Err(error) if error.kind == ReadErrorKind::NotFound => return Ok(Vec::new()),
+            listed => listed?,
+        };
+        Ok(versions
+            .iter()
+            .filter_map(|version| {
+                Some(LayerVersion {
+                    layer_name: name.clone(),
+                    version: version.version(),
+                    arn: version.layer_version_arn()?.to_owned(),
+                })
+            })
+            .collect())
     }
 }

@@ -7,6 +7,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Time kept back for reporting (PutEvaluations in batches, with retries).
 pub const REPORTING_RESERVE: Duration = Duration::from_secs(10);
+/// The longest a Lambda function may run.
+const MAX_LAMBDA_TIMEOUT: Duration = Duration::from_secs(900);
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Deadline {
@@ -26,14 +28,19 @@ impl Deadline {
 
     /// From the Lambda context's deadline (milliseconds since the epoch), keeping
     /// `REPORTING_RESERVE` for reporting, or three tenths of what is left when that is less.
+    /// A value no longer than Lambda's longest timeout is no time since the epoch but the time
+    /// left (`cargo lambda watch` sends its timeout, 600000), and is read so.
     pub fn from_lambda_deadline(deadline_ms: u64) -> Self {
-        let now_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis())
-            .unwrap_or_default();
-        let left = Duration::from_millis(
-            u64::try_from(u128::from(deadline_ms).saturating_sub(now_ms)).unwrap_or(u64::MAX),
-        );
+        let left_ms = if deadline_ms <= MAX_LAMBDA_TIMEOUT.as_millis() as u64 {
+            u128::from(deadline_ms)
+        } else {
+            let now_ms = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_millis())
+                .unwrap_or_default();
+            u128::from(deadline_ms).saturating_sub(now_ms)
+        };
+        let left = Duration::from_millis(u64::try_from(left_ms).unwrap_or(u64::MAX));
         let reserve = REPORTING_RESERVE.min(left / 10 * 3);
         Deadline::at(Instant::now() + left.saturating_sub(reserve))
     }
@@ -84,6 +91,20 @@ mod tests {
         );
         // Already past: reached at once.
         assert!(Deadline::from_lambda_deadline(now_ms.saturating_sub(1_000)).reached());
+    }
+
+    #[test]
+    fn a_deadline_shorter_than_any_timeout_is_the_time_left() {
+        // cargo lambda watch sends 600000: ten minutes left, not a time in 1970.
+        let deadline = Deadline::from_lambda_deadline(600_000);
+        let left = deadline
+            .stop_at
+            .unwrap()
+            .saturating_duration_since(Instant::now());
+        assert!(
+            left > Duration::from_secs(585) && left <= Duration::from_secs(590),
+            "{left:?}"
+        );
     }
 
     #[tokio::test]

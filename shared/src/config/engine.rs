@@ -265,8 +265,12 @@ async fn periodic<R: Rule, P: PreviousResults>(
         }
     };
     let mut retired = HashSet::new();
+    // Only the types the run judges: a result of another type came from a change, and only the
+    // next change of that resource (or its deletion) replaces it.
+    let judged_here = R::SPEC.triggers.periodic;
     for (resource_type, resource_id) in &earlier {
-        if !present.contains(&(resource_type.as_str(), resource_id.as_str()))
+        if judged_here.contains(&resource_type.as_str())
+            && !present.contains(&(resource_type.as_str(), resource_id.as_str()))
             && retired.insert((resource_type, resource_id))
         {
             let verdict =
@@ -347,7 +351,7 @@ mod tests {
         resource_types: &["AWS::SQS::Queue"],
         triggers: Triggers {
             change: true,
-            periodic: true,
+            periodic: &["AWS::SQS::Queue", "AWS::SNS::Topic"],
         },
         parameters: &[],
         function: "none",
@@ -624,6 +628,8 @@ mod tests {
             ("AWS::SQS::Queue".to_owned(), "ok-1".to_owned()),
             ("AWS::SQS::Queue".to_owned(), "deleted-queue".to_owned()),
             ("AWS::SNS::Topic".to_owned(), "ok-2".to_owned()),
+            // Judged on change only: not the periodic run's to retire.
+            ("AWS::Lambda::Function".to_owned(), "gone".to_owned()),
         ]);
         let evaluations = run_with(&scheduled("TESTMODE"), &sink, &History(None), &previous)
             .await

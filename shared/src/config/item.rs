@@ -237,7 +237,8 @@ pub fn peel_json_strings(value: &Value) -> Value {
     current
 }
 
-pub(crate) fn epoch_to_rfc3339(seconds: f64) -> String {
+/// Seconds since the epoch as the RFC 3339 time AWS Config stamps its items and notifications with.
+pub fn epoch_to_rfc3339(seconds: f64) -> String {
     let millis = (seconds * 1000.0).round() as i64;
     aws_smithy_types::DateTime::from_millis(millis)
         .fmt(aws_smithy_types::date_time::Format::DateTime)

@@ -72,6 +72,22 @@ pub const TRIGGERS: &[Trigger] = &[
     },
     Trigger {
         event_source: "lambda.amazonaws.com",
+        // An alias's own policy and URL go with it; Config records no change of the function.
+        event_names: &["DeleteAlias"],
+        rules: &[ResourcePolicies, NetworkControls],
+    },
+    Trigger {
+        event_source: "lambda.amazonaws.com",
+        // Layer versions are judged by resource-policies' periodic run, which a start runs now.
+        event_names: &[
+            "AddLayerVersionPermission",
+            "RemoveLayerVersionPermission",
+            "DeleteLayerVersion",
+        ],
+        rules: &[ResourcePolicies],
+    },
+    Trigger {
+        event_source: "lambda.amazonaws.com",
         event_names: &["UpdateFunctionConfiguration"],
         rules: &[TemporaryCredentials, LeastPrivilege, NetworkControls],
     },
@@ -107,7 +123,16 @@ pub const TRIGGERS: &[Trigger] = &[
     },
     Trigger {
         event_source: "s3.amazonaws.com",
-        event_names: &["PutBucketPolicy", "DeleteBucketPolicy"],
+        // The account-level Block Public Access settings (S3 Control) are logged by S3 too.
+        event_names: &[
+            "PutBucketPolicy",
+            "DeleteBucketPolicy",
+            "PutBucketAcl",
+            "PutBucketPublicAccessBlock",
+            "DeleteBucketPublicAccessBlock",
+            "PutAccountPublicAccessBlock",
+            "DeleteAccountPublicAccessBlock",
+        ],
         rules: &[ResourcePolicies],
     },
     Trigger {
@@ -277,6 +302,26 @@ mod tests {
                 "UpdateFunctionConfiguration20150331v2"
             ),
             [TemporaryCredentials, LeastPrivilege, NetworkControls]
+        );
+    }
+
+    #[test]
+    fn layer_permissions_and_block_public_access_re_run_resource_policies() {
+        assert_eq!(
+            rules("lambda.amazonaws.com", "AddLayerVersionPermission20181031"),
+            [ResourcePolicies]
+        );
+        assert_eq!(
+            rules("s3.amazonaws.com", "DeleteAccountPublicAccessBlock"),
+            [ResourcePolicies]
+        );
+        assert_eq!(
+            rules("s3.amazonaws.com", "PutBucketAcl"),
+            [ResourcePolicies]
+        );
+        assert_eq!(
+            rules("lambda.amazonaws.com", "DeleteAlias20150331"),
+            [ResourcePolicies, NetworkControls]
         );
     }
 

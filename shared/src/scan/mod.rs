@@ -5,8 +5,8 @@ use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 
 pub use crate::aws::inventory::{self, Inventory, Place, Unreadable, SCANNED_TYPES};
-use crate::config::periodic::READ_CONCURRENCY;
-use crate::config::{Compliance, ConfigurationItem, Rule};
+use crate::config::periodic::{PeriodicContext, READ_CONCURRENCY};
+use crate::config::{Compliance, ConfigurationItem, Rule, Verdict};
 
 /// One (rule, resource) verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -60,5 +60,58 @@ pub async fn evaluate_rule<R: Rule>(
         (a.resource_type.as_str(), a.resource_id.as_str())
             .cmp(&(b.resource_type.as_str(), b.resource_id.as_str()))
     });
+    rows
+}
+
+/// The types the rule judges only on its periodic run (AWS Config records no change of them,
+/// such as layer versions): the scan has no item for them, so it runs the periodic part and
+/// keeps those types' verdicts. A run that cannot list them is one NON_COMPLIANT row saying why.
+pub fn periodic_only_types<R: Rule>(rule: &R) -> Vec<&'static str> {
+    R::SPEC
+        .triggers
+        .periodic
+        .iter()
+        .filter(|resource_type| !rule.resource_types().contains(resource_type))
+        .copied()
+        .collect()
+}
+
+/// The rule's verdicts on `periodic_only_types`, from its periodic run without a deadline.
+pub async fn evaluate_periodic_only<R: Rule>(rule: &R, parameters: &R::Parameters) -> Vec<Row> {
+    let types = periodic_only_types(rule);
+    if types.is_empty() {
+        return Vec::new();
+    }
+    let row = |resource_type: &str, resource_id: &str, verdict: Verdict| Row {
+        rule: R::NAME.to_owned(),
+        resource_type: resource_type.to_owned(),
+        resource_id: resource_id.to_owned(),
+        compliance: verdict.compliance,
+        annotation: verdict.annotation,
+    };
+    let context = PeriodicContext::unbounded();
+    let mut rows: Vec<Row> = match rule.evaluate_periodic(parameters, &context).await {
+        Ok(Some(run)) => run
+            .assessed
+            .into_iter()
+            .filter(|assessed| types.contains(&assessed.resource_type.as_str()))
+            .map(|assessed| {
+                row(
+                    &assessed.resource_type,
+                    &assessed.resource_id,
+                    assessed.verdict,
+                )
+            })
+            .collect(),
+        Ok(None) => Vec::new(),
+        Err(error) => types
+            .iter()
+            .map(|resource_type| {
+                let why = error.annotation("the list of them");
+                row(resource_type, "(all)", Verdict::non_compliant(why))
+            })
+            .collect(),
+    };
+    rows.sort_by(|a, b| a.resource_id.cmp(&b.resource_id));
     rows
 }

@@ -1,11 +1,11 @@
 //! Fake seams for tests that run the engine or a rule without AWS: each answers one way, always.
 
 use sec2_shared::config::{ConfigurationItem, ItemHistory, PreviousResults, ReadError};
-use sec2_shared::rules::resource_policies::{PolicyReader, Qualifier};
+use sec2_shared::rules::resource_policies::{LayerVersion, PolicyReader, Qualifier};
 
 /// A `PolicyReader` for items whose policy is recorded: any read of another policy is a failure
 /// of the test's premise, reported as an unreadable policy (so never a pass). Functions have no
-/// aliases or versions.
+/// aliases or versions, and the account has no layers.
 pub struct NoReads;
 
 impl PolicyReader for NoReads {
@@ -27,6 +27,15 @@ impl PolicyReader for NoReads {
     async fn qualified_policy(&self, _: &str, _: &str) -> Result<Option<String>, ReadError> {
         Err(ReadError::invalid(
             "lambda:GetPolicy",
+            "no reads in this test",
+        ))
+    }
+    async fn layer_versions(&self) -> Result<Vec<LayerVersion>, ReadError> {
+        Ok(Vec::new())
+    }
+    async fn layer_version_policy(&self, _: &LayerVersion) -> Result<Option<String>, ReadError> {
+        Err(ReadError::invalid(
+            "lambda:GetLayerVersionPolicy",
             "no reads in this test",
         ))
     }

@@ -1,7 +1,9 @@
 //! Resources seeded into moto through the real SDK, as the emulator tests need them.
 
 use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{Environment, FunctionCode, Runtime, VpcConfig};
+use aws_sdk_lambda::types::{
+    Environment, FunctionCode, LayerVersionContentInput, Runtime, VpcConfig,
+};
 
 use crate::{sdk_config, unique};
 
@@ -84,4 +86,28 @@ pub async fn create_alias(function_name: &str, alias: &str) -> String {
         .await
         .expect("moto creates the alias");
     version
+}
+
+/// Publishes `count` versions of a new layer; the layer's name and each version's ARN, oldest
+/// first.
+pub async fn publish_layer(count: usize) -> (String, Vec<String>) {
+    let lambda = aws_sdk_lambda::Client::new(&sdk_config());
+    let name = unique("layer");
+    let mut arns = Vec::new();
+    for _ in 0..count {
+        let published = lambda
+            .publish_layer_version()
+            .layer_name(&name)
+            .content(
+                LayerVersionContentInput::builder()
+                    .zip_file(Blob::new(EMPTY_ZIP))
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("moto publishes the layer version");
+        let arn = published.layer_version_arn().expect("a version ARN");
+        arns.push(arn.to_owned());
+    }
+    (name, arns)
 }

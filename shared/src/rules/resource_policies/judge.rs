@@ -19,14 +19,26 @@ pub fn judge(
     parameters: &Parameters,
 ) -> Verdict {
     if service != ResourceService::S3 {
-        return judge_policy(item, service, policy, parameters, false);
+        return judge_policy(
+            item.account_id.as_deref(),
+            service,
+            policy,
+            parameters,
+            false,
+        );
     }
     let access = match BucketAccess::of(item) {
         Ok(access) => access,
         Err(problem) => return Verdict::non_compliant(problem),
     };
     let restrict = access.block.restrict_public_buckets;
-    let verdict = judge_policy(item, service, policy, parameters, restrict);
+    let verdict = judge_policy(
+        item.account_id.as_deref(),
+        service,
+        policy,
+        parameters,
+        restrict,
+    );
     let problems = access.acl_problems();
     if problems.is_empty() {
         let notes = access.acl_notes();
@@ -47,10 +59,11 @@ pub fn judge(
     Verdict::non_compliant(annotate(&messages))
 }
 
-/// Judges one resource's policy; `restrict_public` is S3's RestrictPublicBuckets, under which a
-/// public grant admits only AWS services and the owner's account.
-fn judge_policy(
-    item: &ConfigurationItem,
+/// Judges one resource's policy in the owner's `account`; `restrict_public` is S3's
+/// RestrictPublicBuckets, under which a public grant admits only AWS services and the owner's
+/// account.
+pub(super) fn judge_policy(
+    account: Option<&str>,
     service: ResourceService,
     policy: Option<&Value>,
     parameters: &Parameters,
@@ -59,7 +72,7 @@ fn judge_policy(
     let Some(policy) = policy else {
         return Verdict::compliant("no resource-based policy: only principals of this account with IAM permissions can reach it");
     };
-    let Some(account) = item.account_id.as_deref() else {
+    let Some(account) = account else {
         return Verdict::non_compliant(
             "the configuration item names no account, so outside access cannot be judged",
         );

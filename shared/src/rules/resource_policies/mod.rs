@@ -16,9 +16,13 @@
 //! 6. A policy that cannot be read or judged: NON_COMPLIANT, saying what could not be read.
 //! 7. A function's aliases and published versions hold policies of their own, which Config does
 //!    not record: each is read and judged, and the annotation names the one at fault.
+//! 8. Layer versions (`AWS::Lambda::LayerVersion`, which Config does not record) are judged by
+//!    the daily periodic run: shared with everyone, or with an account or organization not
+//!    allowed, is NON_COMPLIANT; a deleted version's result is retired.
 
 mod bucket;
 mod judge;
+mod layers;
 mod locate;
 mod qualifiers;
 
@@ -27,16 +31,18 @@ use std::future::Future;
 use futures_util::StreamExt;
 use serde_json::Value;
 
-use crate::config::periodic::READ_CONCURRENCY;
+use crate::config::engine::{Assessed, Periodic};
+use crate::config::periodic::{PeriodicContext, READ_CONCURRENCY};
 use crate::config::views::LambdaFunction;
 use crate::config::{
     ConfigurationItem, EventError, FromRuleParameters, ReadError, Rule, RuleParameters, Verdict,
 };
 use crate::policy::ResourceService;
-use crate::registry::{RuleSpec, RESOURCE_POLICIES};
+use crate::registry::{RuleSpec, LAYER_VERSION, RESOURCE_POLICIES};
 
 pub use bucket::{BucketAccess, PublicAccessBlock, PublicGrant};
 pub use judge::judge;
+pub use layers::{judge_layer_version, LayerVersion};
 pub use locate::{locate_policy, LocateError, PolicySource};
 pub use qualifiers::{combine, Qualifier, MAX_QUALIFIERS};
 
@@ -90,6 +96,14 @@ pub trait PolicyReader: Sync {
         function_name: &str,
         qualifier: &str,
     ) -> impl Future<Output = Result<Option<String>, ReadError>> + Send;
+    /// lambda:ListLayers and lambda:ListLayerVersions: every version of every layer in the
+    /// region.
+    fn layer_versions(&self) -> impl Future<Output = Result<Vec<LayerVersion>, ReadError>> + Send;
+    /// lambda:GetLayerVersionPolicy; `None` when the version has no policy.
+    fn layer_version_policy(
+        &self,
+        layer: &LayerVersion,
+    ) -> impl Future<Output = Result<Option<String>, ReadError>> + Send;
 }
 
 /// The rule, with the reader for policies Config does not record.
@@ -139,6 +153,41 @@ impl<R: PolicyReader> Rule for ResourcePolicies<R> {
             ),
             Err(problem) => Verdict::non_compliant(problem),
         }
+    }
+
+    /// Every layer version, judged by its policy; the versions whose policy was not read by the
+    /// deadline are left for the next run.
+    async fn evaluate_periodic(
+        &self,
+        parameters: &Parameters,
+        context: &PeriodicContext,
+    ) -> Result<Option<Periodic>, ReadError> {
+        let layers = self.reader.layer_versions().await?;
+        let total = layers.len();
+        let judged = layers.into_iter().map(|layer| async move {
+            let read = context
+                .deadline
+                .bound(self.reader.layer_version_policy(&layer))
+                .await?;
+            let verdict = match read {
+                Ok(policy) => judge_layer_version(&layer, policy.as_deref(), parameters),
+                Err(error) => Verdict::non_compliant(error.annotation("the layer version policy")),
+            };
+            Some(Assessed {
+                resource_type: LAYER_VERSION.to_owned(),
+                resource_id: layer.arn,
+                verdict,
+            })
+        });
+        let assessed: Vec<Assessed> = futures_util::stream::iter(judged)
+            .buffer_unordered(READ_CONCURRENCY)
+            .filter_map(std::future::ready)
+            .collect()
+            .await;
+        Ok(Some(Periodic {
+            unfinished: total - assessed.len(),
+            assessed,
+        }))
     }
 }
 
@@ -210,8 +259,10 @@ mod tests {
         bus: Result<Option<String>, ReadError>,
         table: Result<Option<String>, ReadError>,
         qualifiers: Result<Vec<Qualifier>, ReadError>,
-        /// Each qualifier's policy by name; one not listed has none.
+        /// Each qualifier's (by name) or layer version's (by ARN) policy; one not listed has
+        /// none.
         policies: Vec<(&'static str, Result<Option<String>, ReadError>)>,
+        layers: Result<Vec<LayerVersion>, ReadError>,
     }
 
     impl Default for Reads {
@@ -221,6 +272,7 @@ mod tests {
                 table: Ok(None),
                 qualifiers: Ok(Vec::new()),
                 policies: Vec::new(),
+                layers: Ok(Vec::new()),
             }
         }
     }
@@ -236,6 +288,21 @@ mod tests {
             self.qualifiers.clone()
         }
         async fn qualified_policy(&self, _: &str, name: &str) -> Result<Option<String>, ReadError> {
+            self.policy_of(name)
+        }
+        async fn layer_versions(&self) -> Result<Vec<LayerVersion>, ReadError> {
+            self.layers.clone()
+        }
+        async fn layer_version_policy(
+            &self,
+            layer: &LayerVersion,
+        ) -> Result<Option<String>, ReadError> {
+            self.policy_of(&layer.arn)
+        }
+    }
+
+    impl Reads {
+        fn policy_of(&self, name: &str) -> Result<Option<String>, ReadError> {
             let found = self
                 .policies
                 .iter()
@@ -584,5 +651,110 @@ mod tests {
         let foreign = json!({"Statement":[{"Effect":"Allow","Principal":{"AWS":"444455556666"},"Action":"s3:GetObject","Resource":"*"}]}).to_string();
         let verdict = evaluate(&bucket(Some(foreign), json!([]), Some(restricted))).await;
         assert_eq!(verdict.compliance, Compliance::NonCompliant);
+    }
+
+    fn layer(name: &str, version: i64) -> LayerVersion {
+        LayerVersion {
+            layer_name: name.to_owned(),
+            version,
+            arn: format!("arn:aws:lambda:us-east-1:111122223333:layer:{name}:{version}"),
+        }
+    }
+
+    fn periodic_context(deadline: crate::config::deadline::Deadline) -> PeriodicContext {
+        PeriodicContext {
+            account_id: Some("111122223333".to_owned()),
+            deadline,
+            now: 0,
+        }
+    }
+
+    #[tokio::test]
+    async fn scenario_8_the_periodic_run_reports_every_layer_version_by_its_arn() {
+        const PUBLIC: &str = "arn:aws:lambda:us-east-1:111122223333:layer:airline-common:2";
+        const UNREAD: &str = "arn:aws:lambda:us-east-1:111122223333:layer:airline-common:3";
+        let denied = ReadError::new(
+            "lambda:GetLayerVersionPolicy",
+            crate::config::ReadErrorKind::Denied,
+            "AccessDeniedException",
+        );
+        let reads = Reads {
+            layers: Ok(vec![
+                layer("airline-common", 1),
+                layer("airline-common", 2),
+                layer("airline-common", 3),
+            ]),
+            policies: vec![
+                (PUBLIC, Ok(Some(public_policy("lambda:GetLayerVersion")))),
+                (UNREAD, Err(denied)),
+            ],
+            ..Reads::default()
+        };
+        let context = periodic_context(crate::config::deadline::Deadline::NONE);
+        let run = ResourcePolicies::new(reads)
+            .evaluate_periodic(&Parameters::default(), &context)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(run.unfinished, 0);
+        let mut verdicts: Vec<(&str, Compliance)> = run
+            .assessed
+            .iter()
+            .map(|a| (a.resource_id.as_str(), a.verdict.compliance))
+            .collect();
+        verdicts.sort_by_key(|(id, _)| *id);
+        assert_eq!(
+            verdicts,
+            [
+                (
+                    "arn:aws:lambda:us-east-1:111122223333:layer:airline-common:1",
+                    Compliance::Compliant
+                ),
+                (PUBLIC, Compliance::NonCompliant),
+                (UNREAD, Compliance::NonCompliant),
+            ]
+        );
+        assert!(run
+            .assessed
+            .iter()
+            .all(|a| a.resource_type == LAYER_VERSION));
+        let unread = run
+            .assessed
+            .iter()
+            .find(|a| a.resource_id == UNREAD)
+            .unwrap();
+        assert_starts_with(
+            &unread.verdict.annotation,
+            "could not read the layer version policy (lambda:GetLayerVersionPolicy, access denied)",
+        );
+    }
+
+    #[tokio::test]
+    async fn scenario_8_layers_not_listed_fail_the_run_and_unread_versions_are_left_for_the_next() {
+        let unlisted = Reads {
+            layers: Err(ReadError::new(
+                "lambda:ListLayers",
+                crate::config::ReadErrorKind::Throttled,
+                "TooManyRequestsException",
+            )),
+            ..Reads::default()
+        };
+        let context = periodic_context(crate::config::deadline::Deadline::NONE);
+        let failed = ResourcePolicies::new(unlisted)
+            .evaluate_periodic(&Parameters::default(), &context)
+            .await;
+        assert_eq!(failed.unwrap_err().action, "lambda:ListLayers");
+        let late = Reads {
+            layers: Ok(vec![layer("a", 1), layer("b", 1)]),
+            ..Reads::default()
+        };
+        let past = crate::config::deadline::Deadline::at(std::time::Instant::now());
+        let run = ResourcePolicies::new(late)
+            .evaluate_periodic(&Parameters::default(), &periodic_context(past))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(run.assessed.is_empty());
+        assert_eq!(run.unfinished, 2);
     }
 }
