@@ -353,3 +353,60 @@ async fn the_periodic_run_reports_a_public_layer_version_and_passes_a_private_on
         "no GetLayerVersionPolicy for version 2"
     );
 }
+
+#[tokio::test]
+async fn the_accounts_block_public_access_is_read_from_s3_control_and_neutralises_a_public_bucket()
+{
+    use aws_sdk_s3control::types::PublicAccessBlockConfiguration;
+    let clients = sec2_shared::aws::AwsClients::from_sdk_config(sdk_config());
+    // Through our own S3 Control client, as the rule reads it: the SDK's endpoint rules would
+    // put the account id in front of moto's address.
+    let settings = PublicAccessBlockConfiguration::builder()
+        .ignore_public_acls(true)
+        .restrict_public_buckets(true)
+        .build();
+    clients
+        .s3control()
+        .put_public_access_block()
+        .account_id(MOTO_ACCOUNT)
+        .public_access_block_configuration(settings)
+        .send()
+        .await
+        .unwrap();
+    let name = unique("assets");
+    let policy = json!({"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":format!("arn:aws:s3:::{name}/*")}]});
+    let acl = json!({"grantList": [{"grantee": "AllUsers", "permission": "Read"}], "owner": {"id": "owner"}});
+    let mut bucket = item(
+        "AWS::S3::Bucket",
+        &name,
+        &format!("arn:aws:s3:::{name}"),
+        json!({}),
+    );
+    bucket["supplementaryConfiguration"] = json!({
+        "BucketPolicy": json!({"policyText": policy.to_string()}).to_string(),
+        "AccessControlList": acl.to_string(),
+    });
+    let verdict = async || {
+        invoke(event(config_events::change(bucket.clone()), json!({}))).await;
+        last_reported(&name).verdict()
+    };
+    let (compliance, annotation) = verdict().await;
+    assert_eq!(compliance, "COMPLIANT", "{annotation}");
+    assert_contains(&annotation, "RestrictPublicBuckets of the account");
+    let read = recorded_urls().into_iter().any(|(method, url)| {
+        method == "GET" && url.contains("/v20180820/configuration/publicAccessBlock")
+    });
+    assert!(read, "no GetPublicAccessBlock");
+    clients
+        .s3control()
+        .delete_public_access_block()
+        .account_id(MOTO_ACCOUNT)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        verdict().await.0,
+        "NON_COMPLIANT",
+        "without the account's settings"
+    );
+}

@@ -62,6 +62,7 @@ pub mod memo;
 pub mod network;
 pub mod policies;
 pub mod roles;
+mod s3_control;
 pub mod starter;
 
 use std::sync::{Arc, OnceLock};
@@ -97,6 +98,9 @@ struct BuiltClients {
     iam: OnceLock<aws_sdk_iam::Client>,
     ec2: OnceLock<aws_sdk_ec2::Client>,
     apigateway: OnceLock<aws_sdk_apigateway::Client>,
+    s3control: OnceLock<aws_sdk_s3control::Client>,
+    #[cfg(feature = "scan")]
+    s3: OnceLock<aws_sdk_s3::Client>,
     #[cfg(feature = "scan")]
     sns: OnceLock<aws_sdk_sns::Client>,
     #[cfg(feature = "scan")]
@@ -125,11 +129,21 @@ client_accessors! {
     apigateway: aws_sdk_apigateway::Client,
 }
 
-// Queues and topics are read only by the scan: their policies reach the rules in the item.
+// Queues, topics and buckets are read only by the scan: their policies reach the rules in the
+// item.
 #[cfg(feature = "scan")]
 client_accessors! {
     sns: aws_sdk_sns::Client,
     sqs: aws_sdk_sqs::Client,
+    s3: aws_sdk_s3::Client,
+}
+
+impl AwsClients {
+    pub fn s3control(&self) -> &aws_sdk_s3control::Client {
+        self.built
+            .s3control
+            .get_or_init(|| s3_control::client(&self.sdk))
+    }
 }
 
 /// One attempt of an AWS call; IAM, Lambda and EC2 reads answer in well under a second.

@@ -8,7 +8,9 @@ use super::error::absent_as_none;
 use super::AwsClients;
 use crate::config::periodic::READ_CONCURRENCY;
 use crate::config::{ReadError, ReadErrorKind};
-use crate::rules::resource_policies::{LayerVersion, PolicyReader, Qualifier, MAX_QUALIFIERS};
+use crate::rules::resource_policies::{
+    LayerVersion, PolicyReader, PublicAccessBlock, Qualifier, MAX_QUALIFIERS,
+};
 
 fn non_empty(policy: Option<&str>) -> Option<String> {
     policy.filter(|p| !p.trim().is_empty()).map(str::to_owned)
@@ -119,9 +121,37 @@ impl PolicyReader for AwsClients {
         )?;
         Ok(output.and_then(|output| non_empty(output.policy())))
     }
+
+    async fn account_public_access_block(
+        &self,
+        account_id: &str,
+    ) -> Result<Option<PublicAccessBlock>, ReadError> {
+        self.account_block(account_id).await
+    }
 }
 
 impl AwsClients {
+    async fn account_block(
+        &self,
+        account_id: &str,
+    ) -> Result<Option<PublicAccessBlock>, ReadError> {
+        let request = self
+            .s3control()
+            .get_public_access_block()
+            .account_id(account_id);
+        let output = absent_as_none(
+            request.send().await,
+            |e| e.is_no_such_public_access_block_configuration(),
+            "s3:GetAccountPublicAccessBlock",
+        )?;
+        Ok(output
+            .and_then(|output| output.public_access_block_configuration().cloned())
+            .map(|settings| PublicAccessBlock {
+                ignore_public_acls: settings.ignore_public_acls().unwrap_or(false),
+                restrict_public_buckets: settings.restrict_public_buckets().unwrap_or(false),
+            }))
+    }
+
     /// Every version of the layer `name`; none when the layer was deleted since it was listed.
     async fn versions_of(&self, name: String) -> Result<Vec<LayerVersion>, ReadError> {
         let listed = every_item!(

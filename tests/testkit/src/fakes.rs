@@ -1,11 +1,13 @@
 //! Fake seams for tests that run the engine or a rule without AWS: each answers one way, always.
 
 use sec2_shared::config::{ConfigurationItem, ItemHistory, PreviousResults, ReadError};
-use sec2_shared::rules::resource_policies::{LayerVersion, PolicyReader, Qualifier};
+use sec2_shared::rules::resource_policies::{
+    LayerVersion, PolicyReader, PublicAccessBlock, Qualifier,
+};
 
 /// A `PolicyReader` for items whose policy is recorded: any read of another policy is a failure
 /// of the test's premise, reported as an unreadable policy (so never a pass). Functions have no
-/// aliases or versions, and the account has no layers.
+/// aliases or versions, and the account has no layers and no Block Public Access settings.
 pub struct NoReads;
 
 impl PolicyReader for NoReads {
@@ -38,6 +40,12 @@ impl PolicyReader for NoReads {
             "lambda:GetLayerVersionPolicy",
             "no reads in this test",
         ))
+    }
+    async fn account_public_access_block(
+        &self,
+        _: &str,
+    ) -> Result<Option<PublicAccessBlock>, ReadError> {
+        Ok(None)
     }
 }
 

@@ -1,18 +1,34 @@
 //! What S3 applies besides a bucket's policy, as AWS Config records it: the bucket ACL's grants
-//! to everyone, and the bucket's Block Public Access settings (`docs/policy-semantics.md`,
-//! section 2.1). Pure.
+//! to everyone, and the Block Public Access settings of the bucket and of its account, of which
+//! S3 applies the most restrictive combination (`docs/policy-semantics.md`, section 2.1). Pure.
 
 use serde_json::Value;
 
 use crate::config::ConfigurationItem;
 
-/// The bucket's Block Public Access settings; all off when the bucket has none.
+/// Block Public Access settings, of a bucket or of an account; all off when none are set.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PublicAccessBlock {
     /// Public ACL grants are ignored when S3 authorizes a request.
     pub ignore_public_acls: bool,
     /// A public policy admits only AWS services and the owner's account.
     pub restrict_public_buckets: bool,
+}
+
+impl PublicAccessBlock {
+    /// Whether a setting is left that `other` could turn on.
+    pub fn could_gain_from(&self, other: &PublicAccessBlock) -> bool {
+        (other.ignore_public_acls && !self.ignore_public_acls)
+            || (other.restrict_public_buckets && !self.restrict_public_buckets)
+    }
+}
+
+/// Where a setting in effect is turned on: S3 applies it when either level does.
+fn level(bucket: bool, account: bool) -> &'static str {
+    match (bucket, account) {
+        (false, true) => " of the account",
+        _ => "",
+    }
 }
 
 /// A bucket ACL grant to one of S3's groups of everyone.
@@ -24,11 +40,13 @@ pub struct PublicGrant {
     pub permission: String,
 }
 
-/// The bucket's ACL grants to everyone and its Block Public Access settings.
+/// The bucket's ACL grants to everyone and the Block Public Access settings of the bucket and
+/// of its account.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BucketAccess {
     pub public_grants: Vec<PublicGrant>,
     pub block: PublicAccessBlock,
+    pub account_block: PublicAccessBlock,
 }
 
 const PUBLIC_GROUPS: &[&str] = &["AllUsers", "AuthenticatedUsers"];
@@ -71,12 +89,40 @@ impl BucketAccess {
                 ignore_public_acls: setting("ignorePublicAcls"),
                 restrict_public_buckets: setting("restrictPublicBuckets"),
             },
+            account_block: PublicAccessBlock::default(),
         })
+    }
+
+    /// This access under the account's settings too.
+    pub fn with_account_block(self, account_block: PublicAccessBlock) -> Self {
+        BucketAccess {
+            account_block,
+            ..self
+        }
+    }
+
+    /// Whether S3 ignores public ACL grants (either level).
+    pub fn ignores_public_acls(&self) -> bool {
+        self.block.ignore_public_acls || self.account_block.ignore_public_acls
+    }
+
+    /// Whether S3 restricts a public policy to AWS services and the owner (either level).
+    pub fn restricts_public_policy(&self) -> bool {
+        self.block.restrict_public_buckets || self.account_block.restrict_public_buckets
+    }
+
+    /// `RestrictPublicBuckets`, and ` of the account` when only the account sets it.
+    pub fn restrict_setting(&self) -> String {
+        let at = level(
+            self.block.restrict_public_buckets,
+            self.account_block.restrict_public_buckets,
+        );
+        format!("RestrictPublicBuckets{at}")
     }
 
     /// What the ACL opens to everyone, unless IgnorePublicAcls makes S3 ignore it.
     pub fn acl_problems(&self) -> Vec<String> {
-        if self.block.ignore_public_acls {
+        if self.ignores_public_acls() {
             return Vec::new();
         }
         self.public_grants
@@ -97,10 +143,16 @@ impl BucketAccess {
 
     /// What the ACL would open but IgnorePublicAcls keeps closed, for the annotation.
     pub fn acl_notes(&self) -> Vec<String> {
-        if !self.block.ignore_public_acls || self.public_grants.is_empty() {
+        if !self.ignores_public_acls() || self.public_grants.is_empty() {
             return Vec::new();
         }
-        vec!["the bucket ACL's grants to everyone are ignored (Block Public Access IgnorePublicAcls)".to_owned()]
+        let at = level(
+            self.block.ignore_public_acls,
+            self.account_block.ignore_public_acls,
+        );
+        vec![format!(
+            "the bucket ACL's public grants are ignored (Block Public Access IgnorePublicAcls{at})"
+        )]
     }
 }
 
@@ -153,5 +205,29 @@ mod tests {
         assert_eq!(access.block, PublicAccessBlock::default());
         let missing = BucketAccess::of(&bucket(json!({}))).unwrap_err();
         assert!(missing.contains("no AccessControlList"), "{missing}");
+    }
+
+    #[test]
+    fn the_account_settings_apply_when_the_bucket_has_none_and_the_note_says_so() {
+        let public = bucket(json!({
+            "AccessControlList": acl(json!([{"grantee": "AllUsers", "permission": "Read"}]))
+        }));
+        let account = PublicAccessBlock {
+            ignore_public_acls: true,
+            restrict_public_buckets: true,
+        };
+        let bucket_only = BucketAccess::of(&public).unwrap();
+        assert!(bucket_only.block.could_gain_from(&account));
+        assert!(!account.could_gain_from(&bucket_only.block));
+        let access = bucket_only.with_account_block(account);
+        assert!(access.acl_problems().is_empty());
+        assert_eq!(
+            access.acl_notes(),
+            ["the bucket ACL's public grants are ignored (Block Public Access IgnorePublicAcls of the account)"]
+        );
+        assert_eq!(
+            access.restrict_setting(),
+            "RestrictPublicBuckets of the account"
+        );
     }
 }

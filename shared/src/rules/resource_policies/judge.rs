@@ -10,8 +10,8 @@ use crate::policy::{
     analyze_resource_policy, FindingKind, Policy, ResourceContext, ResourceService,
 };
 
-/// Judges one resource's policy, and for a bucket its ACL and Block Public Access too: pure, so
-/// every scenario is tested without I/O.
+/// Judges one resource's policy, and for a bucket its ACL and its own Block Public Access too:
+/// pure, so every scenario is tested without I/O.
 pub fn judge(
     item: &ConfigurationItem,
     service: ResourceService,
@@ -19,38 +19,38 @@ pub fn judge(
     parameters: &Parameters,
 ) -> Verdict {
     if service != ResourceService::S3 {
-        return judge_policy(
-            item.account_id.as_deref(),
-            service,
-            policy,
-            parameters,
-            false,
-        );
+        let resource = ResourcePolicy::only(service, policy);
+        return judge_policy(item.account_id.as_deref(), resource, parameters);
     }
-    let access = match BucketAccess::of(item) {
-        Ok(access) => access,
-        Err(problem) => return Verdict::non_compliant(problem),
-    };
-    let restrict = access.block.restrict_public_buckets;
+    match BucketAccess::of(item) {
+        Ok(access) => judge_bucket(item, &access, policy, parameters),
+        Err(problem) => Verdict::non_compliant(problem),
+    }
+}
+
+/// Judges a bucket's policy and ACL under the Block Public Access settings in `access`.
+pub fn judge_bucket(
+    item: &ConfigurationItem,
+    access: &BucketAccess,
+    policy: Option<&Value>,
+    parameters: &Parameters,
+) -> Verdict {
+    let restrict = access
+        .restricts_public_policy()
+        .then(|| access.restrict_setting());
     let verdict = judge_policy(
         item.account_id.as_deref(),
-        service,
-        policy,
+        ResourcePolicy {
+            service: ResourceService::S3,
+            policy,
+            restrict_public: restrict.as_deref(),
+            notes: &access.acl_notes(),
+        },
         parameters,
-        restrict,
     );
     let problems = access.acl_problems();
     if problems.is_empty() {
-        let notes = access.acl_notes();
-        if notes.is_empty() || verdict.compliance != Compliance::Compliant {
-            return verdict;
-        }
-        let messages: Vec<&str> = notes
-            .iter()
-            .map(String::as_str)
-            .chain(std::iter::once(verdict.annotation.as_str()))
-            .collect();
-        return Verdict::compliant(annotate(&messages));
+        return verdict;
     }
     let mut messages: Vec<&str> = problems.iter().map(String::as_str).collect();
     if verdict.compliance != Compliance::Compliant {
@@ -59,18 +59,49 @@ pub fn judge(
     Verdict::non_compliant(annotate(&messages))
 }
 
-/// Judges one resource's policy in the owner's `account`; `restrict_public` is S3's
-/// RestrictPublicBuckets, under which a public grant admits only AWS services and the owner's
-/// account.
+/// One resource's policy and what else decides who its grants admit.
+pub(super) struct ResourcePolicy<'a> {
+    pub service: ResourceService,
+    pub policy: Option<&'a Value>,
+    /// S3's RestrictPublicBuckets setting when one is in effect (named as the annotation names
+    /// it), under which a public grant admits only AWS services and the owner's account.
+    pub restrict_public: Option<&'a str>,
+    /// What else a passing verdict says, before its summary (a bucket ACL's ignored grants).
+    pub notes: &'a [String],
+}
+
+impl<'a> ResourcePolicy<'a> {
+    /// The policy of a resource no other setting bears on.
+    pub fn only(service: ResourceService, policy: Option<&'a Value>) -> Self {
+        ResourcePolicy {
+            service,
+            policy,
+            restrict_public: None,
+            notes: &[],
+        }
+    }
+}
+
+/// Judges one resource's policy in the owner's `account`.
 pub(super) fn judge_policy(
     account: Option<&str>,
-    service: ResourceService,
-    policy: Option<&Value>,
+    resource: ResourcePolicy<'_>,
     parameters: &Parameters,
-    restrict_public: bool,
 ) -> Verdict {
+    let ResourcePolicy {
+        service,
+        policy,
+        restrict_public,
+        notes,
+    } = resource;
     let Some(policy) = policy else {
-        return Verdict::compliant("no resource-based policy: only principals of this account with IAM permissions can reach it");
+        let summary = "no resource-based policy: only principals of this account with IAM permissions can reach it";
+        let messages: Vec<&str> = notes
+            .iter()
+            .map(String::as_str)
+            .chain(std::iter::once(summary))
+            .collect();
+        return Verdict::compliant(annotate(&messages));
     };
     let Some(account) = account else {
         return Verdict::non_compliant(
@@ -104,7 +135,7 @@ pub(super) fn judge_policy(
         .partition(|finding| finding.kind.is_advice());
     let (neutralised, findings): (Vec<_>, Vec<_>) = findings
         .into_iter()
-        .partition(|finding| restrict_public && finding.kind == FindingKind::Public);
+        .partition(|finding| restrict_public.is_some() && finding.kind == FindingKind::Public);
     let (network_only, mut problems): (Vec<_>, Vec<_>) =
         findings.into_iter().partition(|finding| {
             finding.kind == FindingKind::CrossAccount && is_network_only(&finding.restricted_by)
@@ -121,12 +152,14 @@ pub(super) fn judge_policy(
                 let statement = finding
                     .statement
                     .map_or_else(|| "a statement".to_owned(), |i| format!("Statement[{i}]"));
-                format!("the public grant of {statement} is neutralised by Block Public Access RestrictPublicBuckets (only AWS services and this account get in)")
+                let setting = restrict_public.unwrap_or("RestrictPublicBuckets");
+                format!("the public grant of {statement} is neutralised by Block Public Access {setting} (only AWS services and this account)")
             })
             .collect();
         // What Block Public Access neutralises, then advice: what a person should know first.
         let messages: Vec<&str> = neutralised
             .iter()
+            .chain(notes)
             .map(String::as_str)
             .chain(advice.iter().map(|finding| finding.message.as_str()))
             .chain(std::iter::once(summary))

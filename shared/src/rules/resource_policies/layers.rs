@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::judge::judge_policy;
+use super::judge::{judge_policy, ResourcePolicy};
 use super::Parameters;
 use crate::config::Verdict;
 use crate::policy::{Arn, ResourceService};
@@ -39,13 +39,8 @@ pub fn judge_layer_version(
         ));
     };
     let policy = policy.map(|text| Value::String(text.to_owned()));
-    judge_policy(
-        Some(account),
-        ResourceService::Lambda,
-        policy.as_ref(),
-        parameters,
-        false,
-    )
+    let resource = ResourcePolicy::only(ResourceService::Lambda, policy.as_ref());
+    judge_policy(Some(account), resource, parameters)
 }
 
 #[cfg(test)]

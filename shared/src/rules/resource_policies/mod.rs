@@ -32,16 +32,18 @@ use futures_util::StreamExt;
 use serde_json::Value;
 
 use crate::config::engine::{Assessed, Periodic};
+use crate::config::evaluation::annotate;
 use crate::config::periodic::{PeriodicContext, READ_CONCURRENCY};
 use crate::config::views::LambdaFunction;
 use crate::config::{
-    ConfigurationItem, EventError, FromRuleParameters, ReadError, Rule, RuleParameters, Verdict,
+    Compliance, ConfigurationItem, EventError, FromRuleParameters, ReadError, Rule, RuleParameters,
+    Verdict,
 };
 use crate::policy::ResourceService;
 use crate::registry::{RuleSpec, LAYER_VERSION, RESOURCE_POLICIES};
 
 pub use bucket::{BucketAccess, PublicAccessBlock, PublicGrant};
-pub use judge::judge;
+pub use judge::{judge, judge_bucket};
 pub use layers::{judge_layer_version, LayerVersion};
 pub use locate::{locate_policy, LocateError, PolicySource};
 pub use qualifiers::{combine, Qualifier, MAX_QUALIFIERS};
@@ -104,6 +106,12 @@ pub trait PolicyReader: Sync {
         &self,
         layer: &LayerVersion,
     ) -> impl Future<Output = Result<Option<String>, ReadError>> + Send;
+    /// s3:GetAccountPublicAccessBlock (S3 Control GetPublicAccessBlock): the account's Block
+    /// Public Access settings, which Config records on no bucket; `None` when it has none.
+    fn account_public_access_block(
+        &self,
+        account_id: &str,
+    ) -> impl Future<Output = Result<Option<PublicAccessBlock>, ReadError>> + Send;
 }
 
 /// The rule, with the reader for policies Config does not record.
@@ -131,6 +139,9 @@ impl<R: PolicyReader> Rule for ResourcePolicies<R> {
             PolicySource::Recorded(policy) if service == ResourceService::Lambda => {
                 let function = judge(item, service, policy, parameters);
                 return self.with_qualifiers(item, function, parameters).await;
+            }
+            PolicySource::Recorded(policy) if service == ResourceService::S3 => {
+                return self.bucket(item, policy, parameters).await;
             }
             PolicySource::Recorded(policy) => return judge(item, service, policy, parameters),
             PolicySource::EventBus(name) => self
@@ -192,6 +203,47 @@ impl<R: PolicyReader> Rule for ResourcePolicies<R> {
 }
 
 impl<R: PolicyReader> ResourcePolicies<R> {
+    /// A bucket judged under its own Block Public Access settings, then, when that fails and
+    /// the account's settings could change it, under the account's too (read only then: most
+    /// buckets pass on their own). Unread account settings cannot open a bucket further, so
+    /// a pass stands without them, and a failure says they were not read.
+    async fn bucket(
+        &self,
+        item: &ConfigurationItem,
+        policy: Option<&Value>,
+        parameters: &Parameters,
+    ) -> Verdict {
+        let access = match BucketAccess::of(item) {
+            Ok(access) => access,
+            Err(problem) => return Verdict::non_compliant(problem),
+        };
+        let verdict = judge_bucket(item, &access, policy, parameters);
+        let all_on = PublicAccessBlock {
+            ignore_public_acls: true,
+            restrict_public_buckets: true,
+        };
+        let Some(account) = item.account_id.as_deref() else {
+            return verdict;
+        };
+        if verdict.compliance == Compliance::Compliant || !access.block.could_gain_from(&all_on) {
+            return verdict;
+        }
+        match self.reader.account_public_access_block(account).await {
+            Ok(Some(account_block)) if access.block.could_gain_from(&account_block) => {
+                let access = access.with_account_block(account_block);
+                judge_bucket(item, &access, policy, parameters)
+            }
+            Ok(_) => verdict,
+            Err(error) => {
+                let why = format!(
+                    "the account's Block Public Access was not read ({}, {})",
+                    error.action, error.kind
+                );
+                Verdict::non_compliant(annotate(&[verdict.annotation.as_str(), why.as_str()]))
+            }
+        }
+    }
+
     /// The function's verdict together with each of its aliases' and versions'.
     async fn with_qualifiers(
         &self,
@@ -237,7 +289,6 @@ impl<R: PolicyReader> ResourcePolicies<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Compliance;
     use crate::testing::{assert_contains, assert_starts_with, config_item as item};
     use serde_json::json;
 
@@ -263,6 +314,7 @@ mod tests {
         /// none.
         policies: Vec<(&'static str, Result<Option<String>, ReadError>)>,
         layers: Result<Vec<LayerVersion>, ReadError>,
+        account_block: Result<Option<PublicAccessBlock>, ReadError>,
     }
 
     impl Default for Reads {
@@ -273,6 +325,7 @@ mod tests {
                 qualifiers: Ok(Vec::new()),
                 policies: Vec::new(),
                 layers: Ok(Vec::new()),
+                account_block: Ok(None),
             }
         }
     }
@@ -298,6 +351,12 @@ mod tests {
             layer: &LayerVersion,
         ) -> Result<Option<String>, ReadError> {
             self.policy_of(&layer.arn)
+        }
+        async fn account_public_access_block(
+            &self,
+            _: &str,
+        ) -> Result<Option<PublicAccessBlock>, ReadError> {
+            self.account_block.clone()
         }
     }
 
@@ -630,7 +689,7 @@ mod tests {
         assert_eq!(verdict.compliance, Compliance::Compliant);
         assert_starts_with(
             &verdict.annotation,
-            "the bucket ACL's grants to everyone are ignored",
+            "the bucket ACL's public grants are ignored",
         );
     }
 
@@ -756,5 +815,79 @@ mod tests {
             .unwrap();
         assert!(run.assessed.is_empty());
         assert_eq!(run.unfinished, 2);
+    }
+
+    #[tokio::test]
+    async fn scenario_8_the_accounts_block_public_access_neutralises_what_the_bucket_does_not() {
+        let policy = Some(public_policy("s3:GetObject"));
+        let everyone = json!([{"grantee": "AllUsers", "permission": "Read"}]);
+        let open = bucket(policy, everyone, None);
+        let account_blocks = |block: Result<Option<PublicAccessBlock>, ReadError>| Reads {
+            account_block: block,
+            ..Reads::default()
+        };
+        let both = PublicAccessBlock {
+            ignore_public_acls: true,
+            restrict_public_buckets: true,
+        };
+        let verdict = ResourcePolicies::new(account_blocks(Ok(Some(both))))
+            .evaluate(&open, &Parameters::default())
+            .await;
+        assert_eq!(verdict.compliance, Compliance::Compliant);
+        assert_contains(&verdict.annotation, "IgnorePublicAcls of the account");
+        assert_contains(
+            &verdict.annotation,
+            "neutralised by Block Public Access RestrictPublicBuckets of the account",
+        );
+        // Only the ACL is neutralised: the public policy still fails.
+        let acls_only = PublicAccessBlock {
+            ignore_public_acls: true,
+            restrict_public_buckets: false,
+        };
+        let verdict = ResourcePolicies::new(account_blocks(Ok(Some(acls_only))))
+            .evaluate(&open, &Parameters::default())
+            .await;
+        assert_eq!(verdict.compliance, Compliance::NonCompliant);
+        assert_starts_with(
+            &verdict.annotation,
+            "Statement[0] (Sid \"Open\") allows anyone",
+        );
+        let none = ResourcePolicies::new(account_blocks(Ok(None)))
+            .evaluate(&open, &Parameters::default())
+            .await;
+        assert_eq!(none.compliance, Compliance::NonCompliant);
+        let denied = ReadError::new(
+            "s3:GetAccountPublicAccessBlock",
+            crate::config::ReadErrorKind::Denied,
+            "AccessDenied",
+        );
+        let public_acl = bucket(
+            None,
+            json!([{"grantee": "AllUsers", "permission": "Read"}]),
+            None,
+        );
+        let unread = ResourcePolicies::new(account_blocks(Err(denied)))
+            .evaluate(&public_acl, &Parameters::default())
+            .await;
+        assert_eq!(unread.compliance, Compliance::NonCompliant);
+        assert_contains(&unread.annotation, "the account's Block Public Access was not read (s3:GetAccountPublicAccessBlock, access denied)");
+    }
+
+    #[tokio::test]
+    async fn scenario_8_a_private_bucket_passes_without_reading_the_account_settings() {
+        let denied = ReadError::new(
+            "s3:GetAccountPublicAccessBlock",
+            crate::config::ReadErrorKind::Denied,
+            "AccessDenied",
+        );
+        let reads = Reads {
+            account_block: Err(denied),
+            ..Reads::default()
+        };
+        let private = bucket(None, json!([]), None);
+        let verdict = ResourcePolicies::new(reads)
+            .evaluate(&private, &Parameters::default())
+            .await;
+        assert_eq!(verdict.compliance, Compliance::Compliant);
     }
 }
