@@ -14,7 +14,9 @@ Modelled on the serverless airline example AWS's SEC2 guidance walks through, in
 - airline-loyalty: shares airline-payment's role and has a public function policy.
 - airline-flight-status: a function URL with AuthType NONE.
 - the REST API airline-api, stage prod without a WAF web ACL; an SQS queue fed by the topic
-  (guarded), DynamoDB tables, an S3 bucket.
+  (guarded), DynamoDB tables, and three buckets: airline-assets (private),
+  airline-public-assets (readable by anyone through its ACL) and airline-website (a public
+  policy that the bucket's Block Public Access RestrictPublicBuckets neutralises).
 - the layer airline-common: version 1 private, version 2 shared with everyone (AWS Config
   records no layer; resource-policies' periodic run judges them).
 
@@ -115,6 +117,13 @@ def network(name, cidr, flow_logs, open_egress):
 bookings_table, loyalty_table, flights_table = (table_arn(n) for n in
                                                 ("airline-bookings", "airline-loyalty", "airline-flights"))
 s3.create_bucket(Bucket="airline-assets")
+s3.create_bucket(Bucket="airline-public-assets", ACL="public-read")
+s3.create_bucket(Bucket="airline-website")
+s3.put_bucket_policy(Bucket="airline-website", Policy=document(
+    {"Sid": "PublicRead", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+     "Resource": "arn:aws:s3:::airline-website/*"}))
+s3.put_public_access_block(Bucket="airline-website", PublicAccessBlockConfiguration={
+    "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
 topic = sns.create_topic(Name="airline-loyalty-events")["TopicArn"]
 queue = sqs.create_queue(QueueName="airline-booking-events")["QueueUrl"]
 queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -185,7 +194,7 @@ lam.add_layer_version_permission(LayerName="airline-common", VersionNumber=2, St
                                  Action="lambda:GetLayerVersion", Principal="*")
 
 print(f"seeded 5 functions (one with a public alias), 4 roles, 2 VPCs, a REST API with stage prod, an "
-      f"IP-allow-listed partner API, a topic, a queue, 3 tables, a bucket and a layer with a public version "
+      f"IP-allow-listed partner API, a topic, a queue, 3 tables, 3 buckets and a layer with a public version "
       f"in account {ACCOUNT}")
 
 if args.expected:
@@ -208,6 +217,8 @@ if args.expected:
         ("network-controls", "AWS::ApiGateway::RestApi", partner_api): ("NOT_APPLICABLE", ["RequirePrivateApi"]),
         ("resource-policies", F, "airline-flight-status"): ("NON_COMPLIANT", ["allows anyone"]),
         ("resource-policies", "AWS::Lambda::LayerVersion", layer_versions[1]): ("NON_COMPLIANT", ["allows anyone"]),
+        ("resource-policies", "AWS::S3::Bucket", "airline-public-assets"): ("NON_COMPLIANT", ["grants Read to everyone"]),
+        ("resource-policies", "AWS::S3::Bucket", "airline-website"): ("COMPLIANT", ["neutralised by Block Public Access RestrictPublicBuckets"]),
     }
     # Every rule that judges functions judges each of them (from the registry, not a list here).
     with open(args.rules) as listing:
@@ -219,7 +230,9 @@ if args.expected:
                                                   ("AWS::DynamoDB::Table", "airline-bookings"),
                                                   ("AWS::DynamoDB::Table", "airline-loyalty"),
                                                   ("AWS::DynamoDB::Table", "airline-flights")] +
-                                                 [("AWS::Lambda::LayerVersion", v) for v in layer_versions]] + \
+                                                 [("AWS::Lambda::LayerVersion", v) for v in layer_versions] +
+                                                 [("AWS::S3::Bucket", b) for b in
+                                                  ("airline-assets", "airline-public-assets", "airline-website")]] + \
         [("network-controls", "AWS::ApiGateway::Stage", stage_arn), ("network-controls", "AWS::ApiGateway::RestApi", api),
          ("network-controls", "AWS::ApiGateway::RestApi", partner_api)]
     expected = [{"rule": r, "resource_type": t, "resource_id": i,

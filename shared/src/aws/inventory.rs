@@ -11,8 +11,9 @@ use super::AwsClients;
 use crate::config::item::epoch_to_rfc3339;
 use crate::config::periodic::READ_CONCURRENCY;
 use crate::config::views::{
-    event_bus_configuration, queue_configuration, record_policy, rest_api_configuration,
-    stage_configuration, table_configuration, topic_configuration, LambdaFunction,
+    bucket_configuration, bucket_region, config_permission, event_bus_configuration,
+    queue_configuration, record_policy, rest_api_configuration, stage_configuration,
+    table_configuration, topic_configuration, LambdaFunction,
 };
 use crate::config::{ConfigurationItem, ReadError};
 
@@ -21,6 +22,7 @@ pub const SCANNED_TYPES: &[&str] = &[
     "AWS::Lambda::Function",
     "AWS::SQS::Queue",
     "AWS::SNS::Topic",
+    "AWS::S3::Bucket",
     "AWS::ApiGateway::RestApi",
     "AWS::ApiGateway::Stage",
     "AWS::Events::EventBus",
@@ -93,6 +95,7 @@ pub async fn list(clients: &AwsClients, place: &Place, types: &[&str]) -> Invent
             "AWS::Lambda::Function" => functions(clients, place).await,
             "AWS::SQS::Queue" => queues(clients, place).await,
             "AWS::SNS::Topic" => topics(clients, place).await,
+            "AWS::S3::Bucket" => buckets(clients, place).await,
             "AWS::ApiGateway::RestApi" => apis().map(|apis| rest_apis(&apis, place)),
             "AWS::ApiGateway::Stage" => match apis() {
                 Ok(apis) => Ok(stages(clients, place, apis).await),
@@ -260,6 +263,114 @@ async fn topics(clients: &AwsClients, place: &Place) -> Listed {
         .buffered(READ_CONCURRENCY)
         .collect()
         .await)
+}
+
+/// The account's buckets in the place's region, each with its policy, ACL and Block Public
+/// Access settings where Config records them (the supplementary configuration).
+async fn buckets(clients: &AwsClients, place: &Place) -> Listed {
+    const TYPE: &str = "AWS::S3::Bucket";
+    let listed = every_item!(clients.s3().list_buckets(), "s3:ListAllMyBuckets")?;
+    let read = stream::iter(listed)
+        .map(|bucket| async move {
+            let name = bucket.name().unwrap_or_default().to_owned();
+            let region = match bucket.bucket_region() {
+                Some(region) => region.to_owned(),
+                None => {
+                    let location = call!(
+                        clients.s3().get_bucket_location().bucket(&name),
+                        "s3:GetBucketLocation"
+                    )
+                    .map_err(|error| {
+                        unreadable(TYPE, &name, error.annotation("the bucket's region"))
+                    })?;
+                    let constraint = location.location_constraint().map(|c| c.as_str());
+                    bucket_region(constraint).to_owned()
+                }
+            };
+            if region != place.region {
+                return Ok(None);
+            }
+            bucket_item(clients, place, &name).await.map(Some)
+        })
+        .buffered(READ_CONCURRENCY)
+        .collect::<Vec<Result<Option<ConfigurationItem>, Unreadable>>>()
+        .await;
+    Ok(read.into_iter().filter_map(Result::transpose).collect())
+}
+
+async fn bucket_item(
+    clients: &AwsClients,
+    place: &Place,
+    name: &str,
+) -> Result<ConfigurationItem, Unreadable> {
+    const TYPE: &str = "AWS::S3::Bucket";
+    let failed =
+        |what: &'static str| move |error: ReadError| unreadable(TYPE, name, error.annotation(what));
+    let s3 = clients.s3();
+    let policy = absent_as_none(
+        s3.get_bucket_policy().bucket(name).send().await,
+        |e| e.meta().code() == Some("NoSuchBucketPolicy"),
+        "s3:GetBucketPolicy",
+    )
+    .map_err(failed("the bucket policy"))?
+    .and_then(|output| output.policy().map(str::to_owned));
+    let acl = call!(s3.get_bucket_acl().bucket(name), "s3:GetBucketAcl")
+        .map_err(failed("the bucket ACL"))?;
+    let block = absent_as_none(
+        s3.get_public_access_block().bucket(name).send().await,
+        |e| e.meta().code() == Some("NoSuchPublicAccessBlockConfiguration"),
+        "s3:GetBucketPublicAccessBlock",
+    )
+    .map_err(failed("the bucket's Block Public Access settings"))?
+    .and_then(|output| output.public_access_block_configuration().cloned());
+    // As Config records them: each a JSON document in a string.
+    let grants: Vec<Value> = acl
+        .grants()
+        .iter()
+        .map(|grant| {
+            let grantee = grant
+                .grantee()
+                .map_or(Value::Null, |grantee| match grantee.uri() {
+                    Some(uri) => Value::String(uri.rsplit('/').next().unwrap_or(uri).to_owned()),
+                    None => json!({"id": grantee.id(), "displayName": grantee.display_name()}),
+                });
+            let permission = grant.permission().map(|p| config_permission(p.as_str()));
+            json!({"grantee": grantee, "permission": permission})
+        })
+        .collect();
+    let owner = acl.owner().map(|owner| json!({"id": owner.id()}));
+    let mut supplementary = Map::new();
+    supplementary.insert(
+        "BucketPolicy".to_owned(),
+        Value::String(json!({ "policyText": policy }).to_string()),
+    );
+    supplementary.insert(
+        "AccessControlList".to_owned(),
+        Value::String(json!({"grantList": grants, "owner": owner}).to_string()),
+    );
+    if let Some(block) = block {
+        let settings = json!({
+            "blockPublicAcls": block.block_public_acls().unwrap_or(false),
+            "ignorePublicAcls": block.ignore_public_acls().unwrap_or(false),
+            "blockPublicPolicy": block.block_public_policy().unwrap_or(false),
+            "restrictPublicBuckets": block.restrict_public_buckets().unwrap_or(false),
+        });
+        supplementary.insert(
+            "PublicAccessBlockConfiguration".to_owned(),
+            Value::String(settings.to_string()),
+        );
+    }
+    let arn = format!("arn:aws:s3:::{name}");
+    place
+        .item(
+            TYPE,
+            name,
+            name,
+            &arn,
+            bucket_configuration(name),
+            supplementary,
+        )
+        .map_err(|reason| unreadable(TYPE, name, reason))
 }
 
 async fn list_rest_apis(clients: &AwsClients) -> Result<Vec<RestApi>, ReadError> {

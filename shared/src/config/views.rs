@@ -146,6 +146,34 @@ pub fn record_policy(
     }
 }
 
+/// An `AWS::S3::Bucket` item's configuration.
+pub fn bucket_configuration(name: &str) -> Value {
+    json!({"name": name})
+}
+
+/// The region a bucket's `LocationConstraint` names, as S3 answers GetBucketLocation: none is
+/// us-east-1, and `EU` is the old name of eu-west-1.
+pub fn bucket_region(location_constraint: Option<&str>) -> &str {
+    match location_constraint {
+        None | Some("") => "us-east-1",
+        Some("EU") => "eu-west-1",
+        Some(region) => region,
+    }
+}
+
+/// An ACL permission as Config records it (`FullControl`) from S3's (`FULL_CONTROL`).
+pub fn config_permission(permission: &str) -> String {
+    permission
+        .split('_')
+        .map(|word| {
+            let mut letters = word.chars();
+            letters.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + &letters.as_str().to_ascii_lowercase()
+            })
+        })
+        .collect()
+}
+
 /// An `AWS::SQS::Queue` item's configuration.
 pub fn queue_configuration(url: &str, arn: &str) -> Value {
     json!({"QueueUrl": url, "QueueArn": arn})
@@ -259,5 +287,15 @@ mod tests {
             error.to_string(),
             "the configuration item's `vpcConfig.subnetIds` cannot be read: it is \"subnet-1\", not a list"
         );
+    }
+
+    #[test]
+    fn bucket_regions_and_acl_permissions_read_as_config_records_them() {
+        assert_eq!(bucket_region(None), "us-east-1");
+        assert_eq!(bucket_region(Some("EU")), "eu-west-1");
+        assert_eq!(bucket_region(Some("ap-south-1")), "ap-south-1");
+        assert_eq!(config_permission("FULL_CONTROL"), "FullControl");
+        assert_eq!(config_permission("READ_ACP"), "ReadAcp");
+        assert_eq!(config_permission("READ"), "Read");
     }
 }
