@@ -121,7 +121,8 @@ def periodic(function):
 # The rules with a periodic run (every function, grouped by role), from the registry.
 PERIODIC = [rule["function"] for rule in json.loads(subprocess.run(
     [sec2, "rules", "--format", "json"], check=True, capture_output=True, text=True).stdout)
-    if "AWS::Lambda::Function" in rule["triggers"]["periodic"]]
+    if "AWS::Lambda::Function" in rule["triggers"]["periodic"]
+    and not rule["triggers"]["periodic_from_config"]]
 
 
 def scan():

@@ -31,6 +31,9 @@ pub struct Triggers {
     /// periodic run). A type no change can trigger, such as a layer version AWS Config does not
     /// record, is judged only here.
     pub periodic: &'static [&'static str],
+    /// Whether the periodic run finds the resources it judges in AWS Config's inventory
+    /// (ListDiscoveredResources) rather than in the services' own listings.
+    pub periodic_from_config: bool,
 }
 
 impl Triggers {
@@ -89,7 +92,17 @@ pub const RESOURCE_POLICIES: RuleSpec = RuleSpec {
     ],
     triggers: Triggers {
         change: true,
-        periodic: &[LAYER_VERSION],
+        periodic: &[
+            "AWS::Lambda::Function",
+            "AWS::SQS::Queue",
+            "AWS::SNS::Topic",
+            "AWS::S3::Bucket",
+            "AWS::ApiGateway::RestApi",
+            "AWS::Events::EventBus",
+            "AWS::DynamoDB::Table",
+            LAYER_VERSION,
+        ],
+        periodic_from_config: true,
     },
     parameters: &[
         "AllowedAccountIds",
@@ -113,6 +126,7 @@ pub const TEMPORARY_CREDENTIALS: RuleSpec = RuleSpec {
     triggers: Triggers {
         change: true,
         periodic: &["AWS::Lambda::Function"],
+        periodic_from_config: false,
     },
     parameters: &["SecretNamePatterns", "AllowedVariables"],
     function: "temporary-credentials",
@@ -131,6 +145,7 @@ pub const LEAST_PRIVILEGE: RuleSpec = RuleSpec {
     triggers: Triggers {
         change: true,
         periodic: &["AWS::Lambda::Function"],
+        periodic_from_config: false,
     },
     parameters: &[
         "BlockedPolicyArns",
@@ -158,7 +173,12 @@ pub const NETWORK_CONTROLS: RuleSpec = RuleSpec {
     ],
     triggers: Triggers {
         change: true,
-        periodic: &[],
+        periodic: &[
+            "AWS::Lambda::Function",
+            "AWS::ApiGateway::Stage",
+            "AWS::ApiGateway::RestApi",
+        ],
+        periodic_from_config: true,
     },
     parameters: &[
         "RequireVpc",
@@ -253,6 +273,21 @@ mod tests {
             for resource_type in spec.triggers.periodic {
                 assert!(
                     spec.resource_types.contains(resource_type) || *resource_type == LAYER_VERSION,
+                    "{}: {resource_type}",
+                    spec.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_type_a_change_judges_is_judged_daily_too() {
+        // A verdict can depend on what Config does not record (a linked security group, a
+        // policy read live); only a periodic run keeps it from going stale.
+        for spec in RULES {
+            for resource_type in spec.resource_types {
+                assert!(
+                    spec.triggers.periodic.contains(resource_type),
                     "{}: {resource_type}",
                     spec.name
                 );

@@ -320,8 +320,19 @@ async fn a_public_alias_is_read_with_its_qualifier_and_fails_the_function() {
 }
 
 #[tokio::test]
-async fn the_periodic_run_reports_a_public_layer_version_and_passes_a_private_one() {
+async fn the_periodic_run_judges_every_recorded_resource_and_every_layer_version() {
     let lambda = aws_sdk_lambda::Client::new(&sdk_config());
+    // A public topic in Config's inventory (moto's Config records topics and buckets).
+    let sns = aws_sdk_sns::Client::new(&sdk_config());
+    let topic = create_topic(&sns, &unique("alerts")).await;
+    let public = json!({"Statement":[{"Sid":"Everyone","Effect":"Allow","Principal":"*","Action":"sns:Publish","Resource":topic}]});
+    sns.set_topic_attributes()
+        .topic_arn(&topic)
+        .attribute_name("Policy")
+        .attribute_value(public.to_string())
+        .send()
+        .await
+        .unwrap();
     let (layer, versions) = publish_layer(2).await;
     let (private, public) = (&versions[0], &versions[1]);
     lambda
@@ -345,6 +356,16 @@ async fn the_periodic_run_reports_a_public_layer_version_and_passes_a_private_on
     assert_eq!(compliance, "NON_COMPLIANT");
     assert_starts_with(&annotation, "Statement[0] (Sid \"Everyone\") allows anyone");
     assert_eq!(reported(private).0, "COMPLIANT");
+    let (compliance, annotation) = reported(&topic);
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert_starts_with(&annotation, "Statement[0] (Sid \"Everyone\") allows anyone");
+    let batches = sec2_testkit::recorded_calls("BatchGetResourceConfig");
+    assert!(
+        batches
+            .iter()
+            .any(|call| call["resourceKeys"].to_string().contains(&topic)),
+        "the topic's item came from BatchGetResourceConfig"
+    );
     let urls = recorded_urls();
     let wanted = format!("/layers/{layer}/versions/2/policy");
     assert!(

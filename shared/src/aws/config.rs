@@ -1,15 +1,23 @@
 //! The engine's seams on AWS Config: PutEvaluations (`EvaluationSink`), GetResourceConfigHistory
-//! (`ItemHistory`) and GetComplianceDetailsByConfigRule (`PreviousResults`).
+//! (`ItemHistory`), ListDiscoveredResources and BatchGetResourceConfig (`RecordedResources`) and
+//! GetComplianceDetailsByConfigRule (`PreviousResults`).
 
-use aws_sdk_config::types::{ComplianceType, ResourceType};
+use std::collections::HashMap;
+
+use aws_sdk_config::types::{
+    BaseConfigurationItem, ComplianceType, ConfigurationItemStatus, Relationship, ResourceKey,
+    ResourceType,
+};
 use aws_smithy_types::date_time::Format;
 use aws_smithy_types::DateTime;
 use serde_json::{json, Map, Value};
 
 use super::error::read_error;
+use super::AwsClients;
 use crate::config::limits::within_event_bytes;
 use crate::config::{
     ConfigurationItem, Evaluation, EvaluationSink, ItemHistory, PreviousResults, ReadError,
+    ReadErrorKind, RecordedResources,
 };
 
 /// Reports to AWS Config with PutEvaluations.
@@ -114,7 +122,7 @@ impl ItemHistory for aws_sdk_config::Client {
             if let Some(item) = page.configuration_items().first() {
                 within_event_bytes("the configuration item in the history", item_bytes(item))
                     .map_err(|err| ReadError::invalid(ACTION, err.to_string()))?;
-                return ConfigurationItem::from_json(&api_form(item))
+                return ConfigurationItem::from_json(&api_form(ItemFields::of_history(item)))
                     .map(Some)
                     .map_err(|err| ReadError::invalid(ACTION, err.to_string()));
             }
@@ -125,22 +133,82 @@ impl ItemHistory for aws_sdk_config::Client {
 
 /// The bulk of an item: its configuration and supplementary configuration texts.
 fn item_bytes(item: &aws_sdk_config::types::ConfigurationItem) -> usize {
-    let supplementary: usize = item
-        .supplementary_configuration()
-        .map(|map| map.iter().map(|(k, v)| k.len() + v.len()).sum())
-        .unwrap_or_default();
-    item.configuration().map_or(0, str::len) + supplementary
+    ItemFields::of_history(item).bytes()
 }
 
-/// The SDK's item as the API-form JSON the normalizer reads, so both paths share one parser.
-fn api_form(item: &aws_sdk_config::types::ConfigurationItem) -> Value {
+/// What the history's items and the batch's base items share, borrowed from either.
+struct ItemFields<'a> {
+    version: Option<&'a str>,
+    account_id: Option<&'a str>,
+    capture_time: Option<&'a DateTime>,
+    status: Option<&'a ConfigurationItemStatus>,
+    resource_type: Option<&'a ResourceType>,
+    resource_id: Option<&'a str>,
+    resource_name: Option<&'a str>,
+    arn: Option<&'a str>,
+    aws_region: Option<&'a str>,
+    configuration: Option<&'a str>,
+    supplementary: Option<&'a HashMap<String, String>>,
+    tags: Option<&'a HashMap<String, String>>,
+    relationships: &'a [Relationship],
+}
+
+impl<'a> ItemFields<'a> {
+    fn of_history(item: &'a aws_sdk_config::types::ConfigurationItem) -> Self {
+        ItemFields {
+            version: item.version(),
+            account_id: item.account_id(),
+            capture_time: item.configuration_item_capture_time(),
+            status: item.configuration_item_status(),
+            resource_type: item.resource_type(),
+            resource_id: item.resource_id(),
+            resource_name: item.resource_name(),
+            arn: item.arn(),
+            aws_region: item.aws_region(),
+            configuration: item.configuration(),
+            supplementary: item.supplementary_configuration(),
+            tags: item.tags(),
+            relationships: item.relationships(),
+        }
+    }
+
+    /// A batch's item, which carries no tags or relationships (no rule reads them).
+    fn of_base(item: &'a BaseConfigurationItem) -> Self {
+        ItemFields {
+            version: item.version(),
+            account_id: item.account_id(),
+            capture_time: item.configuration_item_capture_time(),
+            status: item.configuration_item_status(),
+            resource_type: item.resource_type(),
+            resource_id: item.resource_id(),
+            resource_name: item.resource_name(),
+            arn: item.arn(),
+            aws_region: item.aws_region(),
+            configuration: item.configuration(),
+            supplementary: item.supplementary_configuration(),
+            tags: None,
+            relationships: &[],
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        let supplementary: usize = self
+            .supplementary
+            .map(|map| map.iter().map(|(k, v)| k.len() + v.len()).sum())
+            .unwrap_or_default();
+        self.configuration.map_or(0, str::len) + supplementary
+    }
+}
+
+/// The SDK's item as the API-form JSON the normalizer reads, so every path shares one parser.
+fn api_form(item: ItemFields<'_>) -> Value {
     let text = |value: Option<&str>| value.map_or(Value::Null, |s| Value::String(s.to_owned()));
     let capture_time = item
-        .configuration_item_capture_time()
+        .capture_time
         .and_then(|time| time.fmt(Format::DateTime).ok())
         .map_or(Value::Null, Value::String);
     let relationships: Vec<Value> = item
-        .relationships()
+        .relationships
         .iter()
         .map(|r| {
             json!({
@@ -152,7 +220,7 @@ fn api_form(item: &aws_sdk_config::types::ConfigurationItem) -> Value {
         })
         .collect();
     let supplementary: Map<String, Value> = item
-        .supplementary_configuration()
+        .supplementary
         .map(|map| {
             map.iter()
                 .map(|(k, v)| (k.clone(), Value::String(v.clone())))
@@ -160,20 +228,89 @@ fn api_form(item: &aws_sdk_config::types::ConfigurationItem) -> Value {
         })
         .unwrap_or_default();
     json!({
-        "version": text(item.version()),
-        "accountId": text(item.account_id()),
+        "version": text(item.version),
+        "accountId": text(item.account_id),
         "configurationItemCaptureTime": capture_time,
-        "configurationItemStatus": text(item.configuration_item_status().map(|s| s.as_str())),
-        "resourceType": text(item.resource_type().map(|t| t.as_str())),
-        "resourceId": text(item.resource_id()),
-        "resourceName": text(item.resource_name()),
-        "arn": text(item.arn()),
-        "awsRegion": text(item.aws_region()),
-        "tags": item.tags().cloned().unwrap_or_default(),
+        "configurationItemStatus": text(item.status.map(|s| s.as_str())),
+        "resourceType": text(item.resource_type.map(|t| t.as_str())),
+        "resourceId": text(item.resource_id),
+        "resourceName": text(item.resource_name),
+        "arn": text(item.arn),
+        "awsRegion": text(item.aws_region),
+        "tags": item.tags.cloned().unwrap_or_default(),
         "relationships": relationships,
-        "configuration": text(item.configuration()),
+        "configuration": text(item.configuration),
         "supplementaryConfiguration": supplementary,
     })
+}
+
+/// BatchGetResourceConfig takes at most this many keys a call.
+const MAX_BATCH_KEYS: usize = 100;
+/// Calls for keys Config left unprocessed (throttled) before the listing fails.
+const MAX_BATCH_ATTEMPTS: usize = 3;
+
+impl RecordedResources for aws_sdk_config::Client {
+    async fn recorded_items(
+        &self,
+        resource_type: &str,
+    ) -> Result<Vec<ConfigurationItem>, ReadError> {
+        const ACTION: &str = "config:BatchGetResourceConfig";
+        let identifiers = every_item!(
+            self.list_discovered_resources()
+                .resource_type(ResourceType::from(resource_type)),
+            "config:ListDiscoveredResources"
+        )?;
+        let keys = identifiers
+            .iter()
+            .filter_map(|identifier| {
+                let key = ResourceKey::builder()
+                    .resource_type(ResourceType::from(resource_type))
+                    .resource_id(identifier.resource_id()?)
+                    .build();
+                Some(key.map_err(|err| ReadError::invalid(ACTION, err.to_string())))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut items = Vec::with_capacity(keys.len());
+        for batch in keys.chunks(MAX_BATCH_KEYS) {
+            let mut pending = batch.to_vec();
+            for _ in 0..MAX_BATCH_ATTEMPTS {
+                if pending.is_empty() {
+                    break;
+                }
+                let output = call!(
+                    self.batch_get_resource_config()
+                        .set_resource_keys(Some(pending.clone())),
+                    ACTION
+                )?;
+                for item in output.base_configuration_items() {
+                    let fields = ItemFields::of_base(item);
+                    within_event_bytes("a recorded configuration item", fields.bytes())
+                        .map_err(|err| ReadError::invalid(ACTION, err.to_string()))?;
+                    let item = ConfigurationItem::from_json(&api_form(fields))
+                        .map_err(|err| ReadError::invalid(ACTION, err.to_string()))?;
+                    items.push(item);
+                }
+                pending = output.unprocessed_resource_keys().to_vec();
+            }
+            if !pending.is_empty() {
+                return Err(ReadError::new(
+                    ACTION,
+                    ReadErrorKind::Throttled,
+                    format!("{} resources were left unprocessed", pending.len()),
+                ));
+            }
+        }
+        Ok(items)
+    }
+}
+
+impl RecordedResources for AwsClients {
+    async fn recorded_items(
+        &self,
+        resource_type: &str,
+    ) -> Result<Vec<ConfigurationItem>, ReadError> {
+        self.config().recorded_items(resource_type).await
+    }
 }
 
 impl PreviousResults for aws_sdk_config::Client {

@@ -31,19 +31,21 @@ pub struct Assessed {
     pub verdict: Verdict,
 }
 
-/// What a periodic run judged, and how many resources it left unread for the next run (the
-/// deadline came first).
+/// What a periodic run judged, how many resources it left unread for the next run (the
+/// deadline came first), and the listings that failed (the types whose resources it could not
+/// even name).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Periodic {
     pub assessed: Vec<Assessed>,
     pub unfinished: usize,
+    pub unlisted: Vec<ReadError>,
 }
 
 impl From<Vec<Assessed>> for Periodic {
     fn from(assessed: Vec<Assessed>) -> Self {
         Periodic {
             assessed,
-            unfinished: 0,
+            ..Periodic::default()
         }
     }
 }
@@ -215,6 +217,7 @@ async fn periodic<R: Rule, P: PreviousResults>(
     let Some(Periodic {
         assessed,
         unfinished,
+        unlisted,
     }) = rule
         .evaluate_periodic(parameters, context)
         .await
@@ -237,6 +240,17 @@ async fn periodic<R: Rule, P: PreviousResults>(
             )
         })
         .collect();
+    if !unlisted.is_empty() {
+        // What was judged is reported; nothing is retired, since a type that could not be
+        // listed may still hold every resource judged before; the invocation then fails, so
+        // Config shows the run as failed and why.
+        let why: Vec<String> = unlisted
+            .iter()
+            .map(|error| error.annotation("the resources to judge"))
+            .collect();
+        let failure = EngineError::Periodic(why.join("; "));
+        return Ok((evaluations, Some(failure)));
+    }
     if unfinished > 0 {
         // A partial run cannot tell a resource it did not reach from one that is gone.
         tracing::warn!(
@@ -352,6 +366,7 @@ mod tests {
         triggers: Triggers {
             change: true,
             periodic: &["AWS::SQS::Queue", "AWS::SNS::Topic"],
+            periodic_from_config: false,
         },
         parameters: &[],
         function: "none",
@@ -396,6 +411,7 @@ mod tests {
                     })
                     .collect(),
                 unfinished: 250 - judged,
+                ..Periodic::default()
             }))
         }
     }
@@ -690,6 +706,62 @@ mod tests {
             .iter()
             .all(|e| e.compliance_type == Compliance::Compliant));
         assert_eq!(sink.calls.lock().unwrap().len(), 1);
+    }
+
+    /// A periodic run that judged one queue and could not list the topics.
+    struct TopicsUnlisted;
+
+    impl Rule for TopicsUnlisted {
+        const SPEC: &'static RuleSpec = &QUEUE_NAMES;
+        type Parameters = NoParameters;
+        async fn evaluate(&self, _: &ConfigurationItem, _: &NoParameters) -> Verdict {
+            Verdict::compliant("")
+        }
+        async fn evaluate_periodic(
+            &self,
+            _: &NoParameters,
+            _: &PeriodicContext,
+        ) -> Result<Option<Periodic>, ReadError> {
+            Ok(Some(Periodic {
+                assessed: vec![Assessed {
+                    resource_type: "AWS::SQS::Queue".to_owned(),
+                    resource_id: "ok-1".to_owned(),
+                    verdict: Verdict::compliant(""),
+                }],
+                unfinished: 0,
+                unlisted: vec![ReadError::new(
+                    "config:ListDiscoveredResources",
+                    ReadErrorKind::Throttled,
+                    "AWS::SNS::Topic: ThrottlingException",
+                )],
+            }))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_run_that_could_not_list_a_type_reports_what_it_judged_retires_nothing_and_fails() {
+        let sink = RecordingSink::default();
+        let previous = Previous(vec![("AWS::SNS::Topic".to_owned(), "ok-2".to_owned())]);
+        let seams = Seams {
+            sink: &sink,
+            history: &History(None),
+            previous: &previous,
+            deadline: Deadline::NONE,
+            clock: || 0,
+        };
+        let error = run(&TopicsUnlisted, &scheduled("t"), seams)
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind(), "PeriodicEvaluationFailed");
+        assert!(
+            error
+                .to_string()
+                .contains("AWS::SNS::Topic: ThrottlingException"),
+            "{error}"
+        );
+        let reported = sink.reported();
+        assert_eq!(reported.len(), 1, "the judged queue, and no topic retired");
+        assert_eq!(reported[0].compliance_resource_id, "ok-1");
     }
 
     struct PreviousUnavailable;

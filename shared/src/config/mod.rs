@@ -21,6 +21,6 @@ pub use evaluation::{Compliance, Evaluation, Verdict};
 pub use event::{Invocation, ItemSummary, Trigger};
 pub use item::{ConfigurationItem, ItemStatus};
 pub use parameters::{FromRuleParameters, RuleParameters};
-pub use periodic::{judge_by_role, FunctionRole, PeriodicContext};
+pub use periodic::{judge_by_role, judge_recorded, FunctionRole, PeriodicContext};
 pub use read_error::{ReadError, ReadErrorKind};
-pub use seams::{CollectingSink, EvaluationSink, ItemHistory, PreviousResults};
+pub use seams::{CollectingSink, EvaluationSink, ItemHistory, PreviousResults, RecordedResources};

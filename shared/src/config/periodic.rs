@@ -1,6 +1,8 @@
-//! The periodic run every function rule shares: every function, grouped by its role, each role
-//! read once, a few at a time, from a place drawn afresh each run, until the deadline. What is
-//! not read in time is left for the next run (and counted), never guessed.
+//! The periodic runs the rules share: every function, grouped by its role, each role read once
+//! (`judge_by_role`), or every resource AWS Config records of the rule's types, each judged as a
+//! change of it would be (`judge_recorded`); a few at a time, from a place drawn afresh each run,
+//! until the deadline. What is not read in time is left for the next run (and counted), never
+//! guessed.
 
 use std::collections::{BTreeSet, HashMap};
 use std::future::{self, Future};
@@ -13,6 +15,8 @@ use super::engine::{Assessed, Periodic};
 use super::evaluation::Verdict;
 use super::read_error::ReadError;
 use super::run_order;
+use super::seams::RecordedResources;
+use super::Rule;
 
 /// Reads in flight at once when a run reads many resources: enough to hide the latency of each
 /// call, few enough to stay clear of the APIs' throttling limits.
@@ -115,6 +119,55 @@ where
     periodic
 }
 
+/// Judges every resource Config records of `rule`'s change types with the rule's own
+/// `evaluate`, so a periodic verdict and a change verdict on the same state agree. Evaluations
+/// run `READ_CONCURRENCY` at a time until `deadline`; those not finished by then are counted in
+/// `Periodic::unfinished`. A type that cannot be listed is in `Periodic::unlisted`, and the
+/// other types are judged still.
+pub async fn judge_recorded<R: Rule, I: RecordedResources>(
+    rule: &R,
+    inventory: &I,
+    parameters: &R::Parameters,
+    deadline: Deadline,
+) -> Periodic {
+    let mut items = Vec::new();
+    let mut unlisted = Vec::new();
+    for resource_type in rule.resource_types() {
+        match inventory.recorded_items(resource_type).await {
+            Ok(recorded) => items.extend(recorded),
+            Err(error) => {
+                let error = ReadError {
+                    message: format!("{resource_type}: {}", error.message),
+                    ..error
+                };
+                unlisted.push(error);
+            }
+        }
+    }
+    let order = run_order::for_this_run((0..items.len()).collect());
+    let items = &items;
+    // Indices, not borrowed items, keep the stream's future Send (see `judge_by_role`).
+    let assessed: Vec<Assessed> = stream::iter(order)
+        .map(|index| async move {
+            let item = items.get(index)?;
+            let verdict = deadline.bound(rule.evaluate(item, parameters)).await?;
+            Some(Assessed {
+                resource_type: item.resource_type.clone(),
+                resource_id: item.resource_id.clone(),
+                verdict,
+            })
+        })
+        .buffer_unordered(READ_CONCURRENCY)
+        .filter_map(future::ready)
+        .collect()
+        .await;
+    Periodic {
+        unfinished: items.len() - assessed.len(),
+        assessed,
+        unlisted,
+    }
+}
+
 /// Lists every role for a periodic run; when that fails, the run reads role by role, so the
 /// failure is logged and not fatal.
 pub async fn list_roles_once(
@@ -132,7 +185,7 @@ mod tests {
     use std::time::{Duration, Instant};
 
     use super::*;
-    use crate::config::Compliance;
+    use crate::config::{Compliance, ConfigurationItem};
 
     fn users(pairs: &[(&str, &str)]) -> Vec<FunctionRole> {
         pairs
@@ -190,5 +243,104 @@ mod tests {
         .await;
         assert_eq!(periodic.unfinished, 1);
         assert_eq!(periodic.assessed.len(), 2);
+    }
+
+    /// Passes queues named `ok-*`; hangs on `hung-*`.
+    struct QueueNames;
+
+    impl Rule for QueueNames {
+        const SPEC: &'static crate::registry::RuleSpec = &crate::registry::RESOURCE_POLICIES;
+        type Parameters = crate::rules::resource_policies::Parameters;
+        async fn evaluate(&self, item: &ConfigurationItem, _: &Self::Parameters) -> Verdict {
+            if item.resource_id.starts_with("hung-") {
+                future::pending::<()>().await;
+            }
+            if item.resource_id.starts_with("ok-") {
+                Verdict::compliant("named well")
+            } else {
+                Verdict::non_compliant("named badly")
+            }
+        }
+    }
+
+    /// Config's inventory: queues by id; listing `failing` fails.
+    struct Recorded {
+        queues: Vec<&'static str>,
+        failing: Option<&'static str>,
+    }
+
+    impl RecordedResources for Recorded {
+        async fn recorded_items(
+            &self,
+            resource_type: &str,
+        ) -> Result<Vec<ConfigurationItem>, ReadError> {
+            if self.failing == Some(resource_type) {
+                return Err(ReadError::new(
+                    "config:BatchGetResourceConfig",
+                    crate::config::ReadErrorKind::Unavailable,
+                    "InternalError",
+                ));
+            }
+            if resource_type != "AWS::SQS::Queue" {
+                return Ok(Vec::new());
+            }
+            Ok(self
+                .queues
+                .iter()
+                .map(|id| {
+                    let mut item = crate::testing::config_item(
+                        resource_type,
+                        serde_json::json!({}),
+                        serde_json::json!({}),
+                    );
+                    item.resource_id = (*id).to_owned();
+                    item
+                })
+                .collect())
+        }
+    }
+
+    #[tokio::test]
+    async fn every_recorded_resource_is_judged_as_a_change_and_a_hung_one_is_left_for_the_next_run()
+    {
+        let inventory = Recorded {
+            queues: vec!["ok-1", "bad-2", "hung-3"],
+            failing: None,
+        };
+        let deadline = Deadline::at(Instant::now() + Duration::from_millis(200));
+        let parameters = crate::rules::resource_policies::Parameters::default();
+        let periodic = judge_recorded(&QueueNames, &inventory, &parameters, deadline).await;
+        assert_eq!(periodic.unfinished, 1);
+        let mut judged: Vec<(&str, Compliance)> = periodic
+            .assessed
+            .iter()
+            .map(|a| (a.resource_id.as_str(), a.verdict.compliance))
+            .collect();
+        judged.sort_by_key(|(id, _)| *id);
+        assert_eq!(
+            judged,
+            [
+                ("bad-2", Compliance::NonCompliant),
+                ("ok-1", Compliance::Compliant)
+            ]
+        );
+        assert!(periodic
+            .assessed
+            .iter()
+            .all(|a| a.resource_type == "AWS::SQS::Queue"));
+    }
+
+    #[tokio::test]
+    async fn a_type_that_cannot_be_listed_is_named_and_the_others_are_judged() {
+        let inventory = Recorded {
+            queues: vec!["ok-1"],
+            failing: Some("AWS::S3::Bucket"),
+        };
+        let parameters = crate::rules::resource_policies::Parameters::default();
+        let periodic = judge_recorded(&QueueNames, &inventory, &parameters, Deadline::NONE).await;
+        assert_eq!(periodic.assessed.len(), 1);
+        assert_eq!(periodic.unlisted.len(), 1);
+        let unlisted = periodic.unlisted[0].annotation("the resources to judge");
+        assert_eq!(unlisted, "could not read the resources to judge (config:BatchGetResourceConfig, service unavailable): AWS::S3::Bucket: InternalError");
     }
 }

@@ -29,6 +29,16 @@ pub trait ItemHistory: Sync {
     ) -> impl Future<Output = Result<Option<ConfigurationItem>, ReadError>> + Send;
 }
 
+/// The resources AWS Config records of a type, as configuration items: what a periodic run
+/// judges when the services' own listings are not what the rule reads.
+pub trait RecordedResources: Sync {
+    /// Every resource of `resource_type` Config records now (deleted ones are not listed).
+    fn recorded_items(
+        &self,
+        resource_type: &str,
+    ) -> impl Future<Output = Result<Vec<ConfigurationItem>, ReadError>> + Send;
+}
+
 /// The resources a rule has results for, so a periodic run can retire the stale ones.
 pub trait PreviousResults: Sync {
     fn evaluated_resources(

@@ -30,6 +30,7 @@ pub trait RuleVisitor {
 pub async fn with_rule<C, V>(id: RuleId, reader: C, visitor: V) -> V::Output
 where
     C: resource_policies::PolicyReader
+        + crate::config::RecordedResources
         + temporary_credentials::FunctionReader
         + least_privilege::RoleReader
         + network_controls::NetworkReader,

@@ -1,6 +1,8 @@
 //! Fake seams for tests that run the engine or a rule without AWS: each answers one way, always.
 
-use sec2_shared::config::{ConfigurationItem, ItemHistory, PreviousResults, ReadError};
+use sec2_shared::config::{
+    ConfigurationItem, ItemHistory, PreviousResults, ReadError, RecordedResources,
+};
 use sec2_shared::rules::resource_policies::{
     LayerVersion, PolicyReader, PublicAccessBlock, Qualifier,
 };
@@ -46,6 +48,13 @@ impl PolicyReader for NoReads {
         _: &str,
     ) -> Result<Option<PublicAccessBlock>, ReadError> {
         Ok(None)
+    }
+}
+
+/// Config records nothing: a periodic run judges no recorded resource.
+impl RecordedResources for NoReads {
+    async fn recorded_items(&self, _: &str) -> Result<Vec<ConfigurationItem>, ReadError> {
+        Ok(Vec::new())
     }
 }
 

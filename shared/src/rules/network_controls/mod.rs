@@ -16,6 +16,9 @@
 //! 5. AWS::ApiGateway::RestApi, with RequirePrivateApi: endpoint type PRIVATE and a resource
 //!    policy limited to aws:SourceVpce / aws:SourceVpc; without it, NOT_APPLICABLE.
 //! 6. Anything that cannot be read: NON_COMPLIANT, saying what.
+//! 7. A daily periodic run judges every resource Config records of these types as a change
+//!    would, so a verdict on what Config links but does not record (a security group's egress,
+//!    a route, a stage's web ACL) is never older than a day.
 
 pub mod api;
 pub mod egress;
@@ -27,11 +30,12 @@ use std::future::Future;
 
 use futures_util::StreamExt;
 
-use crate::config::periodic::READ_CONCURRENCY;
+use crate::config::engine::Periodic;
+use crate::config::periodic::{judge_recorded, PeriodicContext, READ_CONCURRENCY};
 use crate::config::views::LambdaFunction;
 use crate::config::{
-    ConfigurationItem, EventError, FromRuleParameters, ReadError, ReadErrorKind, Rule,
-    RuleParameters, Verdict,
+    ConfigurationItem, EventError, FromRuleParameters, ReadError, ReadErrorKind, RecordedResources,
+    Rule, RuleParameters, Verdict,
 };
 use crate::registry::{RuleSpec, NETWORK_CONTROLS};
 
@@ -157,7 +161,7 @@ pub struct NetworkControls<R> {
     reader: R,
 }
 
-impl<R: NetworkReader> NetworkControls<R> {
+impl<R: NetworkReader + RecordedResources> NetworkControls<R> {
     pub fn new(reader: R) -> Self {
         NetworkControls { reader }
     }
@@ -332,7 +336,7 @@ fn unknown_vpc<T>(kind: ReadErrorKind) -> Result<T, ReadError> {
     ))
 }
 
-impl<R: NetworkReader> Rule for NetworkControls<R> {
+impl<R: NetworkReader + RecordedResources> Rule for NetworkControls<R> {
     const SPEC: &'static RuleSpec = &NETWORK_CONTROLS;
     type Parameters = Parameters;
 
@@ -343,5 +347,14 @@ impl<R: NetworkReader> Rule for NetworkControls<R> {
             "AWS::ApiGateway::RestApi" => self.evaluate_rest_api(item, parameters).await,
             other => Verdict::not_applicable(format!("{other} is not evaluated by this rule")),
         }
+    }
+
+    async fn evaluate_periodic(
+        &self,
+        parameters: &Parameters,
+        context: &PeriodicContext,
+    ) -> Result<Option<Periodic>, ReadError> {
+        let run = judge_recorded(self, &self.reader, parameters, context.deadline).await;
+        Ok(Some(run))
     }
 }

@@ -19,6 +19,9 @@
 //! 8. Layer versions (`AWS::Lambda::LayerVersion`, which Config does not record) are judged by
 //!    the daily periodic run: shared with everyone, or with an account or organization not
 //!    allowed, is NON_COMPLIANT; a deleted version's result is retired.
+//! 9. The daily run also judges every resource Config records of the types above, as a change
+//!    would, so a verdict that depends on what Config does not record (a bus or table policy, an
+//!    alias's policy, the account's Block Public Access) is never older than a day.
 
 mod bucket;
 mod judge;
@@ -33,11 +36,11 @@ use serde_json::Value;
 
 use crate::config::engine::{Assessed, Periodic};
 use crate::config::evaluation::annotate;
-use crate::config::periodic::{PeriodicContext, READ_CONCURRENCY};
+use crate::config::periodic::{judge_recorded, PeriodicContext, READ_CONCURRENCY};
 use crate::config::views::LambdaFunction;
 use crate::config::{
-    Compliance, ConfigurationItem, EventError, FromRuleParameters, ReadError, Rule, RuleParameters,
-    Verdict,
+    Compliance, ConfigurationItem, EventError, FromRuleParameters, ReadError, RecordedResources,
+    Rule, RuleParameters, Verdict,
 };
 use crate::policy::ResourceService;
 use crate::registry::{RuleSpec, LAYER_VERSION, RESOURCE_POLICIES};
@@ -120,13 +123,13 @@ pub struct ResourcePolicies<R> {
     reader: R,
 }
 
-impl<R: PolicyReader> ResourcePolicies<R> {
+impl<R: PolicyReader + RecordedResources> ResourcePolicies<R> {
     pub fn new(reader: R) -> Self {
         ResourcePolicies { reader }
     }
 }
 
-impl<R: PolicyReader> Rule for ResourcePolicies<R> {
+impl<R: PolicyReader + RecordedResources> Rule for ResourcePolicies<R> {
     const SPEC: &'static RuleSpec = &RESOURCE_POLICIES;
     type Parameters = Parameters;
 
@@ -166,13 +169,14 @@ impl<R: PolicyReader> Rule for ResourcePolicies<R> {
         }
     }
 
-    /// Every layer version, judged by its policy; the versions whose policy was not read by the
-    /// deadline are left for the next run.
+    /// Every recorded resource, judged as a change would be, and every layer version, judged
+    /// by its policy; what was not read by the deadline is left for the next run.
     async fn evaluate_periodic(
         &self,
         parameters: &Parameters,
         context: &PeriodicContext,
     ) -> Result<Option<Periodic>, ReadError> {
+        let recorded = judge_recorded(self, &self.reader, parameters, context.deadline).await;
         let layers = self.reader.layer_versions().await?;
         let total = layers.len();
         let judged = layers.into_iter().map(|layer| async move {
@@ -195,14 +199,16 @@ impl<R: PolicyReader> Rule for ResourcePolicies<R> {
             .filter_map(std::future::ready)
             .collect()
             .await;
+        let unfinished = recorded.unfinished + total - assessed.len();
         Ok(Some(Periodic {
-            unfinished: total - assessed.len(),
-            assessed,
+            unfinished,
+            assessed: recorded.assessed.into_iter().chain(assessed).collect(),
+            unlisted: recorded.unlisted,
         }))
     }
 }
 
-impl<R: PolicyReader> ResourcePolicies<R> {
+impl<R: PolicyReader + RecordedResources> ResourcePolicies<R> {
     /// A bucket judged under its own Block Public Access settings, then, when that fails and
     /// the account's settings could change it, under the account's too (read only then: most
     /// buckets pass on their own). Unread account settings cannot open a bucket further, so
@@ -315,6 +321,8 @@ mod tests {
         policies: Vec<(&'static str, Result<Option<String>, ReadError>)>,
         layers: Result<Vec<LayerVersion>, ReadError>,
         account_block: Result<Option<PublicAccessBlock>, ReadError>,
+        /// What Config records, for the periodic run.
+        recorded: Vec<ConfigurationItem>,
     }
 
     impl Default for Reads {
@@ -326,6 +334,7 @@ mod tests {
                 policies: Vec::new(),
                 layers: Ok(Vec::new()),
                 account_block: Ok(None),
+                recorded: Vec::new(),
             }
         }
     }
@@ -357,6 +366,20 @@ mod tests {
             _: &str,
         ) -> Result<Option<PublicAccessBlock>, ReadError> {
             self.account_block.clone()
+        }
+    }
+
+    impl RecordedResources for Reads {
+        async fn recorded_items(
+            &self,
+            resource_type: &str,
+        ) -> Result<Vec<ConfigurationItem>, ReadError> {
+            Ok(self
+                .recorded
+                .iter()
+                .filter(|item| item.resource_type == resource_type)
+                .cloned()
+                .collect())
         }
     }
 
@@ -729,7 +752,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn scenario_8_the_periodic_run_reports_every_layer_version_by_its_arn() {
+    async fn scenario_8_9_the_periodic_run_reports_every_layer_version_and_recorded_resource() {
         const PUBLIC: &str = "arn:aws:lambda:us-east-1:111122223333:layer:airline-common:2";
         const UNREAD: &str = "arn:aws:lambda:us-east-1:111122223333:layer:airline-common:3";
         let denied = ReadError::new(
@@ -747,6 +770,11 @@ mod tests {
                 (PUBLIC, Ok(Some(public_policy("lambda:GetLayerVersion")))),
                 (UNREAD, Err(denied)),
             ],
+            recorded: vec![item(
+                "AWS::SQS::Queue",
+                json!({"Policy": public_policy("sqs:SendMessage")}),
+                json!({}),
+            )],
             ..Reads::default()
         };
         let context = periodic_context(crate::config::deadline::Deadline::NONE);
@@ -759,6 +787,7 @@ mod tests {
         let mut verdicts: Vec<(&str, Compliance)> = run
             .assessed
             .iter()
+            .filter(|a| a.resource_type == LAYER_VERSION)
             .map(|a| (a.resource_id.as_str(), a.verdict.compliance))
             .collect();
         verdicts.sort_by_key(|(id, _)| *id);
@@ -773,10 +802,14 @@ mod tests {
                 (UNREAD, Compliance::NonCompliant),
             ]
         );
-        assert!(run
+        // Every recorded resource too, judged as its change would be.
+        let queue = run
             .assessed
             .iter()
-            .all(|a| a.resource_type == LAYER_VERSION));
+            .find(|a| a.resource_type == "AWS::SQS::Queue")
+            .unwrap();
+        assert_eq!(queue.verdict.compliance, Compliance::NonCompliant);
+        assert_eq!(run.assessed.len(), 4);
         let unread = run
             .assessed
             .iter()
