@@ -51,6 +51,10 @@ def arn_of(logical):
         return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function_name(logical)}"
     if kind == "AWS::IAM::Role":
         return f"arn:aws:iam::{ACCOUNT}:role/{name}"
+    if kind == "AWS::SQS::Queue":
+        return f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"
+    if kind == "AWS::Events::Rule":
+        return f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{name}"
     return f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{STACK}/{logical}"
 
 

@@ -3,7 +3,8 @@
 //! rules that judge what changed (config:StartConfigRulesEvaluation).
 
 use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
-use sec2_shared::reevaluate::{reevaluate, Coalescer, RuleNames};
+use sec2_shared::config::Deadline;
+use sec2_shared::reevaluate::{reevaluate, Backoff, Coalescer, RuleNames, Timing};
 use serde_json::Value;
 
 /// The environment variable naming the Config rule of each sec2 rule (set by the template).
@@ -28,16 +29,22 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let coalescer = Coalescer::default();
     let (names, config, coalescer) = (&names, &config, &coalescer);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        let now = std::time::Instant::now();
-        let outcome = reevaluate(&event.payload, names, coalescer, config, now)
+        // Refused starts are tried until shortly before Lambda's deadline; then the invocation
+        // fails, and Lambda's retries and the dead-letter queue take the event.
+        let timing = Timing {
+            deadline: Deadline::from_lambda_deadline(event.context.deadline),
+            backoff: Backoff::STANDARD,
+            clock: std::time::SystemTime::now,
+        };
+        let outcome = reevaluate(&event.payload, names, coalescer, config, timing)
             .await
             .inspect_err(|problem| tracing::error!(%problem, "re-evaluation failed"))
             .map_err(|problem| diagnostic(problem.to_string()))?;
         tracing::info!(
             event = %outcome.event,
             started = ?outcome.started,
-            already_running = ?outcome.already_running,
             coalesced = ?outcome.coalesced,
+            retries = outcome.retries,
             "re-evaluation"
         );
         serde_json::to_value(&outcome).map_err(|err| diagnostic(err.to_string()))

@@ -18,7 +18,7 @@ impl EvaluationStarter for aws_sdk_config::Client {
                     .as_service_error()
                     .is_some_and(|e| e.is_limit_exceeded_exception()) =>
             {
-                Ok(StartOutcome::AlreadyRunning)
+                Ok(StartOutcome::Busy)
             }
             Err(err) => Err(read_error("config:StartConfigRulesEvaluation")(err)),
         }

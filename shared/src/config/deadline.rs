@@ -45,6 +45,12 @@ impl Deadline {
         Deadline::at(Instant::now() + left.saturating_sub(reserve))
     }
 
+    /// Whether `wait` from now still ends before the deadline.
+    pub fn allows(&self, wait: Duration) -> bool {
+        self.stop_at
+            .is_none_or(|stop_at| Instant::now() + wait < stop_at)
+    }
+
     /// Whether reading must stop now.
     pub fn reached(&self) -> bool {
         self.stop_at

@@ -7,18 +7,16 @@ pub mod triggers;
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::config::ReadError;
+use crate::config::{Deadline, ReadError, ReadErrorKind};
 pub use triggers::{ApiCall, NotAnApiCall, RuleId, TRIGGERS};
 
 /// StartConfigRulesEvaluation takes at most this many rules a call.
 pub const MAX_RULES_PER_CALL: usize = 25;
-/// A rule started this recently is not started again: a burst of changes costs one evaluation.
-pub const COALESCE_WINDOW: Duration = Duration::from_secs(60);
 
 /// `CONFIG_RULE_NAMES` is not a list of RULE=CONFIG_RULE_NAME pairs.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -67,9 +65,9 @@ impl RuleNames {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StartOutcome {
     Started,
-    /// LimitExceededException: an evaluation of the rule is already running, which will see the
-    /// change too.
-    AlreadyRunning,
+    /// LimitExceededException: an evaluation of the rule is running, which may have read the
+    /// state before the change; the start is tried again.
+    Busy,
 }
 
 /// config:StartConfigRulesEvaluation.
@@ -80,29 +78,62 @@ pub trait EvaluationStarter: Sync {
     ) -> impl Future<Output = Result<StartOutcome, ReadError>> + Send;
 }
 
-/// Rules started recently, per container (a warm Lambda container keeps it between events).
+/// CloudTrail stamps a call to the second, truncated: a start is known to follow the change only
+/// when it is at least this much later.
+const STAMP_PRECISION: Duration = Duration::from_secs(1);
+/// Starts older than this are forgotten: no event arrives this late.
+const REMEMBERED: Duration = Duration::from_secs(3600);
+
+/// When this container last started each rule (a warm Lambda container keeps it between
+/// events), so that a change an accepted start already follows costs no second evaluation.
 #[derive(Debug, Default)]
 pub struct Coalescer {
-    started: Mutex<HashMap<String, Instant>>,
+    started: Mutex<HashMap<String, SystemTime>>,
 }
 
 impl Coalescer {
-    fn is_recent(&self, rule: &str, now: Instant) -> bool {
+    /// Whether an evaluation of `rule` was started after the change made at `changed`.
+    fn covers(&self, rule: &str, changed: SystemTime) -> bool {
         self.started.lock().is_ok_and(|started| {
             started
                 .get(rule)
-                .is_some_and(|at| now.saturating_duration_since(*at) < COALESCE_WINDOW)
+                .is_some_and(|at| *at >= changed + STAMP_PRECISION)
         })
     }
 
-    fn mark(&self, rules: &[String], now: Instant) {
+    fn mark(&self, rules: &[String], at: SystemTime) {
         if let Ok(mut started) = self.started.lock() {
-            started.retain(|_, at| now.saturating_duration_since(*at) < COALESCE_WINDOW);
+            started.retain(|_, then| at.duration_since(*then).unwrap_or_default() < REMEMBERED);
             for rule in rules {
-                started.insert(rule.clone(), now);
+                started.insert(rule.clone(), at);
             }
         }
     }
+}
+
+/// How long to wait before trying a refused start again: doubling from `first` up to `longest`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    pub first: Duration,
+    pub longest: Duration,
+}
+
+impl Backoff {
+    /// An evaluation runs for seconds to minutes; Config allows a start a second.
+    pub const STANDARD: Backoff = Backoff {
+        first: Duration::from_secs(2),
+        longest: Duration::from_secs(30),
+    };
+}
+
+/// The time the handler is given: when to give up (the Lambda deadline, so that Lambda's retry
+/// and then the dead-letter queue get the event), how to wait, and the wall clock the change's
+/// CloudTrail time is compared with.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    pub deadline: Deadline,
+    pub backoff: Backoff,
+    pub clock: fn() -> SystemTime,
 }
 
 /// What one event led to, for the function's result and log.
@@ -110,31 +141,39 @@ impl Coalescer {
 pub struct Outcome {
     pub event: String,
     pub started: Vec<String>,
-    pub already_running: Vec<String>,
-    /// Started less than a minute ago for an earlier change.
+    /// Started by this container after the change, for an earlier event: that evaluation sees it.
     pub coalesced: Vec<String>,
     /// Rules the change concerns that this stack does not deploy.
     pub not_deployed: Vec<String>,
+    /// Starts refused (an evaluation running, or throttled) and tried again.
+    pub retries: usize,
 }
 
-/// Why an event could not be handled; the invocation fails, so Lambda retries it.
+/// Why an event could not be handled; the invocation fails, so Lambda retries it, and after its
+/// retries sends it to the dead-letter queue.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReevaluateError {
     #[error("not a CloudTrail API call event: {0}")]
     Event(#[from] NotAnApiCall),
     #[error("could not start the rules' evaluation: {0}")]
     Start(#[from] ReadError),
+    #[error("`{}` still refused to start after {attempts} attempts (an evaluation running, or calls throttled) when the deadline came", rules.join("`, `"))]
+    StillRefused { rules: Vec<String>, attempts: usize },
 }
 
-/// Handles one EventBridge event. An error fails the invocation, so Lambda retries it.
+/// Handles one EventBridge event: every rule the change concerns is started after the change,
+/// or the invocation fails. A refused start is tried again with backoff until the deadline: an
+/// evaluation already running may have read the state before the change, so a burst of changes
+/// always ends with a start after its last one.
 pub async fn reevaluate<S: EvaluationStarter>(
     event: &Value,
     names: &RuleNames,
     coalescer: &Coalescer,
     starter: &S,
-    now: Instant,
+    timing: Timing,
 ) -> Result<Outcome, ReevaluateError> {
     let call = ApiCall::from_event(event)?;
+    let changed = call.event_time.unwrap_or_else(timing.clock);
     let mut outcome = Outcome {
         event: format!("{} {}", call.event_source, call.event_name),
         ..Outcome::default()
@@ -143,31 +182,67 @@ pub async fn reevaluate<S: EvaluationStarter>(
     for kind in call.affected_rules() {
         match names.get(kind) {
             None => outcome.not_deployed.push(kind.name().to_owned()),
-            Some(rule) if coalescer.is_recent(rule, now) => outcome.coalesced.push(rule.to_owned()),
+            Some(rule) if coalescer.covers(rule, changed) => {
+                outcome.coalesced.push(rule.to_owned())
+            }
             Some(rule) => due.push(rule.to_owned()),
         }
     }
-    for chunk in due.chunks(MAX_RULES_PER_CALL) {
-        match starter.start(chunk).await? {
-            StartOutcome::Started => outcome.started.extend_from_slice(chunk),
-            StartOutcome::AlreadyRunning if chunk.len() == 1 => {
-                outcome.already_running.extend_from_slice(chunk)
-            }
-            // One running rule refuses the whole call: start the others one by one.
-            StartOutcome::AlreadyRunning => {
+    let mut wait = timing.backoff.first;
+    let mut attempts = 0;
+    while !due.is_empty() {
+        attempts += 1;
+        let started = start_each(starter, &due).await?;
+        coalescer.mark(&started, (timing.clock)());
+        due.retain(|rule| !started.contains(rule));
+        outcome.started.extend(started);
+        if due.is_empty() {
+            break;
+        }
+        if !timing.deadline.allows(wait) {
+            return Err(ReevaluateError::StillRefused {
+                rules: due,
+                attempts,
+            });
+        }
+        outcome.retries += 1;
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(timing.backoff.longest);
+    }
+    Ok(outcome)
+}
+
+/// Starts `rules`, 25 a call; a refused call is split so that one running rule does not hold
+/// the others back. Returns those started; a throttled call counts as refused.
+async fn start_each<S: EvaluationStarter>(
+    starter: &S,
+    rules: &[String],
+) -> Result<Vec<String>, ReadError> {
+    let mut started = Vec::new();
+    for chunk in rules.chunks(MAX_RULES_PER_CALL) {
+        match start(starter, chunk).await? {
+            StartOutcome::Started => started.extend_from_slice(chunk),
+            StartOutcome::Busy if chunk.len() == 1 => {}
+            StartOutcome::Busy => {
                 for rule in chunk {
-                    let single = std::slice::from_ref(rule);
-                    match starter.start(single).await? {
-                        StartOutcome::Started => outcome.started.push(rule.clone()),
-                        StartOutcome::AlreadyRunning => outcome.already_running.push(rule.clone()),
+                    if start(starter, std::slice::from_ref(rule)).await? == StartOutcome::Started {
+                        started.push(rule.clone());
                     }
                 }
             }
         }
     }
-    coalescer.mark(&outcome.started, now);
-    coalescer.mark(&outcome.already_running, now);
-    Ok(outcome)
+    Ok(started)
+}
+
+async fn start<S: EvaluationStarter>(
+    starter: &S,
+    rules: &[String],
+) -> Result<StartOutcome, ReadError> {
+    match starter.start(rules).await {
+        Err(error) if error.kind == ReadErrorKind::Throttled => Ok(StartOutcome::Busy),
+        other => other,
+    }
 }
 
 #[cfg(test)]
@@ -205,5 +280,47 @@ mod tests {
             serde_json::to_value(&outcome).unwrap()["started"],
             json!(["sec2-least-privilege"])
         );
+    }
+
+    /// Answers each start from a script: throttled first, then started.
+    struct Throttled(Mutex<Vec<Result<StartOutcome, ReadError>>>);
+
+    impl EvaluationStarter for Throttled {
+        async fn start(&self, _: &[String]) -> Result<StartOutcome, ReadError> {
+            let mut script = self.0.lock().unwrap();
+            if script.is_empty() {
+                Ok(StartOutcome::Started)
+            } else {
+                script.remove(0)
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_throttled_start_is_tried_again() {
+        let throttled = ReadError::new(
+            "config:StartConfigRulesEvaluation",
+            ReadErrorKind::Throttled,
+            "ThrottlingException: Rate exceeded",
+        );
+        let starter = Throttled(Mutex::new(vec![Err(throttled)]));
+        let names = RuleNames::parse("least-privilege=sec2-least-privilege").unwrap();
+        let event = json!({
+            "detail-type": "AWS API Call via CloudTrail",
+            "detail": {"eventSource": "iam.amazonaws.com", "eventName": "PutRolePolicy"}
+        });
+        let timing = Timing {
+            deadline: Deadline::NONE,
+            backoff: Backoff {
+                first: Duration::from_millis(1),
+                longest: Duration::from_millis(1),
+            },
+            clock: SystemTime::now,
+        };
+        let outcome = reevaluate(&event, &names, &Coalescer::default(), &starter, timing)
+            .await
+            .unwrap();
+        assert_eq!(outcome.started, ["sec2-least-privilege"]);
+        assert_eq!(outcome.retries, 1);
     }
 }

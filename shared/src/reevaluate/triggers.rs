@@ -4,6 +4,9 @@
 //! group or a WAF association is linked to the function or stage the rule judges, and changes
 //! without a new item for it. These are the calls that make such changes.
 
+use std::time::SystemTime;
+
+use aws_smithy_types::date_time::{DateTime, Format};
 use serde_json::Value;
 
 pub use crate::registry::RuleId;
@@ -85,6 +88,13 @@ pub const TRIGGERS: &[Trigger] = &[
             "DeleteLayerVersion",
         ],
         rules: &[ResourcePolicies],
+    },
+    Trigger {
+        event_source: "lambda.amazonaws.com",
+        // A function created with, or deleted from, a shared role changes the verdict of the
+        // role's other users, of which Config records no change.
+        event_names: &["CreateFunction", "DeleteFunction"],
+        rules: &[TemporaryCredentials],
     },
     Trigger {
         event_source: "lambda.amazonaws.com",
@@ -181,6 +191,8 @@ pub struct ApiCall {
     pub event_name: String,
     /// Set when the call failed, and so changed nothing.
     pub error_code: Option<String>,
+    /// When the call was made (CloudTrail's `eventTime`, to the second), when the event says.
+    pub event_time: Option<SystemTime>,
 }
 
 /// An event that is not a CloudTrail API call, and why.
@@ -223,6 +235,12 @@ impl ApiCall {
             event_name: text("eventName")
                 .ok_or_else(|| not_an_api_call("detail.eventName is missing"))?,
             error_code: text("errorCode"),
+            event_time: text("eventTime")
+                .or_else(|| event.get("time").and_then(Value::as_str).map(str::to_owned))
+                .and_then(|time| {
+                    let time = DateTime::from_str(&time, Format::DateTime).ok()?;
+                    SystemTime::try_from(time).ok()
+                }),
         })
     }
 
@@ -326,6 +344,22 @@ mod tests {
     }
 
     #[test]
+    fn creating_or_deleting_a_function_re_judges_its_roles_other_users() {
+        assert_eq!(
+            rules("lambda.amazonaws.com", "CreateFunction20150331"),
+            [TemporaryCredentials]
+        );
+        assert_eq!(
+            rules("lambda.amazonaws.com", "DeleteFunction20150331"),
+            [TemporaryCredentials]
+        );
+        assert_eq!(
+            rules("lambda.amazonaws.com", "CreateFunctionUrlConfig20211031"),
+            [ResourcePolicies, NetworkControls]
+        );
+    }
+
+    #[test]
     fn a_longer_name_sharing_a_prefix_is_not_a_match() {
         assert!(rules("ec2.amazonaws.com", "DeleteRouteTable").is_empty());
         assert_eq!(rules("ec2.amazonaws.com", "DeleteRoute"), [NetworkControls]);
@@ -369,16 +403,18 @@ mod tests {
                 assert!(names.contains(name), "{name}");
             }
         }
+        // The template's two rules: IAM's (delivered in us-east-1 only) and every other source's.
         let iam = eventbridge_pattern(&["iam.amazonaws.com"]);
         assert_eq!(iam["detail"]["eventSource"], json!(["iam.amazonaws.com"]));
-        assert!(serde_json::to_string(&iam).unwrap().len() < 2048);
-        assert!(
-            serde_json::to_string(&eventbridge_pattern(&[]))
-                .unwrap()
-                .len()
-                < 2048,
-            "EventBridge patterns are limited in size"
-        );
+        let others: Vec<&str> = TRIGGERS
+            .iter()
+            .map(|trigger| trigger.event_source)
+            .filter(|source| *source != "iam.amazonaws.com")
+            .collect();
+        for pattern in [iam, eventbridge_pattern(&others)] {
+            let size = serde_json::to_string(&pattern).unwrap().len();
+            assert!(size < 2048, "EventBridge's default pattern limit: {size}");
+        }
     }
 
     #[test]

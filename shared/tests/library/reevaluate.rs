@@ -2,7 +2,7 @@
 //! StartConfigRulesEvaluation, so the real SDK client runs against `aws-smithy-mocks`, the SDK's
 //! own mock layer.
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use aws_sdk_config::operation::start_config_rules_evaluation::{
     StartConfigRulesEvaluationError, StartConfigRulesEvaluationOutput,
@@ -10,12 +10,25 @@ use aws_sdk_config::operation::start_config_rules_evaluation::{
 use aws_sdk_config::types::error::{LimitExceededException, NoSuchConfigRuleException};
 use aws_sdk_config::Client;
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
-use sec2_shared::reevaluate::{reevaluate, Coalescer, Outcome, RuleNames};
+use sec2_shared::config::Deadline;
+use sec2_shared::reevaluate::{
+    reevaluate, Backoff, Coalescer, Outcome, ReevaluateError, RuleNames, Timing,
+};
 use serde_json::{json, Value};
 
 const NAMES: &str = "resource-policies=sec2-resource-policies,temporary-credentials=sec2-temporary-credentials,least-privilege=sec2-least-privilege,network-controls=sec2-network-controls";
 
-fn cloudtrail(source: &str, name: &str) -> Value {
+/// The test's wall clock: 2026-11-20T10:00:00Z.
+fn now() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_687_200)
+}
+
+/// A CloudTrail event of a call made `seconds_before` the test's now.
+fn call_at(source: &str, name: &str, seconds_before: u64) -> Value {
+    let at = aws_smithy_types::DateTime::from(now() - Duration::from_secs(seconds_before));
+    let time = at
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap();
     json!({
         "version": "0",
         "id": "7bf73129-1428-4cd3-a780-95db273d1602",
@@ -23,8 +36,32 @@ fn cloudtrail(source: &str, name: &str) -> Value {
         "source": "aws.iam",
         "account": "111122223333",
         "region": "us-east-1",
-        "detail": {"eventSource": source, "eventName": name, "eventVersion": "1.09"}
+        "detail": {"eventSource": source, "eventName": name, "eventVersion": "1.09", "eventTime": time}
     })
+}
+
+fn cloudtrail(source: &str, name: &str) -> Value {
+    call_at(source, name, 5)
+}
+
+/// Refused starts tried again after 1 ms, doubling to 4 ms, until `deadline`.
+fn timing(deadline: Deadline) -> Timing {
+    Timing {
+        deadline,
+        backoff: Backoff {
+            first: Duration::from_millis(1),
+            longest: Duration::from_millis(4),
+        },
+        clock: now,
+    }
+}
+
+fn busy() -> StartConfigRulesEvaluationError {
+    StartConfigRulesEvaluationError::LimitExceededException(
+        LimitExceededException::builder()
+            .message("an evaluation is in progress")
+            .build(),
+    )
 }
 
 fn started() -> aws_smithy_mocks::Rule {
@@ -44,7 +81,7 @@ async fn handle(client: &Client, source: &str, name: &str) -> Outcome {
 /// The outcome of one event, with a fresh coalescer.
 async fn handle_event(client: &Client, event: &Value) -> Outcome {
     let coalescer = Coalescer::default();
-    reevaluate(event, &names(), &coalescer, client, Instant::now())
+    reevaluate(event, &names(), &coalescer, client, timing(Deadline::NONE))
         .await
         .unwrap()
 }
@@ -65,41 +102,62 @@ async fn a_role_policy_change_starts_the_least_privilege_rule() {
 }
 
 #[tokio::test]
-async fn an_evaluation_already_running_is_success() {
-    let busy = mock!(Client::start_config_rules_evaluation).then_error(|| {
-        StartConfigRulesEvaluationError::LimitExceededException(
-            LimitExceededException::builder()
-                .message("an evaluation is in progress")
-                .build(),
-        )
-    });
-    let client = mock_client!(aws_sdk_config, [&busy]);
+async fn an_evaluation_already_running_is_waited_out_then_started() {
+    let running_twice = mock!(Client::start_config_rules_evaluation)
+        .sequence()
+        .error(busy)
+        .times(2)
+        .output(|| StartConfigRulesEvaluationOutput::builder().build())
+        .build();
+    let client = mock_client!(aws_sdk_config, RuleMode::Sequential, [&running_twice]);
     let outcome = handle(&client, "wafv2.amazonaws.com", "AssociateWebACL").await;
-    assert_eq!(outcome.already_running, ["sec2-network-controls"]);
-    assert!(outcome.started.is_empty());
+    assert_eq!(outcome.started, ["sec2-network-controls"]);
+    assert_eq!(outcome.retries, 2);
+    assert_eq!(running_twice.num_calls(), 3);
+}
+
+#[tokio::test]
+async fn a_start_still_refused_at_the_deadline_fails_the_invocation_naming_the_rule() {
+    let always_running = mock!(Client::start_config_rules_evaluation).then_error(busy);
+    let client = mock_client!(aws_sdk_config, RuleMode::MatchAny, [&always_running]);
+    let deadline = Deadline::at(Instant::now() + Duration::from_millis(30));
+    let event = cloudtrail("wafv2.amazonaws.com", "AssociateWebACL");
+    let error = reevaluate(
+        &event,
+        &names(),
+        &Coalescer::default(),
+        &client,
+        timing(deadline),
+    )
+    .await
+    .unwrap_err();
+    let ReevaluateError::StillRefused { rules, attempts } = &error else {
+        panic!("expected a start still refused: {error}");
+    };
+    assert_eq!(rules, &["sec2-network-controls"]);
+    assert!(*attempts > 1, "{attempts}");
+    assert!(error
+        .to_string()
+        .starts_with("`sec2-network-controls` still refused to start"));
 }
 
 #[tokio::test]
 async fn one_running_rule_does_not_keep_the_others_from_starting() {
-    // The three-rule call is refused; each rule is then started on its own.
+    // The three-rule call is refused; each rule is then started on its own, and the running one
+    // once its evaluation ends.
     let refused_together = mock!(Client::start_config_rules_evaluation)
         .match_requests(|req| req.config_rule_names().len() == 3)
-        .then_error(|| {
-            StartConfigRulesEvaluationError::LimitExceededException(
-                LimitExceededException::builder().build(),
-            )
-        });
-    let network_busy = mock!(Client::start_config_rules_evaluation)
+        .then_error(busy);
+    let network_busy_once = mock!(Client::start_config_rules_evaluation)
         .match_requests(|req| req.config_rule_names() == ["sec2-network-controls".to_owned()])
-        .then_error(|| {
-            StartConfigRulesEvaluationError::LimitExceededException(
-                LimitExceededException::builder().build(),
-            )
-        });
+        .sequence()
+        .error(busy)
+        .output(|| StartConfigRulesEvaluationOutput::builder().build())
+        .build();
     let client = mock_client!(
         aws_sdk_config,
         RuleMode::MatchAny,
-        [&refused_together, &network_busy, &started()]
+        [&refused_together, &network_busy_once, &started()]
     );
     let outcome = handle(
         &client,
@@ -109,29 +167,42 @@ async fn one_running_rule_does_not_keep_the_others_from_starting() {
     .await;
     assert_eq!(
         outcome.started,
-        ["sec2-temporary-credentials", "sec2-least-privilege"]
+        [
+            "sec2-temporary-credentials",
+            "sec2-least-privilege",
+            "sec2-network-controls"
+        ]
     );
-    assert_eq!(outcome.already_running, ["sec2-network-controls"]);
+    assert_eq!(outcome.retries, 1);
 }
 
 #[tokio::test]
-async fn a_second_burst_within_a_minute_is_coalesced() {
+async fn a_change_is_coalesced_only_into_a_start_made_after_it() {
     let rule = started();
     let client = mock_client!(aws_sdk_config, RuleMode::MatchAny, [&rule]);
     let coalescer = Coalescer::default();
-    let event = cloudtrail("ec2.amazonaws.com", "RevokeSecurityGroupEgress");
-    let (start, rules) = (Instant::now(), names());
-    let after = |seconds| {
-        let at = start + Duration::from_secs(seconds);
-        reevaluate(&event, &rules, &coalescer, &client, at)
+    let names = names();
+    let handle = |seconds_before| {
+        let event = call_at(
+            "ec2.amazonaws.com",
+            "RevokeSecurityGroupEgress",
+            seconds_before,
+        );
+        let coalescer = &coalescer;
+        let (client, names) = (&client, &names);
+        async move {
+            reevaluate(&event, names, coalescer, client, timing(Deadline::NONE))
+                .await
+                .unwrap()
+        }
     };
-    let first = after(0).await.unwrap();
-    assert_eq!(first.started, ["sec2-network-controls"]);
-    let second = after(20).await.unwrap();
-    assert_eq!(second.coalesced, ["sec2-network-controls"]);
+    // The first change of a burst starts the rule, now.
+    assert_eq!(handle(20).await.started, ["sec2-network-controls"]);
+    // A change made before that start is seen by its evaluation.
+    assert_eq!(handle(10).await.coalesced, ["sec2-network-controls"]);
     assert_eq!(rule.num_calls(), 1);
-    let later = after(61).await.unwrap();
-    assert_eq!(later.started, ["sec2-network-controls"]);
+    // A change in the same second as the start may follow it: the burst ends with a new start.
+    assert_eq!(handle(0).await.started, ["sec2-network-controls"]);
     assert_eq!(rule.num_calls(), 2);
 }
 
@@ -151,9 +222,15 @@ async fn a_failed_start_fails_the_invocation_and_is_not_coalesced() {
     let client = mock_client!(aws_sdk_config, RuleMode::MatchAny, [&missing]);
     let coalescer = Coalescer::default();
     let event = cloudtrail("s3.amazonaws.com", "PutBucketPolicy");
-    let error = reevaluate(&event, &names(), &coalescer, &client, Instant::now())
-        .await
-        .unwrap_err();
+    let error = reevaluate(
+        &event,
+        &names(),
+        &coalescer,
+        &client,
+        timing(Deadline::NONE),
+    )
+    .await
+    .unwrap_err();
     let sec2_shared::reevaluate::ReevaluateError::Start(failure) = &error else {
         panic!("expected a failed start: {error}");
     };
@@ -164,9 +241,15 @@ async fn a_failed_start_fails_the_invocation_and_is_not_coalesced() {
     );
     assert!(failure.message.contains("does not exist"), "{error}");
     // Lambda's retry of the same event then starts the rule.
-    let retried = reevaluate(&event, &names(), &coalescer, &client, Instant::now())
-        .await
-        .unwrap();
+    let retried = reevaluate(
+        &event,
+        &names(),
+        &coalescer,
+        &client,
+        timing(Deadline::NONE),
+    )
+    .await
+    .unwrap();
     assert_eq!(retried.started, ["sec2-resource-policies"]);
 }
 
@@ -186,7 +269,7 @@ async fn unrelated_and_failed_calls_start_nothing() {
         &partial,
         &Coalescer::default(),
         &client,
-        Instant::now(),
+        timing(Deadline::NONE),
     )
     .await
     .unwrap();
