@@ -5,7 +5,7 @@
 
 use sec2_shared::aws::AwsClients;
 use sec2_shared::rules::least_privilege::LeastPrivilege;
-use sec2_testkit::config_events::function_change;
+use sec2_testkit::config_events;
 use sec2_testkit::seed::LAMBDA_TRUST as TRUST;
 use sec2_testkit::{assert_contains, assert_starts_with};
 use sec2_testkit::{invoke_rule, last_reported, sdk_config, unique, Reported, MOTO_ACCOUNT};
@@ -63,7 +63,12 @@ async fn managed_policy(document: &str) -> String {
 
 fn change(function: &str, role_arn: &str) -> Value {
     let configuration = json!({"functionName": function, "role": role_arn});
-    function_change("least-privilege", function, configuration)
+    let arn = format!("arn:aws:lambda:us-east-1:{MOTO_ACCOUNT}:function:{function}");
+    let item = config_events::item("AWS::Lambda::Function", function, &arn, configuration);
+    // moto has no IAM Access Advisor: its reads are tested with aws-smithy-mocks
+    // (shared/tests/library/access_advisor.rs), and UnusedDays 0 leaves them out here.
+    let parameters = json!({"UnusedDays": "0"});
+    config_events::rule_event("least-privilege", &config_events::change(item), &parameters)
 }
 
 async fn judge(role_arn: &str) -> Reported {

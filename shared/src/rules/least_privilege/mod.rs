@@ -9,6 +9,9 @@
 //! 3. RequirePermissionsBoundary and no boundary: NON_COMPLIANT.
 //! 4. Write access to more than MaxServices services: NON_COMPLIANT, listing them.
 //! 5. A policy that cannot be read: NON_COMPLIANT, saying which.
+//! 6. Services granted but unused for UnusedDays (IAM Access Advisor): NON_COMPLIANT on a change
+//!    and on the daily run alike, so a change never turns that verdict COMPLIANT; an Access
+//!    Advisor report that cannot be read is never a pass. UnusedDays 0 turns the check off.
 
 mod grant;
 pub mod severity;
@@ -16,7 +19,7 @@ mod usage;
 
 use std::future::Future;
 
-use crate::config::periodic::list_roles_once;
+use crate::config::periodic::{list_roles_once, system_now};
 use crate::config::views::LambdaFunction;
 use crate::config::{
     judge_by_role, ConfigurationItem, EventError, FromRuleParameters, FunctionRole, Periodic,
@@ -44,7 +47,8 @@ pub struct Parameters {
     pub blocked_policy_arns: Vec<String>,
     pub require_permissions_boundary: bool,
     pub max_services: u32,
-    /// Services granted but unused for this many days fail the periodic run.
+    /// Services granted but unused for this many days fail the role, on a change and on the
+    /// periodic run alike; 0 turns the check (and IAM Access Advisor) off.
     pub unused_days: u32,
     /// Findings at or above this severity fail the role; those below are named in a compliant
     /// verdict.
@@ -55,7 +59,7 @@ impl FromRuleParameters for Parameters {
     const NAMES: &'static [&'static str] = LEAST_PRIVILEGE.parameters;
     fn from_parameters(parameters: &RuleParameters<'_>) -> Result<Self, EventError> {
         Ok(Parameters {
-            unused_days: parameters.number("UnusedDays", 90, 1..=3650)?,
+            unused_days: parameters.number("UnusedDays", 90, 0..=3650)?,
             blocked_policy_arns: parameters.list("BlockedPolicyArns")?,
             require_permissions_boundary: parameters.flag("RequirePermissionsBoundary", false)?,
             max_services: parameters.number("MaxServices", 5, 1..=400)?,
@@ -143,6 +147,35 @@ fn unreadable_grant(role_name: &str, error: &ReadError) -> Verdict {
     Verdict::non_compliant(error.annotation(&format!("the policies of role {role_name}")))
 }
 
+impl<R: RoleReader> LeastPrivilege<R> {
+    /// The role's Access Advisor report when UnusedDays asks for it: read on every path, so a
+    /// change and the daily run give the same verdict for the same state.
+    async fn usage(
+        &self,
+        role_arn: &str,
+        parameters: &Parameters,
+    ) -> Option<Result<AccessAdvice, ReadError>> {
+        if parameters.unused_days == 0 {
+            return None;
+        }
+        Some(self.reader.access_advice(role_arn).await)
+    }
+}
+
+/// The verdict on a grant, with its usage when it was read.
+fn judged(
+    grant: &RoleGrant,
+    advice: Option<Result<&AccessAdvice, &ReadError>>,
+    now: i64,
+    parameters: &Parameters,
+) -> Verdict {
+    let catalog = Catalog::embedded();
+    match advice {
+        None => judge(grant, parameters, catalog),
+        Some(advice) => judge_with_usage(grant, advice, now, parameters, catalog),
+    }
+}
+
 impl<R: RoleReader> Rule for LeastPrivilege<R> {
     const SPEC: &'static RuleSpec = &LEAST_PRIVILEGE;
     type Parameters = Parameters;
@@ -159,11 +192,14 @@ impl<R: RoleReader> Rule for LeastPrivilege<R> {
             }
             Err(problem) => return Verdict::non_compliant(problem.to_string()),
         };
-        let role_name = role_name(&role_arn);
-        match self.reader.role_grant(role_name).await {
-            Ok(grant) => judge(&grant, parameters, Catalog::embedded()),
-            Err(error) => unreadable_grant(role_name, &error),
-        }
+        let name = role_name(&role_arn);
+        let grant = match self.reader.role_grant(name).await {
+            Ok(grant) => grant,
+            Err(error) => return unreadable_grant(name, &error),
+        };
+        let advice = self.usage(&role_arn, parameters).await;
+        let advice = advice.as_ref().map(Result::as_ref);
+        judged(&grant, advice, system_now(), parameters)
     }
 
     async fn evaluate_periodic(
@@ -171,7 +207,6 @@ impl<R: RoleReader> Rule for LeastPrivilege<R> {
         parameters: &Parameters,
         context: &PeriodicContext,
     ) -> Result<Option<Periodic>, ReadError> {
-        let catalog = Catalog::embedded();
         let functions = self.reader.function_roles().await?;
         list_roles_once(self.reader.list_roles(), context.deadline).await;
         let periodic = judge_by_role(
@@ -179,13 +214,14 @@ impl<R: RoleReader> Rule for LeastPrivilege<R> {
             context.deadline,
             |role_arn| async move {
                 let grant = self.reader.role_grant(role_name(&role_arn)).await?;
-                let advice = self.reader.access_advice(&role_arn).await;
+                let advice = self.usage(&role_arn, parameters).await;
                 Ok::<_, ReadError>((grant, advice))
             },
             |function, read| match read {
                 Err(error) => unreadable_grant(role_name(&function.role_arn), error),
                 Ok((grant, advice)) => {
-                    judge_with_usage(grant, advice.as_ref(), context.now, parameters, catalog)
+                    let advice = advice.as_ref().map(Result::as_ref);
+                    judged(grant, advice, context.now, parameters)
                 }
             },
         )
@@ -521,5 +557,66 @@ mod tests {
             .iter()
             .all(|a| a.resource_id.starts_with("fn-fast-")
                 && a.verdict.compliance == Compliance::Compliant));
+    }
+
+    /// One role, created long ago, that may use DynamoDB and S3 and has used only DynamoDB.
+    struct OneRole;
+
+    const ROLE: &str = "arn:aws:iam::111122223333:role/airline-booking";
+
+    impl RoleReader for OneRole {
+        async fn role_grant(&self, _: &str) -> Result<RoleGrant, ReadError> {
+            let both = r#"{"Statement":[{"Effect":"Allow","Action":["dynamodb:GetItem","s3:GetObject"],"Resource":"arn:aws:s3:::airline-assets/*"}]}"#;
+            Ok(grant(&[both], &[], None))
+        }
+        async fn function_roles(&self) -> Result<Vec<FunctionRole>, ReadError> {
+            Ok(vec![FunctionRole {
+                function_name: "airline-booking".to_owned(),
+                role_arn: ROLE.to_owned(),
+            }])
+        }
+        async fn access_advice(&self, _: &str) -> Result<AccessAdvice, ReadError> {
+            let yesterday = crate::config::periodic::system_now() - DAY;
+            Ok(AccessAdvice {
+                services: vec![
+                    ("dynamodb".to_owned(), Some(yesterday)),
+                    ("s3".to_owned(), None),
+                ],
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn scenario_6_a_change_and_the_daily_run_give_the_same_verdict_for_the_same_state() {
+        let rule = LeastPrivilege::new(OneRole);
+        let item = crate::testing::config_item(
+            "AWS::Lambda::Function",
+            serde_json::json!({"functionName": "airline-booking", "role": ROLE}),
+            serde_json::json!({}),
+        );
+        for parameters in [
+            defaults(),
+            Parameters {
+                unused_days: 0,
+                ..defaults()
+            },
+        ] {
+            let on_change = rule.evaluate(&item, &parameters).await;
+            let context = PeriodicContext::unbounded();
+            let daily = rule
+                .evaluate_periodic(&parameters, &context)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(daily.assessed.len(), 1);
+            assert_eq!(daily.assessed[0].verdict, on_change);
+            let unused = on_change.annotation.contains("has not used s3 in 90 days");
+            assert_eq!(
+                unused,
+                parameters.unused_days == 90,
+                "{}",
+                on_change.annotation
+            );
+        }
     }
 }
