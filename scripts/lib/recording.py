@@ -94,12 +94,21 @@ def put_evaluations(endpoint):
             if operation(entry) == "config:PutEvaluations"]
 
 
+def _signed_region(headers):
+    # SigV4 credential scope: AKID/date/REGION/service/aws4_request.
+    match = re.search(r"Credential=[^/]+/[^/]+/([^/]+)/", headers.get("authorization", ""))
+    return match.group(1) if match else ""
+
+
 def calls(endpoint):
-    """Every recorded request as (operation, identity), identity telling repeated calls apart."""
+    """Every recorded request as (operation, identity), identity telling repeated calls apart (the
+    same request to another region is another call)."""
     found = []
     for entry in entries(endpoint):
         url = urllib.parse.urlsplit(entry.get("url", ""))
-        found.append((operation(entry), (entry.get("method"), url.path, url.query, body(entry))))
+        headers = {k.lower(): v for k, v in (entry.get("headers") or {}).items()}
+        region = _signed_region(headers)
+        found.append((operation(entry), (entry.get("method"), region, url.path, url.query, body(entry))))
     return found
 
 

@@ -128,7 +128,7 @@ pub const TEMPORARY_CREDENTIALS: RuleSpec = RuleSpec {
         periodic: &["AWS::Lambda::Function"],
         periodic_from_config: false,
     },
-    parameters: &["SecretNamePatterns", "AllowedVariables"],
+    parameters: &["SecretNamePatterns", "AllowedVariables", "RoleSharingRegions"],
     function: "temporary-credentials",
     template_function: "TemporaryCredentialsFunction",
 };

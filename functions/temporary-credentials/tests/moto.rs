@@ -118,3 +118,54 @@ async fn a_clean_function_is_compliant_and_the_periodic_run_agrees() {
     assert_eq!(verdict(&clean).0, "COMPLIANT");
     assert_eq!(verdict(&sharer).0, "NON_COMPLIANT");
 }
+
+#[tokio::test]
+async fn a_role_shared_with_a_function_in_another_region_fails_on_a_change_and_on_the_periodic_run()
+{
+    use aws_sdk_lambda::primitives::Blob;
+    use aws_sdk_lambda::types::{FunctionCode, Runtime};
+    let role = create_role(LAMBDA_ONLY).await;
+    let here = function(&role, &[]).await;
+    // The same role in us-west-2: roles are global, functions regional.
+    let west = aws_sdk_lambda::config::Builder::from(&sdk_config())
+        .region(aws_sdk_lambda::config::Region::new("us-west-2"))
+        .build();
+    let there = sec2_testkit::unique("fn-west");
+    aws_sdk_lambda::Client::from_conf(west)
+        .create_function()
+        .function_name(&there)
+        .runtime(Runtime::Providedal2023)
+        .handler("bootstrap")
+        .role(&role)
+        .code(
+            FunctionCode::builder()
+                .zip_file(Blob::new(sec2_testkit::seed::EMPTY_ZIP))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (compliance, annotation) = judge(&here, &role).await;
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert_contains(&annotation, &format!("is also used by us-west-2:{there}"));
+    // Only us-east-1 searched: the other region's user is not seen.
+    let nearby = rule_event(
+        RULE,
+        &sec2_testkit::config_events::change(sec2_testkit::config_events::item(
+            "AWS::Lambda::Function",
+            &here,
+            &format!("arn:aws:lambda:us-east-1:123456789012:function:{here}"),
+            json!({"functionName": here, "role": role}),
+        )),
+        &json!({"RoleSharingRegions": "us-east-1"}),
+    );
+    invoke(nearby).await;
+    assert_eq!(verdict(&here).0, "COMPLIANT");
+    let periodic = rule_event(RULE, &scheduled(), &json!({}));
+    let clients = AwsClients::from_sdk_config(sdk_config());
+    let outcome = sec2_shared::lambda::handle(&clients, &TemporaryCredentials::new, periodic).await;
+    assert_eq!(outcome.unwrap_err().kind(), "PreviousResultsUnavailable");
+    let (compliance, annotation) = verdict(&here);
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert_contains(&annotation, &format!("us-west-2:{there}"));
+}

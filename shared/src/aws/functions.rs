@@ -6,8 +6,12 @@ use std::collections::BTreeMap;
 use aws_sdk_lambda::types::FunctionConfiguration;
 use serde_json::Value;
 
+use aws_config::Region;
+use futures_util::stream::{self, StreamExt, TryStreamExt};
+
 use super::AwsClients;
-use crate::config::ReadError;
+use crate::config::periodic::READ_CONCURRENCY;
+use crate::config::{FunctionRole, ReadError};
 use crate::rules::temporary_credentials::{FunctionFacts, FunctionReader};
 
 const LIST_FUNCTIONS: &str = "lambda:ListFunctions";
@@ -80,6 +84,16 @@ impl FunctionReader for AwsClients {
             .ok_or_else(|| ReadError::invalid(ACTION, "IAM returned no trust policy"))
     }
 
+    async fn functions_elsewhere(
+        &self,
+        regions: &[String],
+    ) -> Result<Vec<FunctionRole>, ReadError> {
+        self.memo
+            .functions_elsewhere(self.list_elsewhere(regions))
+            .await
+            .map(<[FunctionRole]>::to_vec)
+    }
+
     async fn all_functions(&self) -> Result<Vec<FunctionFacts>, ReadError> {
         self.memo
             .functions(self.list_functions())
@@ -93,6 +107,54 @@ impl FunctionReader for AwsClients {
 }
 
 impl AwsClients {
+    /// Every function of the other regions (`chosen`, or every enabled region) with its role,
+    /// named `REGION:NAME`; a few regions at a time.
+    async fn list_elsewhere(&self, chosen: &[String]) -> Result<Vec<FunctionRole>, ReadError> {
+        let here = self.region().unwrap_or_default().to_owned();
+        let regions: Vec<String> = if chosen.is_empty() {
+            let described = call!(self.ec2().describe_regions(), "ec2:DescribeRegions")?;
+            described
+                .regions()
+                .iter()
+                .filter_map(|region| region.region_name())
+                .map(str::to_owned)
+                .collect()
+        } else {
+            chosen.to_vec()
+        };
+        let listed: Vec<Vec<FunctionRole>> =
+            stream::iter(regions.into_iter().filter(|r| *r != here))
+                .map(|region| async move { self.functions_in(region).await })
+                .buffered(READ_CONCURRENCY)
+                .try_collect()
+                .await?;
+        Ok(listed.into_iter().flatten().collect())
+    }
+
+    async fn functions_in(&self, region: String) -> Result<Vec<FunctionRole>, ReadError> {
+        let config = aws_sdk_lambda::config::Builder::from(&self.sdk)
+            .region(Region::new(region.clone()))
+            .build();
+        let lambda = aws_sdk_lambda::Client::from_conf(config);
+        let listed =
+            every_item!(lambda.list_functions(), LIST_FUNCTIONS).map_err(|error| ReadError {
+                message: format!(
+                    "{region}: {} (RoleSharingRegions names the regions to search)",
+                    error.message
+                ),
+                ..error
+            })?;
+        Ok(listed
+            .iter()
+            .filter_map(|function| {
+                Some(FunctionRole {
+                    function_name: format!("{region}:{}", function.function_name()?),
+                    role_arn: function.role()?.to_owned(),
+                })
+            })
+            .collect())
+    }
+
     /// Every function in the account (lambda:ListFunctions, every page).
     pub(crate) async fn function_configurations(
         &self,

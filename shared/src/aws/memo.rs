@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::OnceCell;
 
-use crate::config::ReadError;
+use crate::config::{FunctionRole, ReadError};
 use crate::rules::least_privilege::PolicyText;
 use crate::rules::temporary_credentials::FunctionFacts;
 
@@ -17,6 +17,7 @@ type Shared<T> = Arc<OnceCell<Result<T, ReadError>>>;
 #[derive(Debug, Clone, Default)]
 pub struct RunMemo {
     functions: Shared<Vec<FunctionFacts>>,
+    functions_elsewhere: Shared<Vec<FunctionRole>>,
     roles: Shared<HashMap<String, ListedRole>>,
     managed_policies: Arc<Mutex<HashMap<String, Shared<PolicyText>>>>,
 }
@@ -41,6 +42,18 @@ impl RunMemo {
         F: std::future::Future<Output = Result<Vec<FunctionFacts>, ReadError>>,
     {
         self.functions
+            .get_or_init(|| list)
+            .await
+            .as_deref()
+            .map_err(ReadError::clone)
+    }
+
+    /// The other regions' functions, listed by `list` the first time they are asked for.
+    pub async fn functions_elsewhere<F>(&self, list: F) -> Result<&[FunctionRole], ReadError>
+    where
+        F: std::future::Future<Output = Result<Vec<FunctionRole>, ReadError>>,
+    {
+        self.functions_elsewhere
             .get_or_init(|| list)
             .await
             .as_deref()

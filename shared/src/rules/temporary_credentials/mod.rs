@@ -5,7 +5,9 @@
 //! sharing changes when another function changes). Scenarios:
 //! 1. An environment variable holds an access key id, a secret access key, a private key, or a
 //!    literal secret under a secret-like name: NON_COMPLIANT, naming the variable, never the value.
-//! 2. The execution role is used by other functions: NON_COMPLIANT, naming them (all sharers fail).
+//! 2. The execution role is used by other functions, in this region or another (roles are
+//!    global, functions regional; RoleSharingRegions, or every enabled region): NON_COMPLIANT,
+//!    naming them (all sharers fail), another region's as `REGION:NAME`.
 //! 3. The role's trust policy lets anything but lambda.amazonaws.com assume it: NON_COMPLIANT.
 //! 4. Otherwise COMPLIANT; an aws:SourceAccount / aws:SourceArn guard on the trust is mentioned.
 //! 5. Anything that cannot be read: NON_COMPLIANT, saying what.
@@ -20,8 +22,8 @@ use std::future::Future;
 
 use crate::config::periodic::{list_roles_once, RoleUser};
 use crate::config::{
-    judge_by_role, ConfigurationItem, EventError, FromRuleParameters, Periodic, PeriodicContext,
-    ReadError, Rule, RuleParameters, Verdict,
+    judge_by_role, ConfigurationItem, EventError, FromRuleParameters, FunctionRole, Periodic,
+    PeriodicContext, ReadError, Rule, RuleParameters, Verdict,
 };
 use crate::registry::{RuleSpec, TEMPORARY_CREDENTIALS};
 
@@ -36,6 +38,9 @@ pub struct Parameters {
     pub secret_name_patterns: Vec<String>,
     /// Variables exempt from the secret checks (`AllowedVariables`).
     pub allowed_variables: Vec<String>,
+    /// The other regions searched for functions sharing a role (`RoleSharingRegions`); empty:
+    /// every region enabled for the account.
+    pub role_sharing_regions: Vec<String>,
 }
 
 impl FromRuleParameters for Parameters {
@@ -44,6 +49,7 @@ impl FromRuleParameters for Parameters {
         Ok(Parameters {
             secret_name_patterns: parameters.list("SecretNamePatterns")?,
             allowed_variables: parameters.list("AllowedVariables")?,
+            role_sharing_regions: parameters.list("RoleSharingRegions")?,
         })
     }
 }
@@ -96,6 +102,12 @@ pub trait FunctionReader: Sync {
     ) -> impl Future<Output = Result<String, ReadError>> + Send;
     /// lambda:ListFunctions: every function, for the periodic run.
     fn all_functions(&self) -> impl Future<Output = Result<Vec<FunctionFacts>, ReadError>> + Send;
+    /// ec2:DescribeRegions and lambda:ListFunctions in each: the functions of the other regions
+    /// (`regions`, or every enabled one when empty), named `REGION:NAME`, with their roles.
+    fn functions_elsewhere(
+        &self,
+        regions: &[String],
+    ) -> impl Future<Output = Result<Vec<FunctionRole>, ReadError>> + Send;
     /// iam:GetAccountAuthorizationDetails: every role at once, so that `trust_policy` answers
     /// without a call per role. When it fails, `trust_policy` reads role by role.
     fn list_roles(&self) -> impl Future<Output = Result<(), ReadError>> + Send {
@@ -143,7 +155,12 @@ impl<R: FunctionReader> Rule for TemporaryCredentials<R> {
                 return Verdict::non_compliant(error.annotation("the environment variables"))
             }
         };
-        let sharers = self.reader.functions_using_role(&role_arn, &name).await;
+        let here = self.reader.functions_using_role(&role_arn, &name).await;
+        let elsewhere = self
+            .reader
+            .functions_elsewhere(&parameters.role_sharing_regions)
+            .await;
+        let sharers = role_sharing::with_other_regions(here, elsewhere.as_deref(), &role_arn);
         let trust = self.trust(&role_arn).await;
         let function = FunctionFacts {
             name,
@@ -160,12 +177,22 @@ impl<R: FunctionReader> Rule for TemporaryCredentials<R> {
     ) -> Result<Option<Periodic>, ReadError> {
         let functions = self.reader.all_functions().await?;
         list_roles_once(self.reader.list_roles(), context.deadline).await;
+        let elsewhere = self
+            .reader
+            .functions_elsewhere(&parameters.role_sharing_regions)
+            .await;
         let mut by_role: HashMap<&str, Vec<&str>> = HashMap::new();
-        for function in &functions {
-            by_role
-                .entry(function.role_arn.as_str())
-                .or_default()
-                .push(&function.name);
+        let other_regions = elsewhere.as_deref().unwrap_or_default();
+        let users = functions
+            .iter()
+            .map(|f| (f.role_arn.as_str(), f.name.as_str()))
+            .chain(
+                other_regions
+                    .iter()
+                    .map(|f| (f.role_arn.as_str(), f.function_name.as_str())),
+            );
+        for (role_arn, name) in users {
+            by_role.entry(role_arn).or_default().push(name);
         }
         // One GetRole per role, however many functions share it.
         let periodic = judge_by_role(
@@ -183,7 +210,10 @@ impl<R: FunctionReader> Rule for TemporaryCredentials<R> {
                             .collect()
                     })
                     .unwrap_or_default();
-                judge(function, Ok(&others), trust, parameters)
+                match &elsewhere {
+                    Ok(_) => judge(function, Ok(&others), trust, parameters),
+                    Err(error) => judge(function, Err(error), trust, parameters),
+                }
             },
         )
         .await;
