@@ -128,7 +128,12 @@ pub const TEMPORARY_CREDENTIALS: RuleSpec = RuleSpec {
         periodic: &["AWS::Lambda::Function"],
         periodic_from_config: false,
     },
-    parameters: &["SecretNamePatterns", "AllowedVariables", "RoleSharingRegions"],
+    parameters: &[
+        "SecretNamePatterns",
+        "AllowedVariables",
+        "RoleSharingRegions",
+        "AllowedSharedPolicies",
+    ],
     function: "temporary-credentials",
     template_function: "TemporaryCredentialsFunction",
 };

@@ -169,3 +169,61 @@ async fn a_role_shared_with_a_function_in_another_region_fails_on_a_change_and_o
     assert_eq!(compliance, "NON_COMPLIANT");
     assert_contains(&annotation, &format!("us-west-2:{there}"));
 }
+
+#[tokio::test]
+async fn a_customer_managed_policy_attached_to_two_function_roles_is_named_on_both_paths() {
+    let iam = aws_sdk_iam::Client::new(&sdk_config());
+    let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"*"}]}"#;
+    let policy_name = sec2_testkit::unique("tables");
+    let policy = iam
+        .create_policy()
+        .policy_name(&policy_name)
+        .policy_document(document)
+        .send()
+        .await
+        .unwrap();
+    let policy_arn = policy.policy().unwrap().arn().unwrap().to_owned();
+    let (first_role, second_role) = (
+        create_role(LAMBDA_ONLY).await,
+        create_role(LAMBDA_ONLY).await,
+    );
+    for role in [&first_role, &second_role] {
+        let name = role.rsplit('/').next().unwrap();
+        iam.attach_role_policy()
+            .role_name(name)
+            .policy_arn(&policy_arn)
+            .send()
+            .await
+            .unwrap();
+    }
+    let first = function(&first_role, &[]).await;
+    let second = function(&second_role, &[]).await;
+    let (compliance, annotation) = judge(&first, &first_role).await;
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert_contains(
+        &annotation,
+        &format!("customer-managed policy {policy_name} is also attached to the roles of {second}"),
+    );
+    let allowed = rule_event(
+        RULE,
+        &sec2_testkit::config_events::change(sec2_testkit::config_events::item(
+            "AWS::Lambda::Function",
+            &first,
+            &format!("arn:aws:lambda:us-east-1:123456789012:function:{first}"),
+            json!({"functionName": first, "role": first_role}),
+        )),
+        &json!({"AllowedSharedPolicies": policy_name}),
+    );
+    invoke(allowed).await;
+    assert_eq!(verdict(&first).0, "COMPLIANT");
+    let periodic = rule_event(RULE, &scheduled(), &json!({}));
+    let clients = AwsClients::from_sdk_config(sdk_config());
+    let outcome = sec2_shared::lambda::handle(&clients, &TemporaryCredentials::new, periodic).await;
+    assert_eq!(outcome.unwrap_err().kind(), "PreviousResultsUnavailable");
+    let (compliance, annotation) = verdict(&second);
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert_contains(
+        &annotation,
+        &format!("customer-managed policy {policy_name}"),
+    );
+}

@@ -9,12 +9,20 @@ use serde_json::Value;
 use aws_config::Region;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 
+use super::error::read_error;
 use super::AwsClients;
 use crate::config::periodic::READ_CONCURRENCY;
 use crate::config::{FunctionRole, ReadError};
-use crate::rules::temporary_credentials::{FunctionFacts, FunctionReader};
+use crate::rules::temporary_credentials::{
+    role_name, FunctionFacts, FunctionReader, PolicyAttachments,
+};
 
 const LIST_FUNCTIONS: &str = "lambda:ListFunctions";
+
+/// Whether `arn` names a policy of the account, not one AWS manages (`arn:aws:iam::aws:policy/`).
+fn is_customer_managed(arn: &str) -> bool {
+    !arn.contains(":iam::aws:policy/")
+}
 
 impl FunctionReader for AwsClients {
     async fn environment(
@@ -92,6 +100,61 @@ impl FunctionReader for AwsClients {
             .functions_elsewhere(self.list_elsewhere(regions))
             .await
             .map(<[FunctionRole]>::to_vec)
+    }
+
+    async fn policy_attachments(
+        &self,
+        role_arn: &str,
+    ) -> Result<Vec<PolicyAttachments>, ReadError> {
+        let own = role_name(role_arn);
+        // One listing of every role answers for every policy, when a run has made it.
+        if let Some(roles) = self.memo.listed_roles() {
+            let own_policies = roles
+                .get(own)
+                .map(|role| role.attached_policy_arns.clone())
+                .unwrap_or_default();
+            return Ok(own_policies
+                .into_iter()
+                .filter(|arn| is_customer_managed(arn))
+                .map(|policy_arn| PolicyAttachments {
+                    other_roles: roles
+                        .iter()
+                        .filter(|(_, role)| role.attached_policy_arns.contains(&policy_arn))
+                        .map(|(name, _)| name.clone())
+                        .collect(),
+                    policy_arn,
+                })
+                .collect());
+        }
+        let attached = every_item!(
+            self.iam().list_attached_role_policies().role_name(own),
+            "iam:ListAttachedRolePolicies"
+        )?;
+        let mut attachments = Vec::new();
+        for policy_arn in attached.iter().filter_map(|p| p.policy_arn()) {
+            if !is_customer_managed(policy_arn) {
+                continue;
+            }
+            // Its pages hold groups, users and roles, so the SDK has no item paginator for it.
+            let mut pages = self
+                .iam()
+                .list_entities_for_policy()
+                .policy_arn(policy_arn)
+                .entity_filter(aws_sdk_iam::types::EntityType::Role)
+                .into_paginator()
+                .send();
+            let mut other_roles = Vec::new();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(read_error("iam:ListEntitiesForPolicy"))?;
+                let names = page.policy_roles().iter().filter_map(|r| r.role_name());
+                other_roles.extend(names.map(str::to_owned));
+            }
+            attachments.push(PolicyAttachments {
+                policy_arn: policy_arn.to_owned(),
+                other_roles,
+            });
+        }
+        Ok(attachments)
     }
 
     async fn all_functions(&self) -> Result<Vec<FunctionFacts>, ReadError> {

@@ -79,6 +79,11 @@ impl RunMemo {
             .map_err(ReadError::clone)
     }
 
+    /// Every role by name, when some read has listed them already.
+    pub fn listed_roles(&self) -> Option<&HashMap<String, ListedRole>> {
+        self.roles.get().and_then(|listed| listed.as_ref().ok())
+    }
+
     /// The role `name`, when some read has listed every role already.
     pub fn listed_role(&self, name: &str) -> Option<&ListedRole> {
         self.roles

@@ -9,8 +9,11 @@
 //!    global, functions regional; RoleSharingRegions, or every enabled region): NON_COMPLIANT,
 //!    naming them (all sharers fail), another region's as `REGION:NAME`.
 //! 3. The role's trust policy lets anything but lambda.amazonaws.com assume it: NON_COMPLIANT.
-//! 4. Otherwise COMPLIANT; an aws:SourceAccount / aws:SourceArn guard on the trust is mentioned.
-//! 5. Anything that cannot be read: NON_COMPLIANT, saying what.
+//! 4. A customer-managed policy of the role is attached to another function's role too (the
+//!    guidance: permissions policies are not shared): NON_COMPLIANT, naming the policy and the
+//!    functions, unless AllowedSharedPolicies names it.
+//! 5. Otherwise COMPLIANT; an aws:SourceAccount / aws:SourceArn guard on the trust is mentioned.
+//! 6. Anything that cannot be read: NON_COMPLIANT, saying what.
 
 mod judge;
 mod role_sharing;
@@ -28,6 +31,7 @@ use crate::config::{
 use crate::registry::{RuleSpec, TEMPORARY_CREDENTIALS};
 
 pub use judge::judge;
+pub use role_sharing::{shared_policy_problems, PolicyAttachments};
 pub use trust::{role_name, Trust};
 
 pub const RESOURCE_TYPES: &[&str] = TEMPORARY_CREDENTIALS.resource_types;
@@ -41,6 +45,9 @@ pub struct Parameters {
     /// The other regions searched for functions sharing a role (`RoleSharingRegions`); empty:
     /// every region enabled for the account.
     pub role_sharing_regions: Vec<String>,
+    /// Customer-managed policies several function roles may share (`AllowedSharedPolicies`, by
+    /// ARN or name).
+    pub allowed_shared_policies: Vec<String>,
 }
 
 impl FromRuleParameters for Parameters {
@@ -50,6 +57,7 @@ impl FromRuleParameters for Parameters {
             secret_name_patterns: parameters.list("SecretNamePatterns")?,
             allowed_variables: parameters.list("AllowedVariables")?,
             role_sharing_regions: parameters.list("RoleSharingRegions")?,
+            allowed_shared_policies: parameters.list("AllowedSharedPolicies")?,
         })
     }
 }
@@ -108,6 +116,12 @@ pub trait FunctionReader: Sync {
         &self,
         regions: &[String],
     ) -> impl Future<Output = Result<Vec<FunctionRole>, ReadError>> + Send;
+    /// iam:ListAttachedRolePolicies and iam:ListEntitiesForPolicy: the role's customer-managed
+    /// policies and the other roles each is attached to.
+    fn policy_attachments(
+        &self,
+        role_arn: &str,
+    ) -> impl Future<Output = Result<Vec<PolicyAttachments>, ReadError>> + Send;
     /// iam:GetAccountAuthorizationDetails: every role at once, so that `trust_policy` answers
     /// without a call per role. When it fails, `trust_policy` reads role by role.
     fn list_roles(&self) -> impl Future<Output = Result<(), ReadError>> + Send {
@@ -124,6 +138,49 @@ pub struct TemporaryCredentials<R> {
 impl<R: FunctionReader> TemporaryCredentials<R> {
     pub fn new(reader: R) -> Self {
         TemporaryCredentials { reader }
+    }
+
+    /// The problems with the customer-managed policies the role shares with other functions'
+    /// roles; the functions are listed only when another role holds one of its policies.
+    async fn shared_policies(&self, role_arn: &str, parameters: &Parameters) -> Vec<String> {
+        let attachments = self.reader.policy_attachments(role_arn).await;
+        let own = role_name(role_arn);
+        let alone = attachments.as_ref().is_ok_and(|attachments| {
+            attachments
+                .iter()
+                .all(|a| a.other_roles.iter().all(|other| other == own))
+        });
+        if alone {
+            return Vec::new();
+        }
+        let users = self.role_users(parameters).await;
+        shared_policy_problems(
+            attachments.as_deref(),
+            users.as_ref(),
+            &parameters.allowed_shared_policies,
+            role_arn,
+        )
+    }
+
+    /// Every function role's name and its functions, in every region searched.
+    async fn role_users(
+        &self,
+        parameters: &Parameters,
+    ) -> Result<HashMap<String, Vec<String>>, ReadError> {
+        let here = self.reader.all_functions().await?;
+        let elsewhere = self
+            .reader
+            .functions_elsewhere(&parameters.role_sharing_regions)
+            .await?;
+        let functions = here
+            .iter()
+            .map(|f| (f.role_arn.as_str(), f.name.as_str()))
+            .chain(
+                elsewhere
+                    .iter()
+                    .map(|f| (f.role_arn.as_str(), f.function_name.as_str())),
+            );
+        Ok(role_sharing::users_by_role(functions))
     }
 
     async fn trust(&self, role_arn: &str) -> Trust {
@@ -167,7 +224,9 @@ impl<R: FunctionReader> Rule for TemporaryCredentials<R> {
             role_arn,
             variables,
         };
-        judge(&function, sharers.as_deref(), &trust, parameters)
+        let verdict = judge(&function, sharers.as_deref(), &trust, parameters);
+        let shared = self.shared_policies(&function.role_arn, parameters).await;
+        role_sharing::with_shared_policies(verdict, &shared)
     }
 
     async fn evaluate_periodic(
@@ -194,12 +253,16 @@ impl<R: FunctionReader> Rule for TemporaryCredentials<R> {
         for (role_arn, name) in users {
             by_role.entry(role_arn).or_default().push(name);
         }
-        // One GetRole per role, however many functions share it.
+        // One GetRole (and one look at its policies) per role, however many functions share it.
         let periodic = judge_by_role(
             &functions,
             context.deadline,
-            |role_arn| async move { self.trust(&role_arn).await },
-            |function, trust| {
+            |role_arn| async move {
+                let trust = self.trust(&role_arn).await;
+                let shared = self.shared_policies(&role_arn, parameters).await;
+                (trust, shared)
+            },
+            |function, (trust, shared)| {
                 let others: Vec<String> = by_role
                     .get(function.role_arn.as_str())
                     .map(|names| {
@@ -210,10 +273,11 @@ impl<R: FunctionReader> Rule for TemporaryCredentials<R> {
                             .collect()
                     })
                     .unwrap_or_default();
-                match &elsewhere {
+                let verdict = match &elsewhere {
                     Ok(_) => judge(function, Ok(&others), trust, parameters),
                     Err(error) => judge(function, Err(error), trust, parameters),
-                }
+                };
+                role_sharing::with_shared_policies(verdict, shared)
             },
         )
         .await;
@@ -298,7 +362,7 @@ mod tests {
     }
 
     #[test]
-    fn scenario_4_a_clean_function_is_compliant_and_its_trust_guard_is_mentioned() {
+    fn scenario_5_a_clean_function_is_compliant_and_its_trust_guard_is_mentioned() {
         let guarded = r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"}}}]}"#;
         let result = verdict(
             &function(&[("DB_PASSWORD", "/airline/db-password")]),
@@ -310,7 +374,7 @@ mod tests {
     }
 
     #[test]
-    fn scenario_5_what_cannot_be_read_is_never_compliant() {
+    fn scenario_6_what_cannot_be_read_is_never_compliant() {
         let policy = Policy::parse(LAMBDA_TRUST).unwrap();
         let judged =
             |sharers, trust: &Trust| judge(&function(&[]), sharers, trust, &Parameters::default());

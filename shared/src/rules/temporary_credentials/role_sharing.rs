@@ -1,7 +1,10 @@
 //! Each function its own role: the other functions that share this function's role.
 
+use std::collections::HashMap;
+
 use super::trust::role_name;
-use crate::config::{FunctionRole, ReadError};
+use crate::config::evaluation::annotate;
+use crate::config::{Compliance, FunctionRole, ReadError, Verdict};
 
 /// Joins names as "a, b, c and 2 more".
 pub(super) fn first_few(names: &[String]) -> String {
@@ -16,6 +19,87 @@ pub(super) fn first_few(names: &[String]) -> String {
         0 => shown,
         more => format!("{shown} and {more} more"),
     }
+}
+
+/// A customer-managed policy attached to a function's role, and the names of the roles it is
+/// attached to (IAM names them, without their ARNs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyAttachments {
+    pub policy_arn: String,
+    pub other_roles: Vec<String>,
+}
+
+/// The customer-managed policies the role shares with other functions' roles (`role_users`:
+/// each function role's name and its functions), unless AllowedSharedPolicies names them (by
+/// ARN or name).
+pub fn shared_policy_problems(
+    attachments: Result<&[PolicyAttachments], &ReadError>,
+    role_users: Result<&HashMap<String, Vec<String>>, &ReadError>,
+    allowed: &[String],
+    role_arn: &str,
+) -> Vec<String> {
+    let (attachments, role_users) = match (attachments, role_users) {
+        (Ok(attachments), Ok(role_users)) => (attachments, role_users),
+        (Err(error), _) | (_, Err(error)) => {
+            let what = format!("which policies role {} shares", role_name(role_arn));
+            return vec![error.annotation(&what)];
+        }
+    };
+    attachments
+        .iter()
+        .filter(|attached| {
+            let name = attached.policy_arn.rsplit('/').next().unwrap_or_default();
+            !allowed
+                .iter()
+                .any(|allowed| *allowed == attached.policy_arn || allowed == name)
+        })
+        .filter_map(|attached| {
+            let functions: Vec<String> = attached
+                .other_roles
+                .iter()
+                .filter(|other| other.as_str() != role_name(role_arn))
+                .filter_map(|other| role_users.get(other))
+                .flatten()
+                .cloned()
+                .collect();
+            if functions.is_empty() {
+                return None;
+            }
+            let name = attached.policy_arn.rsplit('/').next().unwrap_or_default();
+            Some(format!(
+                "customer-managed policy {name} is also attached to the roles of {}; give each function's role its own policy, or name it in AllowedSharedPolicies",
+                first_few(&functions)
+            ))
+        })
+        .collect()
+}
+
+/// The function's verdict with the policies its role shares.
+pub(super) fn with_shared_policies(verdict: Verdict, shared: &[String]) -> Verdict {
+    if shared.is_empty() {
+        return verdict;
+    }
+    if verdict.compliance == Compliance::Compliant {
+        return Verdict::non_compliant(annotate(shared));
+    }
+    let messages: Vec<&str> = std::iter::once(verdict.annotation.as_str())
+        .chain(shared.iter().map(String::as_str))
+        .collect();
+    Verdict::non_compliant(annotate(&messages))
+}
+
+/// Each function role's name and its functions (another region's as `REGION:NAME`).
+pub(super) fn users_by_role<'a>(
+    functions: impl Iterator<Item = (&'a str, &'a str)>,
+) -> HashMap<String, Vec<String>> {
+    let mut users: HashMap<String, Vec<String>> = HashMap::new();
+    for (role_arn, name) in functions {
+        users
+            .entry(role_name(role_arn).to_owned())
+            .or_default()
+            .push(name.to_owned());
+    }
+    users
 }
 
 /// This region's sharers of `role_arn` together with the other regions' functions that use it;
@@ -80,5 +164,38 @@ mod tests {
             problem.starts_with("could not read which functions share role airline-booking"),
             "{problem}"
         );
+    }
+
+    #[test]
+    fn scenario_4_a_customer_managed_policy_on_another_functions_role_is_named_unless_allowed() {
+        let role = "arn:aws:iam::111122223333:role/airline-booking";
+        let other = "arn:aws:iam::111122223333:role/airline-payment";
+        let ec2 = "arn:aws:iam::111122223333:role/batch-instances";
+        let attachments = [
+            PolicyAttachments {
+                policy_arn: "arn:aws:iam::111122223333:policy/tables".to_owned(),
+                other_roles: vec![role_name(other).to_owned(), role_name(ec2).to_owned()],
+            },
+            PolicyAttachments {
+                policy_arn: "arn:aws:iam::111122223333:policy/logging".to_owned(),
+                other_roles: vec![role_name(ec2).to_owned()],
+            },
+        ];
+        let users =
+            users_by_role([(role, "airline-booking"), (other, "airline-payment")].into_iter());
+        let problems = shared_policy_problems(Ok(&attachments), Ok(&users), &[], role);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].starts_with(
+            "customer-managed policy tables is also attached to the roles of airline-payment"
+        ));
+        let allowed = ["tables".to_owned()];
+        assert!(shared_policy_problems(Ok(&attachments), Ok(&users), &allowed, role).is_empty());
+        let denied = ReadError::new(
+            "iam:ListEntitiesForPolicy",
+            crate::config::ReadErrorKind::Denied,
+            "AccessDenied",
+        );
+        let unread = shared_policy_problems(Err(&denied), Ok(&users), &[], role);
+        assert!(unread[0].starts_with("could not read which policies role airline-booking shares"));
     }
 }
