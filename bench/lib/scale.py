@@ -129,7 +129,9 @@ def scan():
     started = time.monotonic()
     process = subprocess.Popen(
         [sec2, "scan", "--rules", ",".join(PERIODIC), "--format", "json"],
-        env={**os.environ, **AWS_ENV}, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        # One attempt at each Access Advisor report, as for the periodic runs (NO_RETRIES).
+        env={**os.environ, **AWS_ENV, "AWS_MAX_ATTEMPTS": "1"},
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     peak = runtime_api.PeakRss(process.pid)
     output = process.stdout.read()
     status = process.wait()

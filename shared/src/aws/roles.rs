@@ -33,7 +33,8 @@ impl RoleReader for AwsClients {
     }
 
     async fn access_advice(&self, role_arn: &str) -> Result<AccessAdvice, ReadError> {
-        access_advice(self.iam(), role_arn).await
+        let read = access_advice(self.iam(), role_arn);
+        self.memo.access_advice(role_arn, read).await
     }
 
     async fn list_roles(&self) -> Result<(), ReadError> {
