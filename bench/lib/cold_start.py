@@ -1,6 +1,6 @@
 """Cold start, size and API calls of each rule function's release `bootstrap`.
 
-Usage: cold_start.py ENDPOINT BIN_DIR EVENTS_DIR RUNS OUT.json
+Usage: cold_start.py ENDPOINT BIN_DIR EVENTS_DIR RUNS OUT.json RULES.json
 
 Each function is started RUNS times under the Runtime API emulator (runtime_api.py) with one
 Config event built from the seeded sample app; the figures are medians, the memory the maximum.
@@ -21,11 +21,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "scripts"
 import recording  # noqa: E402
 import runtime_api  # noqa: E402
 
-endpoint, bin_dir, events_dir, runs, out = sys.argv[1:6]
-# The rules' names, from the registry (`sec2 rules --format json`).
-RULES = [rule["name"] for rule in json.loads(subprocess.run(
-    [os.path.join(bin_dir, "sec2"), "rules", "--format", "json"],
-    check=True, capture_output=True, text=True).stdout)]
+endpoint, bin_dir, events_dir, runs, out, rules_json = sys.argv[1:7]
+# The rules' names, from the registry (`sec2 rules --format json`, which bench/run writes).
+with open(rules_json) as listing:
+    RULES = [rule["name"] for rule in json.load(listing)]
 runs = int(runs)
 
 AWS_ENV = runtime_api.aws_env(endpoint)

@@ -158,6 +158,96 @@ class PeakRss:
         return self.kb / 1024
 
 
+class WarmRuntime:
+    """One `bootstrap` process kept warm under the Runtime API: `invoke(event)` hands it the next
+    event and waits for its answer, as Lambda does for a warm container. Each invocation's
+    `handed_ns` is when the event left `GET /invocation/next` (time.monotonic_ns)."""
+
+    def __init__(self, binary, env, timeout_s=300):
+        import queue
+        self._events = queue.Queue()
+        self._answers = queue.Queue()
+        self.timeout_s = timeout_s
+        runtime = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            # One segment per response, sent at once: headers and body written separately meet
+            # the client's delayed ACK and add 40 ms that are the stub's, not the function's.
+            wbufsize = -1
+            disable_nagle_algorithm = True
+
+            def log_message(self, *_):
+                pass
+
+            def _reply(self, status, body=b"", headers=()):
+                self.send_response(status)
+                for name, value in headers:
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                if not self.path.endswith("/runtime/invocation/next"):
+                    return self._reply(404)
+                event = runtime._events.get()
+                if event is None:
+                    return
+                runtime.handed_ns = time.monotonic_ns()
+                deadline_ms = int(time.time() * 1000 + runtime.timeout_s * 1000)
+                self._reply(200, json.dumps(event).encode(), [
+                    ("Content-Type", "application/json"),
+                    ("Lambda-Runtime-Aws-Request-Id", str(uuid.uuid4())),
+                    ("Lambda-Runtime-Deadline-Ms", str(deadline_ms)),
+                    ("Lambda-Runtime-Invoked-Function-Arn",
+                     "arn:aws:lambda:us-east-1:111122223333:function:sec2-bench"),
+                    ("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Sampled=0"),
+                ])
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode(errors="replace") if length else ""
+                done_ns = time.monotonic_ns()
+                self._reply(202, b'{"status":"OK"}', [("Content-Type", "application/json")])
+                failed = not self.path.endswith("/response")
+                runtime._answers.put((done_ns, None if failed else body, body if failed else None))
+
+        self._server = _QuietServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        child_env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{self._server.server_address[1]}",
+            "AWS_LAMBDA_FUNCTION_NAME": "sec2-bench",
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
+            "AWS_LAMBDA_LOG_FORMAT": "JSON",
+            "AWS_LAMBDA_LOG_LEVEL": "WARN",
+            **env,
+        }
+        self.started_ns = time.monotonic_ns()
+        self.handed_ns = None
+        self._process = subprocess.Popen([binary], env=child_env, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL)
+
+    def invoke(self, event):
+        """Hands `event` to the function; returns (handed_ns, done_ns, result, error)."""
+        import queue
+        self._events.put(event)
+        try:
+            done_ns, result, error = self._answers.get(timeout=self.timeout_s)
+        except queue.Empty:
+            raise RuntimeError(f"no answer within {self.timeout_s} s") from None
+        return self.handed_ns, done_ns, result, error
+
+    def stop(self):
+        self._process.kill()
+        self._process.wait()
+        self._events.put(None)
+        self._server.shutdown()
+        self._server.server_close()
+
+
 class _QuietServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
 

@@ -89,10 +89,10 @@ fn the_least_privilege_rule_runs_from_the_command_line_too() {
 
 #[test]
 fn the_network_controls_rule_runs_from_the_command_line_too() {
-    let evaluations = evaluations("network-controls", "rest-api-private-not-required.json");
+    let evaluations = evaluations("network-controls", "function-deleted.json");
     assert_eq!(
         evaluations[0]["ComplianceResourceType"],
-        "AWS::ApiGateway::RestApi"
+        "AWS::Lambda::Function"
     );
     assert_eq!(evaluations[0]["ComplianceType"], "NOT_APPLICABLE");
 }

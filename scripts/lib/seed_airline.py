@@ -13,7 +13,10 @@ Modelled on the serverless airline example AWS's SEC2 guidance walks through, in
   VPC "payments" with wide-open egress and no flow logs.
 - airline-loyalty: shares airline-payment's role and has a public function policy.
 - airline-flight-status: a function URL with AuthType NONE.
-- the REST API airline-api, stage prod without a WAF web ACL; an SQS queue fed by the topic
+- airline-status-page: a function URL with AuthType NONE and the public grant it needs, tagged
+  sec2:public-by-design with its reason: both rules pass it and say why.
+- the REST API airline-api: POST /bookings authorized with IAM, GET /flights open to anyone,
+  OPTIONS /bookings a CORS preflight; stage prod without a WAF web ACL; an SQS queue fed by the topic
   (guarded), DynamoDB tables, and three buckets: airline-assets (private),
   airline-public-assets (readable by anyone through its ACL) and airline-website (a public
   policy that the bucket's Block Public Access RestrictPublicBuckets neutralises).
@@ -141,6 +144,11 @@ root = next(r["id"] for r in apigw.get_resources(restApiId=api)["items"] if r["p
 bookings = apigw.create_resource(restApiId=api, parentId=root, pathPart="bookings")["id"]
 apigw.put_method(restApiId=api, resourceId=bookings, httpMethod="POST", authorizationType="AWS_IAM")
 apigw.put_integration(restApiId=api, resourceId=bookings, httpMethod="POST", type="MOCK")
+apigw.put_method(restApiId=api, resourceId=bookings, httpMethod="OPTIONS", authorizationType="NONE")
+apigw.put_integration(restApiId=api, resourceId=bookings, httpMethod="OPTIONS", type="MOCK")
+flights = apigw.create_resource(restApiId=api, parentId=root, pathPart="flights")["id"]
+apigw.put_method(restApiId=api, resourceId=flights, httpMethod="GET", authorizationType="NONE")
+apigw.put_integration(restApiId=api, resourceId=flights, httpMethod="GET", type="MOCK")
 apigw.create_deployment(restApiId=api, stageName="prod")
 stage_arn = f"arn:aws:apigateway:{REGION}::/restapis/{api}/stages/prod"
 
@@ -180,6 +188,17 @@ lam.create_alias(FunctionName="airline-flight-status", Name="live", FunctionVers
 lam.add_permission(FunctionName="airline-flight-status", Qualifier="live", StatementId="LiveEveryone",
                    Action="lambda:InvokeFunction", Principal="*")
 
+# A status page, public by design: its URL and the grant Lambda needs for it.
+function("airline-status-page", role("airline-status-page", lambda_trust(), ["dynamodb:GetItem"], flights_table),
+         {"TABLE_NAME": "airline-flights"})
+lam.create_function_url_config(FunctionName="airline-status-page", AuthType="NONE")
+# (Lambda adds the condition lambda:FunctionUrlAuthType NONE; moto would write FunctionUrlAuthType
+# into the statement itself, which is not a policy element, so the demo leaves it out.)
+lam.add_permission(FunctionName="airline-status-page", StatementId="FunctionUrlAllowPublicAccess",
+                   Action="lambda:InvokeFunctionUrl", Principal="*")
+lam.tag_resource(Resource=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:airline-status-page",
+                 Tags={"sec2:public-by-design": "public flight status page review:2099-12-31"})
+
 # A partner API open only to the airline's office network (the demo's AllowedSourceIpRanges).
 partner_api = apigw.create_rest_api(
     name="airline-partner-api", endpointConfiguration={"types": ["REGIONAL"]},
@@ -193,14 +212,14 @@ layer_versions = [lam.publish_layer_version(LayerName="airline-common", Content=
 lam.add_layer_version_permission(LayerName="airline-common", VersionNumber=2, StatementId="Everyone",
                                  Action="lambda:GetLayerVersion", Principal="*")
 
-print(f"seeded 5 functions (one with a public alias), 4 roles, 2 VPCs, a REST API with stage prod, an "
+print(f"seeded 6 functions (one with a public alias, one public by design), 5 roles, 2 VPCs, a REST API with stage prod, an "
       f"IP-allow-listed partner API, a topic, a queue, 3 tables, 3 buckets and a layer with a public version "
       f"in account {ACCOUNT}")
 
 if args.expected:
     F = "AWS::Lambda::Function"
     functions = ["airline-booking", "airline-loyalty-ingest", "airline-payment", "airline-loyalty",
-                 "airline-flight-status"]
+                 "airline-flight-status", "airline-status-page"]
     # (rule, type, id) -> (verdict, words the annotation must hold); anything not listed is COMPLIANT.
     planted = {
         ("resource-policies", F, "airline-payment"): ("NON_COMPLIANT", ["events.amazonaws.com", "confused deputy"]),
@@ -213,8 +232,10 @@ if args.expected:
                                                                       "no active flow logs"]),
         ("network-controls", F, "airline-flight-status"): ("NON_COMPLIANT", ["AuthType NONE"]),
         ("network-controls", "AWS::ApiGateway::Stage", stage_arn): ("NON_COMPLIANT", ["no AWS WAF web ACL"]),
-        ("network-controls", "AWS::ApiGateway::RestApi", api): ("NOT_APPLICABLE", ["RequirePrivateApi"]),
-        ("network-controls", "AWS::ApiGateway::RestApi", partner_api): ("NOT_APPLICABLE", ["RequirePrivateApi"]),
+        ("network-controls", "AWS::ApiGateway::RestApi", api): ("NON_COMPLIANT", ["GET /flights is open to anyone"]),
+        ("network-controls", "AWS::ApiGateway::RestApi", partner_api): ("COMPLIANT", ["has no methods"]),
+        ("network-controls", F, "airline-status-page"): ("COMPLIANT", ["public by design: public flight status page"]),
+        ("resource-policies", F, "airline-status-page"): ("COMPLIANT", ["public by design: public flight status page"]),
         ("resource-policies", F, "airline-flight-status"): ("NON_COMPLIANT", ["allows anyone"]),
         ("resource-policies", "AWS::Lambda::LayerVersion", layer_versions[1]): ("NON_COMPLIANT", ["allows anyone"]),
         ("resource-policies", "AWS::S3::Bucket", "airline-public-assets"): ("NON_COMPLIANT", ["grants Read to everyone"]),

@@ -12,13 +12,16 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use sec2_shared::config::ConfigurationItem;
-use sec2_shared::rules::network_controls::api::{judge_private_api, RestApiFacts};
+use sec2_shared::rules::network_controls::api::{
+    judge_methods, judge_private_api, ApiMethod, RestApiFacts,
+};
 use sec2_shared::rules::network_controls::egress::{EgressPermission, SecurityGroup};
 use sec2_shared::rules::network_controls::function::{
     judge_function, FunctionNetwork, VpcEvidence,
 };
 use sec2_shared::rules::network_controls::placement::{FlowLog, RouteTable, Subnet};
 use sec2_shared::rules::network_controls::Parameters as NetworkParameters;
+use sec2_shared::rules::public_by_design::{Marking, DEFAULT_TAG};
 use sec2_shared::rules::resource_policies::{judge, locate_policy, Parameters};
 use serde_json::json;
 
@@ -100,7 +103,7 @@ fn vpc_function() -> FunctionNetwork {
             endpoints: Ok(Vec::new()),
         }),
         urls: Ok(Vec::new()),
-        tags: None,
+        marking: None,
     }
 }
 
@@ -128,9 +131,35 @@ fn rule_logic(c: &mut Criterion) {
     let api = RestApiFacts {
         endpoint_types: vec!["PRIVATE".to_owned()],
         policy: Some(r#"{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"execute-api:Invoke\",\"Resource\":\"execute-api:/*\"},{\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"execute-api:Invoke\",\"Resource\":\"execute-api:/*\",\"Condition\":{\"StringNotEquals\":{\"aws:SourceVpce\":\"vpce-0a1b2c\"}}}]}"#.to_owned()),
+        ..RestApiFacts::default()
     };
     c.bench_function("network-controls: one private REST API", |b| {
         b.iter(|| black_box(judge_private_api("a1b2c3", black_box(&api))))
+    });
+    // A regional API of 50 methods, 10 of them open: each judged, the open ones named.
+    let regional = RestApiFacts {
+        endpoint_types: vec!["REGIONAL".to_owned()],
+        ..RestApiFacts::default()
+    };
+    let methods = Ok((0..50)
+        .map(|i| ApiMethod {
+            path: format!("/resource-{i}"),
+            http_method: "GET".to_owned(),
+            authorization_type: if i % 5 == 0 { "NONE" } else { "AWS_IAM" }.to_owned(),
+            api_key_required: false,
+            integration_type: Some("AWS_PROXY".to_owned()),
+        })
+        .collect::<Vec<_>>());
+    c.bench_function("network-controls: one REST API's 50 methods", |b| {
+        b.iter(|| {
+            black_box(judge_methods(
+                "a1b2c3",
+                &regional,
+                black_box(&methods),
+                &Marking::Unmarked,
+                DEFAULT_TAG,
+            ))
+        })
     });
 }
 

@@ -11,6 +11,8 @@ template, problems = decode("template.yaml")
 assert not problems, problems
 # Fn::ForEach (AWS::LanguageExtensions) expanded with this sample member account.
 SAMPLE_MEMBER_ACCOUNTS = ["444455556666"]
+# Parameters with no default that the organization scope needs.
+SAMPLE_PARAMETERS = {"OrganizationId": "o-a1b2c3d4e5"}
 
 
 def _substitute(value, name, replacement):
@@ -67,28 +69,56 @@ def role_name(logical):
     return f"{STACK}-{logical}"
 
 
-def resolve(value):
-    """Stand-in values for CloudFormation's intrinsic functions, enough to judge policies."""
+# The template's conditions in each deployment scope (no reserved concurrency, no alarm topic).
+CONDITIONS = {
+    False: {"OrganizationDeployment": False, "AccountDeployment": True},
+    True: {"OrganizationDeployment": True, "AccountDeployment": False},
+}
+_NO_VALUE = object()
+
+
+def in_scope(resource, organization=False):
+    """Whether CloudFormation creates `resource` in that scope."""
+    condition = resource.get("Condition")
+    return condition is None or CONDITIONS[organization].get(condition, False)
+
+
+def resolve(value, organization=False):
+    """Stand-in values for CloudFormation's intrinsic functions, enough to judge policies, in the
+    account scope or, with `organization`, the organization scope."""
+    resolved = _resolve(value, organization)
+    return None if resolved is _NO_VALUE else resolved
+
+
+def _resolve(value, organization):
     if isinstance(value, dict) and len(value) == 1:
         (key, arg), = value.items()
+        if key == "Fn::If":
+            condition, when_true, when_false = arg
+            return _resolve(when_true if CONDITIONS[organization].get(condition, False) else when_false, organization)
         if key == "Fn::Sub":
             text = arg if isinstance(arg, str) else arg[0]
             pseudo = {"AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::StackName": STACK}
             parameters = {name: str(p.get("Default", "")) for name, p in template.get("Parameters", {}).items()}
-            values = {**parameters, **pseudo}
+            values = {**parameters, **SAMPLE_PARAMETERS, **pseudo}
             return re.sub(r"\$\{([^}]+)\}", lambda m: values[m.group(1)] if m.group(1) in values else arn_of(m.group(1).split(".")[0]), text)
         if key == "Ref":
             pseudo = {"AWS::AccountId": ACCOUNT, "AWS::Region": REGION, "AWS::Partition": "aws"}
+            if arg == "AWS::NoValue":
+                return _NO_VALUE
             if arg in pseudo:
                 return pseudo[arg]
+            if arg in SAMPLE_PARAMETERS:
+                return SAMPLE_PARAMETERS[arg]
             if arg in template.get("Parameters", {}):
                 return str(template["Parameters"][arg].get("Default", ""))
             return arn_of(arg)
         if key == "Fn::GetAtt":
             return arn_of(arg[0] if isinstance(arg, list) else arg.split(".")[0])
     if isinstance(value, dict):
-        return {k: resolve(v) for k, v in value.items()}
+        resolved = {k: _resolve(v, organization) for k, v in value.items()}
+        return {k: v for k, v in resolved.items() if v is not _NO_VALUE}
     if isinstance(value, list):
-        return [resolve(v) for v in value]
+        return [v for v in (_resolve(v, organization) for v in value) if v is not _NO_VALUE]
     return value
 

@@ -308,17 +308,20 @@ async fn a_function_url_without_auth_fails_unless_tagged_public_by_design() {
     lambda
         .tag_resource()
         .resource(function_arn(&name))
-        .tags("public-by-design", "true")
+        .tags("public-by-design", "status page for customers")
         .send()
         .await
         .unwrap();
     let (compliance, annotation) = evaluate(
         function_item(&name, None),
-        json!({"PublicUrlTag": "public-by-design"}),
+        json!({"PublicByDesignTag": "public-by-design"}),
     )
     .await;
     assert_eq!(compliance, "COMPLIANT", "{annotation}");
-    assert!(annotation.contains("public by design"));
+    assert_contains(
+        &annotation,
+        "public by design: status page for customers (tag public-by-design)",
+    );
 }
 
 /// A function URL anyone can call (AuthType NONE).
@@ -482,14 +485,107 @@ async fn a_private_api_must_admit_callers_only_through_its_vpc_endpoint() {
     let (compliance, annotation) = evaluate(api_item(&private), require.clone()).await;
     assert_eq!(compliance, "COMPLIANT", "{annotation}");
     assert_ends_with(&annotation, "only through vpce-0a1b2c3d");
-    let (compliance, _) = evaluate(api_item(&private), json!({})).await;
-    assert_eq!(compliance, "NOT_APPLICABLE");
+    // Without RequirePrivateApi a private API is still judged, for its methods: reached only
+    // through VPC endpoints, they are not open to the internet.
+    let (compliance, annotation) = evaluate(api_item(&private), json!({})).await;
+    assert_eq!(compliance, "COMPLIANT", "{annotation}");
+    assert_contains(&annotation, "reached only through VPC endpoints");
 
     let regional = create_api(EndpointType::Regional, None).await;
     let (compliance, annotation) = evaluate(api_item(&regional), require).await;
     assert_eq!(compliance, "NON_COMPLIANT");
     assert_contains(&annotation, "endpoint type REGIONAL");
     assert_contains(&annotation, "has no resource policy");
+}
+
+/// A method on a new resource `path_part` of `api`, with a mock integration.
+async fn put_method(api: &str, path_part: &str, verb: &str, authorization: &str, api_key: bool) {
+    let apigateway = aws_sdk_apigateway::Client::new(&sdk_config());
+    let root = apigateway
+        .get_resources()
+        .rest_api_id(api)
+        .send()
+        .await
+        .unwrap()
+        .items()
+        .iter()
+        .find(|r| r.path() == Some("/"))
+        .and_then(|r| r.id())
+        .unwrap()
+        .to_owned();
+    let resource = apigateway
+        .create_resource()
+        .rest_api_id(api)
+        .parent_id(root)
+        .path_part(path_part)
+        .send()
+        .await
+        .unwrap()
+        .id()
+        .unwrap()
+        .to_owned();
+    apigateway
+        .put_method()
+        .rest_api_id(api)
+        .resource_id(&resource)
+        .http_method(verb)
+        .authorization_type(authorization)
+        .api_key_required(api_key)
+        .send()
+        .await
+        .unwrap();
+    apigateway
+        .put_integration()
+        .rest_api_id(api)
+        .resource_id(&resource)
+        .http_method(verb)
+        .r#type(IntegrationType::Mock)
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn every_method_of_a_rest_api_must_be_authorized_unless_it_is_public_by_design() {
+    let api = create_api(EndpointType::Regional, None).await;
+    put_method(&api, "bookings", "POST", "AWS_IAM", false).await;
+    put_method(&api, "partners", "GET", "NONE", true).await;
+    let arn = format!("arn:aws:apigateway:{REGION}::/restapis/{api}");
+    let api_item = item("AWS::ApiGateway::RestApi", &api, &arn, json!({"id": api}));
+
+    let (compliance, annotation) = evaluate(api_item.clone(), json!({})).await;
+    assert_eq!(compliance, "NON_COMPLIANT");
+    // create_api's GET / is open; the IAM-authorized POST is not named.
+    assert_contains(
+        &annotation,
+        &format!("REST API {api}: GET / is open to anyone"),
+    );
+    assert_contains(&annotation, "GET /partners requires only an API key");
+    assert!(!annotation.contains("POST /bookings"), "{annotation}");
+
+    // The same open method on an API tagged public by design, with its reason (moto takes
+    // tags when the API is created, not through TagResource).
+    let open_data = aws_sdk_apigateway::Client::new(&sdk_config())
+        .create_rest_api()
+        .name(unique("open-data"))
+        .tags("sec2:public-by-design", "open flight data")
+        .send()
+        .await
+        .unwrap()
+        .id()
+        .unwrap()
+        .to_owned();
+    put_method(&open_data, "flights", "GET", "NONE", false).await;
+    let arn = format!("arn:aws:apigateway:{REGION}::/restapis/{open_data}");
+    let open_item = item(
+        "AWS::ApiGateway::RestApi",
+        &open_data,
+        &arn,
+        json!({"id": open_data}),
+    );
+    let (compliance, annotation) = evaluate(open_item, json!({})).await;
+    assert_eq!(compliance, "COMPLIANT", "{annotation}");
+    assert_contains(&annotation, "public by design: open flight data");
 }
 
 #[tokio::test]

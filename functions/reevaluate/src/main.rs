@@ -1,14 +1,21 @@
 //! `reevaluate`: an EventBridge rule on CloudTrail management events invokes it when a role
 //! policy, security group, WAF association or resource policy changes; it starts the sec2 Config
-//! rules that judge what changed (config:StartConfigRulesEvaluation).
+//! rules that judge what changed (config:StartConfigRulesEvaluation). With
+//! `EXECUTION_ROLE_NAME` set (organization scope), the changes of every member account arrive on
+//! the stack's bus, and the account's instances of the organization rules are started there.
 
 use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
+use sec2_shared::aws::starter::{OrganizationRules, ReevaluateScope};
+use sec2_shared::aws::AwsClients;
 use sec2_shared::config::Deadline;
 use sec2_shared::reevaluate::{reevaluate, Backoff, Coalescer, RuleNames, Timing};
 use serde_json::Value;
 
-/// The environment variable naming the Config rule of each sec2 rule (set by the template).
+/// The environment variable naming the Config rule of each sec2 rule (set by the template): the
+/// account's rules, or the organization rules.
 const CONFIG_RULE_NAMES: &str = "CONFIG_RULE_NAMES";
+/// Organization scope: the member role to start the rules with in the change's account.
+const EXECUTION_ROLE_NAME: &str = "EXECUTION_ROLE_NAME";
 
 fn diagnostic(message: String) -> Diagnostic {
     Diagnostic {
@@ -24,10 +31,21 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         .map_err(|_| format!("{CONFIG_RULE_NAMES} is not set"))
         .and_then(|text| RuleNames::parse(&text).map_err(|problem| problem.to_string()))
         .map_err(|problem| format!("{CONFIG_RULE_NAMES}: {problem}"))?;
-    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let config = aws_sdk_config::Client::new(&sdk);
+    let clients = AwsClients::from_environment().await;
+    let scope = match std::env::var(EXECUTION_ROLE_NAME)
+        .ok()
+        .filter(|n| !n.is_empty())
+    {
+        None => ReevaluateScope::Account(clients.config().clone()),
+        Some(role) => {
+            let (partition, account) = clients.partition_and_account().await?;
+            ReevaluateScope::Organization(Box::new(OrganizationRules::new(
+                clients, &account, &partition, &role,
+            )))
+        }
+    };
     let coalescer = Coalescer::default();
-    let (names, config, coalescer) = (&names, &config, &coalescer);
+    let (names, scope, coalescer) = (&names, &scope, &coalescer);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         // Refused starts are tried until shortly before Lambda's deadline; then the invocation
         // fails, and Lambda's retries and the dead-letter queue take the event.
@@ -36,7 +54,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             backoff: Backoff::STANDARD,
             clock: std::time::SystemTime::now,
         };
-        let outcome = reevaluate(&event.payload, names, coalescer, config, timing)
+        let outcome = reevaluate(&event.payload, names, coalescer, scope, timing)
             .await
             .inspect_err(|problem| tracing::error!(%problem, "re-evaluation failed"))
             .map_err(|problem| diagnostic(problem.to_string()))?;

@@ -16,6 +16,7 @@ use crate::config::views::{
     table_configuration, topic_configuration, LambdaFunction,
 };
 use crate::config::{ConfigurationItem, ReadError};
+use crate::rules::network_controls::NetworkReader;
 
 /// Resource types the scan can list.
 pub const SCANNED_TYPES: &[&str] = &[
@@ -180,6 +181,16 @@ async fn functions(clients: &AwsClients, place: &Place) -> Listed {
                     .unwrap_or_default(),
             }
             .configuration();
+            // Config records a function's tags; they matter to a rule only where a grant is
+            // public (a mark of public by design), so they are read only when there is a policy.
+            let tags = match &policy {
+                Some(_) => NetworkReader::function_tags(clients, &arn)
+                    .await
+                    .map_err(|error| {
+                        unreadable(TYPE, &name, error.annotation("the function's tags"))
+                    })?,
+                None => Default::default(),
+            };
             let mut supplementary = Map::new();
             let mut configuration = configuration;
             if let Some(policy) = policy {
@@ -187,6 +198,10 @@ async fn functions(clients: &AwsClients, place: &Place) -> Listed {
             }
             place
                 .item(TYPE, &name, &name, &arn, configuration, supplementary)
+                .map(|mut item| {
+                    item.tags = tags;
+                    item
+                })
                 .map_err(|reason| unreadable(TYPE, &name, reason))
         })
         .buffered(READ_CONCURRENCY)
@@ -402,6 +417,17 @@ fn rest_apis(apis: &[RestApi], place: &Place) -> Vec<Result<ConfigurationItem, U
                     configuration,
                     Map::new(),
                 )
+                .map(|mut item| {
+                    item.tags = api
+                        .tags()
+                        .map(|tags| {
+                            tags.iter()
+                                .map(|(key, value)| (key.clone(), value.clone()))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    item
+                })
                 .map_err(|reason| unreadable(TYPE, id, reason))
         })
         .collect()

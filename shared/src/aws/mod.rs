@@ -73,9 +73,8 @@ use aws_config::{BehaviorVersion, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 
-use crate::config::{EngineError, Invocation, ReadError};
+use crate::config::{EngineError, Invocation, ReadError, ReadErrorKind};
 use crate::policy::Arn;
-use error::sdk_error_text;
 use memo::RunMemo;
 
 /// The clients the rules use, sharing one configuration, and the reads of the current run.
@@ -193,6 +192,20 @@ impl AwsClients {
         .ok_or_else(|| ReadError::invalid(ACTION, "STS returned no account"))
     }
 
+    /// The partition and account of the clients' credentials (sts:GetCallerIdentity).
+    pub async fn partition_and_account(&self) -> Result<(String, String), ReadError> {
+        const ACTION: &str = "sts:GetCallerIdentity";
+        let identity = call!(
+            aws_sdk_sts::Client::new(&self.sdk).get_caller_identity(),
+            ACTION
+        )?;
+        let arn = identity.arn().and_then(Arn::parse);
+        match (arn, identity.account()) {
+            (Some(arn), Some(account)) => Ok((arn.partition.to_owned(), account.to_owned())),
+            _ => Err(ReadError::invalid(ACTION, "STS returned no ARN or account")),
+        }
+    }
+
     /// These clients with nothing remembered from an earlier run.
     pub fn for_new_run(&self) -> Self {
         AwsClients {
@@ -225,27 +238,38 @@ impl AwsClients {
             return Ok(self.for_new_run());
         };
         let role_arn = member_role_arn(invocation, role_name)?;
-        let assumed = aws_sdk_sts::Client::new(&self.sdk)
-            .assume_role()
-            .role_arn(&role_arn)
-            .role_session_name(format!("sec2-{rule_name}"))
-            .send()
+        self.assume(&role_arn, &format!("sec2-{rule_name}"))
             .await
-            .map_err(|err| {
-                let text = sdk_error_text(&err);
-                let hint = if text.contains("AccessDenied") {
+            .map_err(|problem| {
+                let hint = if problem.kind == ReadErrorKind::Denied {
                     "; the role must exist in that account and trust this function's execution role (deploy the member-account template)"
                 } else {
                     ""
                 };
-                EngineError::AssumeRole { role_arn: role_arn.clone(), reason: format!("{text}{hint}") }
-            })?;
+                EngineError::AssumeRole {
+                    role_arn: role_arn.clone(),
+                    reason: format!("{}{hint}", problem.message),
+                }
+            })
+    }
+
+    /// Clients with the credentials of `role_arn` (sts:AssumeRole), for a member account.
+    pub async fn assume(
+        &self,
+        role_arn: &str,
+        session_name: &str,
+    ) -> Result<AwsClients, ReadError> {
+        const ACTION: &str = "sts:AssumeRole";
+        let assumed = call!(
+            aws_sdk_sts::Client::new(&self.sdk)
+                .assume_role()
+                .role_arn(role_arn)
+                .role_session_name(session_name),
+            ACTION
+        )?;
         let credentials = assumed
             .credentials()
-            .ok_or_else(|| EngineError::AssumeRole {
-                role_arn: role_arn.clone(),
-                reason: "STS returned no credentials".to_owned(),
-            })?;
+            .ok_or_else(|| ReadError::invalid(ACTION, "STS returned no credentials"))?;
         let expiry = std::time::SystemTime::try_from(*credentials.expiration()).ok();
         let provider = Credentials::new(
             credentials.access_key_id(),

@@ -8,11 +8,11 @@ use aws_sdk_ec2::types::{Filter, IpPermission};
 use super::error::absent_as_none;
 use super::AwsClients;
 use crate::config::ReadError;
-use crate::rules::network_controls::api::{RestApiFacts, StageFacts, StageId};
+use crate::rules::network_controls::api::{ApiMethod, RestApiFacts, StageFacts, StageId};
 use crate::rules::network_controls::egress::{EgressPermission, SecurityGroup};
 use crate::rules::network_controls::function::FunctionUrl;
 use crate::rules::network_controls::placement::{FlowLog, RouteTable, Subnet, VpcEndpoint};
-use crate::rules::network_controls::{NetworkReader, MAX_ALIASES};
+use crate::rules::network_controls::{NetworkReader, MAX_ALIASES, MAX_API_RESOURCES};
 
 fn filter(name: &str, values: &[String]) -> Filter {
     Filter::builder()
@@ -220,7 +220,54 @@ impl NetworkReader for AwsClients {
                 })
                 .unwrap_or_default(),
             policy: output.policy().map(str::to_owned),
+            tags: output
+                .tags()
+                .map(|tags| {
+                    tags.iter()
+                        .map(|(key, value)| (key.clone(), value.clone()))
+                        .collect()
+                })
+                .unwrap_or_default(),
         })
+    }
+
+    async fn rest_api_methods(&self, id: &str) -> Result<Vec<ApiMethod>, ReadError> {
+        const ACTION: &str = "apigateway:GET";
+        let resources: Vec<_> = at_most_items!(
+            self.apigateway()
+                .get_resources()
+                .rest_api_id(id)
+                .embed("methods")
+                .limit(500),
+            ACTION,
+            MAX_API_RESOURCES + 1
+        )?;
+        if resources.len() > MAX_API_RESOURCES {
+            return Err(ReadError::invalid(
+                ACTION,
+                format!(
+                    "more than {MAX_API_RESOURCES} resources, too many to read each one's methods"
+                ),
+            ));
+        }
+        let mut methods = Vec::new();
+        for resource in &resources {
+            let path = resource.path().unwrap_or("/");
+            for (verb, method) in resource.resource_methods().into_iter().flatten() {
+                methods.push(ApiMethod {
+                    path: path.to_owned(),
+                    http_method: method.http_method().unwrap_or(verb).to_owned(),
+                    authorization_type: method.authorization_type().unwrap_or("NONE").to_owned(),
+                    api_key_required: method.api_key_required().unwrap_or(false),
+                    integration_type: method
+                        .method_integration()
+                        .and_then(|integration| integration.r#type())
+                        .map(|kind| kind.as_str().to_owned()),
+                });
+            }
+        }
+        methods.sort_by(|a, b| (&a.path, &a.http_method).cmp(&(&b.path, &b.http_method)));
+        Ok(methods)
     }
 }
 

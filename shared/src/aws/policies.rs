@@ -17,6 +17,13 @@ fn non_empty(policy: Option<&str>) -> Option<String> {
 }
 
 impl PolicyReader for AwsClients {
+    async fn tags_of_function(
+        &self,
+        function_arn: &str,
+    ) -> Result<std::collections::BTreeMap<String, String>, ReadError> {
+        crate::rules::network_controls::NetworkReader::function_tags(self, function_arn).await
+    }
+
     async fn event_bus_policy(&self, bus_name: &str) -> Result<Option<String>, ReadError> {
         let bus = call!(
             self.events().describe_event_bus().name(bus_name),

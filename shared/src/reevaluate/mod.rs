@@ -59,7 +59,38 @@ impl RuleNames {
     pub fn get(&self, kind: RuleId) -> Option<&str> {
         self.0.get(&kind).map(String::as_str)
     }
+
+    /// In an account of the organization, the instance AWS Config made there of each
+    /// organization rule named here: `OrgConfigRule-NAME-` and a random suffix, among the
+    /// account's `deployed` rule names. A rule with no instance (an excluded account, or one
+    /// the organization rule has not reached yet) is left out.
+    pub fn organization_instances<'a>(
+        &self,
+        deployed: impl IntoIterator<Item = &'a str> + Clone,
+    ) -> RuleNames {
+        let instances = self
+            .0
+            .iter()
+            .filter_map(|(kind, organization_rule)| {
+                let prefix = format!("{ORGANIZATION_RULE_PREFIX}{organization_rule}-");
+                deployed
+                    .clone()
+                    .into_iter()
+                    .find(|name| {
+                        name.strip_prefix(&prefix).is_some_and(|suffix| {
+                            !suffix.is_empty() && suffix.bytes().all(|b| b.is_ascii_alphanumeric())
+                        })
+                    })
+                    .map(|name| (*kind, name.to_owned()))
+            })
+            .collect();
+        RuleNames(instances)
+    }
 }
+
+/// How AWS Config names an organization rule's instance in a member account:
+/// `OrgConfigRule-sec2-least-privilege-dbgzf8ba`.
+pub const ORGANIZATION_RULE_PREFIX: &str = "OrgConfigRule-";
 
 /// What a start call did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +107,21 @@ pub trait EvaluationStarter: Sync {
         &self,
         rule_names: &[String],
     ) -> impl Future<Output = Result<StartOutcome, ReadError>> + Send;
+}
+
+/// Where a change's rules are started. Account scope: this stack's Config rules. Organization
+/// scope: in the account the change was made in, that account's instance of each
+/// organization rule, started with the member role there.
+pub trait RuleDirectory: Sync {
+    type Starter: EvaluationStarter + Send;
+
+    /// The starter for `account` (the change's, when the event names it) and the Config rule
+    /// there of each sec2 rule in `names`; a sec2 rule left out is not deployed there.
+    fn rules_in(
+        &self,
+        account: Option<&str>,
+        names: &RuleNames,
+    ) -> impl Future<Output = Result<(Self::Starter, RuleNames), ReadError>> + Send;
 }
 
 /// CloudTrail stamps a call to the second, truncated: a start is known to follow the change only
@@ -140,10 +186,13 @@ pub struct Timing {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Outcome {
     pub event: String,
+    /// The account the change was made in, when the event names it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     pub started: Vec<String>,
     /// Started by this container after the change, for an earlier event: that evaluation sees it.
     pub coalesced: Vec<String>,
-    /// Rules the change concerns that this stack does not deploy.
+    /// Rules the change concerns that are not deployed (in the change's account).
     pub not_deployed: Vec<String>,
     /// Starts refused (an evaluation running, or throttled) and tried again.
     pub retries: usize,
@@ -157,32 +206,47 @@ pub enum ReevaluateError {
     Event(#[from] NotAnApiCall),
     #[error("could not start the rules' evaluation: {0}")]
     Start(#[from] ReadError),
-    #[error("`{}` still refused to start after {attempts} attempts (an evaluation running, or calls throttled) when the deadline came", rules.join("`, `"))]
-    StillRefused { rules: Vec<String>, attempts: usize },
+    #[error("`{}`{} still refused to start after {attempts} attempts (an evaluation running, or calls throttled) when the deadline came", rules.join("`, `"), account.as_ref().map(|account| format!(" in account `{account}`")).unwrap_or_default())]
+    StillRefused {
+        rules: Vec<String>,
+        account: Option<String>,
+        attempts: usize,
+    },
 }
 
 /// Handles one EventBridge event: every rule the change concerns is started after the change,
 /// or the invocation fails. A refused start is tried again with backoff until the deadline: an
 /// evaluation already running may have read the state before the change, so a burst of changes
 /// always ends with a start after its last one.
-pub async fn reevaluate<S: EvaluationStarter>(
+pub async fn reevaluate<D: RuleDirectory>(
     event: &Value,
     names: &RuleNames,
     coalescer: &Coalescer,
-    starter: &S,
+    directory: &D,
     timing: Timing,
 ) -> Result<Outcome, ReevaluateError> {
     let call = ApiCall::from_event(event)?;
     let changed = call.event_time.unwrap_or_else(timing.clock);
     let mut outcome = Outcome {
         event: format!("{} {}", call.event_source, call.event_name),
+        account: call.account.clone(),
         ..Outcome::default()
     };
+    let affected = call.affected_rules();
+    if affected.is_empty() {
+        return Ok(outcome);
+    }
+    let (starter, deployed) = directory.rules_in(call.account.as_deref(), names).await?;
+    // Rule names are per account: the same organization rule runs in every member account.
+    let key = |rule: &str| match &call.account {
+        Some(account) => format!("{account}/{rule}"),
+        None => rule.to_owned(),
+    };
     let mut due = Vec::new();
-    for kind in call.affected_rules() {
-        match names.get(kind) {
+    for kind in affected {
+        match deployed.get(kind) {
             None => outcome.not_deployed.push(kind.name().to_owned()),
-            Some(rule) if coalescer.covers(rule, changed) => {
+            Some(rule) if coalescer.covers(&key(rule), changed) => {
                 outcome.coalesced.push(rule.to_owned())
             }
             Some(rule) => due.push(rule.to_owned()),
@@ -192,8 +256,9 @@ pub async fn reevaluate<S: EvaluationStarter>(
     let mut attempts = 0;
     while !due.is_empty() {
         attempts += 1;
-        let started = start_each(starter, &due).await?;
-        coalescer.mark(&started, (timing.clock)());
+        let started = start_each(&starter, &due).await?;
+        let keys: Vec<String> = started.iter().map(|rule| key(rule)).collect();
+        coalescer.mark(&keys, (timing.clock)());
         due.retain(|rule| !started.contains(rule));
         outcome.started.extend(started);
         if due.is_empty() {
@@ -202,6 +267,7 @@ pub async fn reevaluate<S: EvaluationStarter>(
         if !timing.deadline.allows(wait) {
             return Err(ReevaluateError::StillRefused {
                 rules: due,
+                account: call.account,
                 attempts,
             });
         }
@@ -283,7 +349,8 @@ mod tests {
     }
 
     /// Answers each start from a script: throttled first, then started.
-    struct Throttled(Mutex<Vec<Result<StartOutcome, ReadError>>>);
+    #[derive(Clone)]
+    struct Throttled(std::sync::Arc<Mutex<Vec<Result<StartOutcome, ReadError>>>>);
 
     impl EvaluationStarter for Throttled {
         async fn start(&self, _: &[String]) -> Result<StartOutcome, ReadError> {
@@ -296,6 +363,39 @@ mod tests {
         }
     }
 
+    impl RuleDirectory for Throttled {
+        type Starter = Throttled;
+
+        async fn rules_in(
+            &self,
+            _: Option<&str>,
+            names: &RuleNames,
+        ) -> Result<(Throttled, RuleNames), ReadError> {
+            Ok((self.clone(), names.clone()))
+        }
+    }
+
+    #[test]
+    fn an_organization_rule_is_found_by_its_instance_name_in_the_account() {
+        let names = RuleNames::parse(
+            "least-privilege=sec2-least-privilege,network-controls=sec2-network-controls",
+        )
+        .unwrap();
+        let deployed = [
+            "sec2-least-privilege",
+            "OrgConfigRule-sec2-least-privilege-extra-dbgzf8ba",
+            "OrgConfigRule-sec2-least-privilege-k3jd8a1q",
+            "OrgConfigRule-sec2-network-controls-",
+        ];
+        let instances = names.organization_instances(deployed);
+        assert_eq!(
+            instances.get(RuleId::LeastPrivilege),
+            Some("OrgConfigRule-sec2-least-privilege-k3jd8a1q")
+        );
+        // No instance: the account is excluded, or the rule has not reached it yet.
+        assert_eq!(instances.get(RuleId::NetworkControls), None);
+    }
+
     #[tokio::test]
     async fn a_throttled_start_is_tried_again() {
         let throttled = ReadError::new(
@@ -303,7 +403,7 @@ mod tests {
             ReadErrorKind::Throttled,
             "ThrottlingException: Rate exceeded",
         );
-        let starter = Throttled(Mutex::new(vec![Err(throttled)]));
+        let starter = Throttled(std::sync::Arc::new(Mutex::new(vec![Err(throttled)])));
         let names = RuleNames::parse("least-privilege=sec2-least-privilege").unwrap();
         let event = json!({
             "detail-type": "AWS API Call via CloudTrail",

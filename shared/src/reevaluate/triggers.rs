@@ -113,6 +113,20 @@ pub const TRIGGERS: &[Trigger] = &[
     },
     Trigger {
         event_source: "apigateway.amazonaws.com",
+        // A method's authorization, and the API's public-by-design tag; Config records neither
+        // in the REST API's item.
+        event_names: &[
+            "PutMethod",
+            "UpdateMethod",
+            "DeleteMethod",
+            "DeleteResource",
+            "TagResource",
+            "UntagResource",
+        ],
+        rules: &[NetworkControls],
+    },
+    Trigger {
+        event_source: "apigateway.amazonaws.com",
         event_names: &["UpdateRestApi", "PutRestApi"],
         rules: &[ResourcePolicies, NetworkControls],
     },
@@ -193,6 +207,9 @@ pub struct ApiCall {
     pub error_code: Option<String>,
     /// When the call was made (CloudTrail's `eventTime`, to the second), when the event says.
     pub event_time: Option<SystemTime>,
+    /// The account the change was made in (the event's `account`, which EventBridge keeps when a
+    /// member account forwards the event to the management account's bus), when it is one.
+    pub account: Option<String>,
 }
 
 /// An event that is not a CloudTrail API call, and why.
@@ -241,6 +258,14 @@ impl ApiCall {
                     let time = DateTime::from_str(&time, Format::DateTime).ok()?;
                     SystemTime::try_from(time).ok()
                 }),
+            account: event
+                .get("account")
+                .and_then(Value::as_str)
+                .or_else(|| detail.get("recipientAccountId").and_then(Value::as_str))
+                .filter(|account| {
+                    account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())
+                })
+                .map(str::to_owned),
         })
     }
 
@@ -306,6 +331,13 @@ mod tests {
             rules("iam.amazonaws.com", "UpdateAssumeRolePolicy"),
             [TemporaryCredentials]
         );
+    }
+
+    #[test]
+    fn a_method_or_tag_change_on_a_rest_api_re_runs_network_controls() {
+        for name in ["PutMethod", "UpdateMethod", "DeleteMethod", "TagResource"] {
+            assert_eq!(rules("apigateway.amazonaws.com", name), [NetworkControls]);
+        }
     }
 
     #[test]

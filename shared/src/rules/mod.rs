@@ -11,6 +11,7 @@
 
 pub mod least_privilege;
 pub mod network_controls;
+pub mod public_by_design;
 pub mod resource_policies;
 pub mod temporary_credentials;
 

@@ -131,14 +131,20 @@ async fn a_start_still_refused_at_the_deadline_fails_the_invocation_naming_the_r
     )
     .await
     .unwrap_err();
-    let ReevaluateError::StillRefused { rules, attempts } = &error else {
+    let ReevaluateError::StillRefused {
+        rules,
+        account,
+        attempts,
+    } = &error
+    else {
         panic!("expected a start still refused: {error}");
     };
     assert_eq!(rules, &["sec2-network-controls"]);
+    assert_eq!(account.as_deref(), Some("111122223333"));
     assert!(*attempts > 1, "{attempts}");
     assert!(error
         .to_string()
-        .starts_with("`sec2-network-controls` still refused to start"));
+        .starts_with("`sec2-network-controls` in account `111122223333` still refused to start"));
 }
 
 #[tokio::test]

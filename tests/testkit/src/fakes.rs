@@ -9,7 +9,7 @@ use sec2_shared::rules::resource_policies::{
 
 /// A `PolicyReader` for items whose policy is recorded: any read of another policy is a failure
 /// of the test's premise, reported as an unreadable policy (so never a pass). Functions have no
-/// aliases or versions, and the account has no layers and no Block Public Access settings.
+/// aliases, versions or tags, and the account has no layers and no Block Public Access settings.
 pub struct NoReads;
 
 impl PolicyReader for NoReads {
@@ -27,6 +27,12 @@ impl PolicyReader for NoReads {
     }
     async fn function_qualifiers(&self, _: &str) -> Result<Vec<Qualifier>, ReadError> {
         Ok(Vec::new())
+    }
+    async fn tags_of_function(
+        &self,
+        _: &str,
+    ) -> Result<std::collections::BTreeMap<String, String>, ReadError> {
+        Ok(std::collections::BTreeMap::new())
     }
     async fn qualified_policy(&self, _: &str, _: &str) -> Result<Option<String>, ReadError> {
         Err(ReadError::invalid(

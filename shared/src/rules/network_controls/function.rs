@@ -1,10 +1,9 @@
 //! The verdict on one function's network: VPC placement, egress, flow logs, endpoints, and its
 //! URL. Pure: everything read comes in, each read as a result whose error says why.
 
-use std::collections::BTreeMap;
-
 use crate::config::evaluation::annotate;
 use crate::config::{ReadError, Verdict};
+use crate::rules::public_by_design::Marking;
 
 use super::egress::{open_egress, SecurityGroup};
 use super::placement::{
@@ -57,8 +56,9 @@ pub struct FunctionNetwork {
     pub vpc: Option<VpcEvidence>,
     /// Every URL of the function: its own and its aliases'.
     pub urls: Result<Vec<FunctionUrl>, ReadError>,
-    /// The function's tags, read only when one of its URLs is public.
-    pub tags: Option<Result<BTreeMap<String, String>, ReadError>>,
+    /// Whether the function is marked public by design (its tags), read only when one of its
+    /// URLs is public.
+    pub marking: Option<Result<Marking, ReadError>>,
 }
 
 /// The verdict on a function's network.
@@ -231,7 +231,7 @@ fn judge_url(
         Ok(urls) if urls.is_empty() => return good.push("no function URL".to_owned()),
         Ok(urls) => urls,
     };
-    let tag = &parameters.public_url_tag;
+    let tag = &parameters.public_by_design_tag;
     let mut public = Vec::new();
     for url in urls {
         if url.is_public() {
@@ -243,25 +243,26 @@ fn judge_url(
     if public.is_empty() {
         return;
     }
-    let (named, has, is) = match public.as_slice() {
-        [one] => (one.clone(), "has", "is"),
-        [rest @ .., last] => (format!("{} and {last}", rest.join(", ")), "have", "are"),
+    let (named, has) = match public.as_slice() {
+        [one] => (one.clone(), "has"),
+        [rest @ .., last] => (format!("{} and {last}", rest.join(", ")), "have"),
         [] => return,
     };
-    match &function.tags {
-        Some(Ok(tags))
-            if tags
-                .get(tag)
-                .is_some_and(|value| value.trim().eq_ignore_ascii_case("true")) =>
-        {
-            good.push(format!("{named} {is} public by design (tag {tag}=true)"))
+    let marking = match &function.marking {
+        Some(Ok(marking)) => marking,
+        Some(Err(error)) => {
+            return problems.push(format!(
+                "{named} {has} AuthType NONE, and whether that is public by design is unknown: {}",
+                error.annotation("the function's tags")
+            ))
         }
-        Some(Err(error)) => problems.push(format!(
-            "{named} {has} AuthType NONE, and whether that is public by design is unknown: {}",
-            error.annotation("the function's tags")
-        )),
-        _ => problems.push(format!(
-            "{named} {has} AuthType NONE, so anyone on the internet can invoke the function; set AuthType AWS_IAM, or tag the function {tag}=true if that is public by design"
+        None => &Marking::Unmarked,
+    };
+    match marking.honoured() {
+        Some(public) => good.push(format!("{named} {has} AuthType NONE, {public}")),
+        None => problems.push(format!(
+            "{named} {has} AuthType NONE, so anyone on the internet can invoke the function; set AuthType AWS_IAM; {}",
+            marking.advice(tag)
         )),
     }
 }
@@ -319,7 +320,7 @@ mod tests {
             name: "booking".to_owned(),
             vpc,
             urls: Ok(Vec::new()),
-            tags: None,
+            marking: None,
         }
     }
 
@@ -450,34 +451,46 @@ mod tests {
         assert_contains(&verdict.annotation, "no available endpoint for sqs");
     }
 
+    fn marked(value: &str) -> Option<Result<Marking, ReadError>> {
+        let tags = std::collections::BTreeMap::from([(DEFAULT_TAG.to_owned(), value.to_owned())]);
+        Some(Ok(Marking::of(&tags, DEFAULT_TAG, "2026-12-05")))
+    }
+
     #[test]
-    fn a_public_url_fails_unless_tagged_public_by_design() {
+    fn a_public_url_fails_unless_marked_public_by_design_with_a_reason() {
         let mut untagged = function(None);
         untagged.urls = public_url();
-        untagged.tags = Some(Ok(BTreeMap::new()));
+        untagged.marking = Some(Ok(Marking::Unmarked));
         let verdict = judge_function(&untagged, &Parameters::default());
         assert_eq!(verdict.compliance, Compliance::NonCompliant);
-        assert!(verdict
-            .annotation
-            .contains("the function URL has AuthType NONE"));
-        let mut tagged = untagged.clone();
-        tagged.tags = Some(Ok(BTreeMap::from([(
-            DEFAULT_TAG.to_owned(),
-            "true".to_owned(),
-        )])));
-        assert_eq!(
-            judge_function(&tagged, &Parameters::default()).compliance,
-            Compliance::Compliant
+        assert_contains(&verdict.annotation, "the function URL has AuthType NONE");
+        assert_contains(
+            &verdict.annotation,
+            "tag the resource sec2:public-by-design=REASON",
         );
+        let mut tagged = untagged.clone();
+        tagged.marking = marked("public status page");
+        let verdict = judge_function(&tagged, &Parameters::default());
+        assert_eq!(verdict.compliance, Compliance::Compliant);
+        assert_contains(
+            &verdict.annotation,
+            "the function URL has AuthType NONE, public by design: public status page",
+        );
+        // The old `true` gives no reason, and is not honoured.
+        let mut no_reason = untagged.clone();
+        no_reason.marking = marked("true");
+        let verdict = judge_function(&no_reason, &Parameters::default());
+        assert_eq!(verdict.compliance, Compliance::NonCompliant);
+        assert_contains(&verdict.annotation, "gives no reason");
         let mut unreadable = untagged;
-        unreadable.tags = Some(Err(denied("lambda:ListTags")));
+        unreadable.marking = Some(Err(denied("lambda:ListTags")));
         assert_eq!(
             judge_function(&unreadable, &Parameters::default()).compliance,
             Compliance::NonCompliant
         );
     }
 
-    const DEFAULT_TAG: &str = super::super::DEFAULT_PUBLIC_URL_TAG;
+    const DEFAULT_TAG: &str = crate::rules::public_by_design::DEFAULT_TAG;
 
     #[test]
     fn every_unreadable_part_is_never_compliant() {
@@ -523,7 +536,7 @@ mod tests {
     fn a_public_alias_url_fails_a_function_whose_own_url_is_private() {
         let mut aliased = function(None);
         aliased.urls = Ok(vec![url(None, "AWS_IAM"), url(Some("live"), "NONE")]);
-        aliased.tags = Some(Ok(BTreeMap::new()));
+        aliased.marking = Some(Ok(Marking::Unmarked));
         let verdict = judge_function(&aliased, &Parameters::default());
         assert_eq!(verdict.compliance, Compliance::NonCompliant);
         assert_starts_with(

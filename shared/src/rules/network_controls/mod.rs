@@ -9,12 +9,14 @@
 //!    all traffic (or a RestrictedEgressPorts port) out to 0.0.0.0/0 or ::/0 unless
 //!    AllowOpenEgress; active flow logs on the VPC (or every subnet); no subnet routed to an
 //!    internet gateway; an endpoint for each RequireVpcEndpoints service.
-//! 3. A function URL with AuthType NONE: NON_COMPLIANT unless the function carries the tag
-//!    named by PublicUrlTag with the value `true`.
+//! 3. A function URL with AuthType NONE: NON_COMPLIANT unless the function is marked public by
+//!    design (the PublicByDesignTag tag, with a reason; `rules::public_by_design`).
 //! 4. AWS::ApiGateway::Stage without a WAF web ACL (or with one outside AllowedWebAclArns):
 //!    NON_COMPLIANT.
-//! 5. AWS::ApiGateway::RestApi, with RequirePrivateApi: endpoint type PRIVATE and a resource
-//!    policy limited to aws:SourceVpce / aws:SourceVpc; without it, NOT_APPLICABLE.
+//! 5. AWS::ApiGateway::RestApi: every method authorized (not NONE, not an API key alone; CORS
+//!    preflights aside) unless the API is private or marked public by design; with
+//!    RequirePrivateApi, endpoint type PRIVATE and a resource policy limited to aws:SourceVpce /
+//!    aws:SourceVpc.
 //! 6. Anything that cannot be read: NON_COMPLIANT, saying what.
 //! 7. A daily periodic run judges every resource Config records of these types as a change
 //!    would, so a verdict on what Config links but does not record (a security group's egress,
@@ -31,15 +33,20 @@ use std::future::Future;
 use futures_util::StreamExt;
 
 use crate::config::engine::Periodic;
+use crate::config::evaluation::annotate;
 use crate::config::periodic::{judge_recorded, PeriodicContext, READ_CONCURRENCY};
 use crate::config::views::LambdaFunction;
 use crate::config::{
-    ConfigurationItem, EventError, FromRuleParameters, ReadError, ReadErrorKind, RecordedResources,
-    Rule, RuleParameters, Verdict,
+    Compliance, ConfigurationItem, EventError, FromRuleParameters, ReadError, ReadErrorKind,
+    RecordedResources, Rule, RuleParameters, Verdict,
 };
 use crate::registry::{RuleSpec, NETWORK_CONTROLS};
+use crate::rules::public_by_design::{self, Marking};
 
-use api::{judge_private_api, judge_stage, rest_api_id, RestApiFacts, StageFacts, StageId};
+use api::{
+    judge_methods, judge_private_api, judge_stage, rest_api_id, ApiMethod, RestApiFacts,
+    StageFacts, StageId,
+};
 use egress::SecurityGroup;
 use function::{judge_function, FunctionNetwork, FunctionUrl, VpcEvidence};
 use placement::{FlowLog, RouteTable, Subnet, VpcEndpoint};
@@ -49,8 +56,9 @@ pub const RESOURCE_TYPES: &[&str] = NETWORK_CONTROLS.resource_types;
 /// How many aliases one evaluation reads the URL of; more is never compliant.
 pub const MAX_ALIASES: usize = 100;
 
-/// The tag that marks a function whose URL is public by design, unless PublicUrlTag says else.
-pub const DEFAULT_PUBLIC_URL_TAG: &str = "sec2:public-url";
+/// How many resources (paths) of a REST API one evaluation reads the methods of; more is never
+/// compliant.
+pub const MAX_API_RESOURCES: usize = 1000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Parameters {
@@ -60,7 +68,7 @@ pub struct Parameters {
     pub restricted_egress_ports: Vec<u16>,
     pub allow_open_egress: bool,
     pub require_vpc_endpoints: Vec<String>,
-    pub public_url_tag: String,
+    pub public_by_design_tag: String,
     pub allowed_web_acl_arns: Vec<String>,
     pub require_private_api: bool,
 }
@@ -74,7 +82,7 @@ impl Default for Parameters {
             restricted_egress_ports: Vec::new(),
             allow_open_egress: false,
             require_vpc_endpoints: Vec::new(),
-            public_url_tag: DEFAULT_PUBLIC_URL_TAG.to_owned(),
+            public_by_design_tag: public_by_design::DEFAULT_TAG.to_owned(),
             allowed_web_acl_arns: Vec::new(),
             require_private_api: false,
         }
@@ -95,9 +103,9 @@ impl FromRuleParameters for Parameters {
                 .into_iter()
                 .map(|service| service.to_ascii_lowercase())
                 .collect(),
-            public_url_tag: parameters
-                .text("PublicUrlTag")?
-                .unwrap_or_else(|| DEFAULT_PUBLIC_URL_TAG.to_owned()),
+            public_by_design_tag: parameters
+                .text(public_by_design::PARAMETER)?
+                .unwrap_or_else(|| public_by_design::DEFAULT_TAG.to_owned()),
             allowed_web_acl_arns: parameters.list("AllowedWebAclArns")?,
             require_private_api: parameters.flag("RequirePrivateApi", false)?,
         })
@@ -153,6 +161,12 @@ pub trait NetworkReader: Sync {
     fn stage(&self, stage: &StageId) -> impl Future<Output = Result<StageFacts, ReadError>> + Send;
     /// apigateway:GET on the REST API.
     fn rest_api(&self, id: &str) -> impl Future<Output = Result<RestApiFacts, ReadError>> + Send;
+    /// apigateway:GET on the REST API's resources, with their methods; at most
+    /// `MAX_API_RESOURCES` resources.
+    fn rest_api_methods(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<Vec<ApiMethod>, ReadError>> + Send;
 }
 
 /// The rule, with its reads.
@@ -200,15 +214,19 @@ impl<R: NetworkReader + RecordedResources> NetworkControls<R> {
                 ))),
                 _ => None,
             };
-            (urls, tags)
+            let today = public_by_design::today();
+            let marking = tags.map(|tags| {
+                tags.map(|tags| Marking::of(&tags, &parameters.public_by_design_tag, &today))
+            });
+            (urls, marking)
         };
-        let (vpc, (urls, tags)) = tokio::join!(vpc, urls);
+        let (vpc, (urls, marking)) = tokio::join!(vpc, urls);
         judge_function(
             &FunctionNetwork {
                 name,
                 vpc,
                 urls,
-                tags,
+                marking,
             },
             parameters,
         )
@@ -309,20 +327,39 @@ impl<R: NetworkReader + RecordedResources> NetworkControls<R> {
         item: &ConfigurationItem,
         parameters: &Parameters,
     ) -> Verdict {
-        if !parameters.require_private_api {
-            return Verdict::not_applicable(
-                "private APIs are not required (RequirePrivateApi is off)",
-            );
-        }
         let Some(id) = rest_api_id(&item.resource_id) else {
             return Verdict::non_compliant(format!(
                 "cannot tell the REST API from resource id {}",
                 item.resource_id
             ));
         };
-        match self.reader.rest_api(id).await {
-            Ok(facts) => judge_private_api(id, &facts),
-            Err(error) => Verdict::non_compliant(error.annotation(&format!("REST API {id}"))),
+        let facts = match self.reader.rest_api(id).await {
+            Ok(facts) => facts,
+            Err(error) => {
+                return Verdict::non_compliant(error.annotation(&format!("REST API {id}")))
+            }
+        };
+        let methods = if facts.is_private() {
+            Ok(Vec::new())
+        } else {
+            self.reader.rest_api_methods(id).await
+        };
+        let tag = &parameters.public_by_design_tag;
+        let marking = Marking::of(&facts.tags, tag, &public_by_design::today());
+        let (mut problems, mut good) = judge_methods(id, &facts, &methods, &marking, tag);
+        if parameters.require_private_api {
+            let private = judge_private_api(id, &facts);
+            // Asked for explicitly, so said first.
+            match private.compliance {
+                // Private, so what the methods' judgement said adds nothing.
+                Compliance::Compliant => good = vec![private.annotation],
+                _ => problems.insert(0, private.annotation),
+            }
+        }
+        if problems.is_empty() {
+            Verdict::compliant(annotate(&good))
+        } else {
+            Verdict::non_compliant(annotate(&problems))
         }
     }
 }

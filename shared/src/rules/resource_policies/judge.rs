@@ -9,6 +9,10 @@ use crate::config::{Compliance, ConfigurationItem, Verdict};
 use crate::policy::{
     analyze_resource_policy, FindingKind, Policy, ResourceContext, ResourceService,
 };
+use crate::rules::public_by_design::{self, Marking};
+
+/// No tags: a resource that cannot carry any (a layer version).
+static NO_TAGS: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
 
 /// Judges one resource's policy, and for a bucket its ACL and its own Block Public Access too:
 /// pure, so every scenario is tested without I/O.
@@ -19,7 +23,18 @@ pub fn judge(
     parameters: &Parameters,
 ) -> Verdict {
     if service != ResourceService::S3 {
-        let resource = ResourcePolicy::only(service, policy);
+        // A mark of public by design is honoured where every path reads the same tags: a
+        // function's (the rule reads them when Config's item carries none, as its periodic
+        // listing does not); the other types' tags reach the periodic run nowhere.
+        let tags = if service == ResourceService::Lambda {
+            &item.tags
+        } else {
+            &NO_TAGS
+        };
+        let resource = ResourcePolicy {
+            tags,
+            ..ResourcePolicy::only(service, policy)
+        };
         return judge_policy(item.account_id.as_deref(), resource, parameters);
     }
     match BucketAccess::of(item) {
@@ -38,6 +53,7 @@ pub fn judge_bucket(
     let restrict = access
         .restricts_public_policy()
         .then(|| access.restrict_setting());
+    let tags = bucket_tags(item);
     let verdict = judge_policy(
         item.account_id.as_deref(),
         ResourcePolicy {
@@ -45,6 +61,7 @@ pub fn judge_bucket(
             policy,
             restrict_public: restrict.as_deref(),
             notes: &access.acl_notes(),
+            tags: &tags,
         },
         parameters,
     );
@@ -52,11 +69,46 @@ pub fn judge_bucket(
     if problems.is_empty() {
         return verdict;
     }
+    let tag = &parameters.public_by_design_tag;
+    let marking = Marking::of(&tags, tag, &public_by_design::today());
+    if let Some(public) = marking.honoured() {
+        let by_design = format!("the bucket ACL's public grants are {public}");
+        return match verdict.compliance {
+            Compliance::Compliant => {
+                Verdict::compliant(annotate(&[by_design.as_str(), &verdict.annotation]))
+            }
+            _ => verdict,
+        };
+    }
+    let advice = marking.advice(tag);
     let mut messages: Vec<&str> = problems.iter().map(String::as_str).collect();
+    if matches!(marking, Marking::Refused { .. }) {
+        messages.insert(0, &advice);
+    }
     if verdict.compliance != Compliance::Compliant {
         messages.push(&verdict.annotation);
     }
     Verdict::non_compliant(annotate(&messages))
+}
+
+/// A bucket's tags: Config records them in the supplementary BucketTaggingConfiguration
+/// (`{"tagSets": [{"tags": {...}}]}`), which its resource listing returns too, and in the item's
+/// own `tags` on a change.
+fn bucket_tags(item: &ConfigurationItem) -> std::collections::BTreeMap<String, String> {
+    let mut tags = item.tags.clone();
+    let sets = item
+        .supplementary_at(&["BucketTaggingConfiguration", "tagSets"])
+        .and_then(Value::as_array);
+    for set in sets.into_iter().flatten() {
+        if let Some(pairs) = set.get("tags").and_then(Value::as_object) {
+            for (key, value) in pairs {
+                if let Some(value) = value.as_str() {
+                    tags.insert(key.clone(), value.to_owned());
+                }
+            }
+        }
+    }
+    tags
 }
 
 /// One resource's policy and what else decides who its grants admit.
@@ -68,6 +120,8 @@ pub(super) struct ResourcePolicy<'a> {
     pub restrict_public: Option<&'a str>,
     /// What else a passing verdict says, before its summary (a bucket ACL's ignored grants).
     pub notes: &'a [String],
+    /// The resource's tags: a public grant on a resource marked public by design passes.
+    pub tags: &'a std::collections::BTreeMap<String, String>,
 }
 
 impl<'a> ResourcePolicy<'a> {
@@ -78,6 +132,7 @@ impl<'a> ResourcePolicy<'a> {
             policy,
             restrict_public: None,
             notes: &[],
+            tags: &NO_TAGS,
         }
     }
 }
@@ -93,6 +148,7 @@ pub(super) fn judge_policy(
         policy,
         restrict_public,
         notes,
+        tags,
     } = resource;
     let Some(policy) = policy else {
         let summary = "no resource-based policy: only principals of this account with IAM permissions can reach it";
@@ -136,10 +192,20 @@ pub(super) fn judge_policy(
     let (neutralised, findings): (Vec<_>, Vec<_>) = findings
         .into_iter()
         .partition(|finding| restrict_public.is_some() && finding.kind == FindingKind::Public);
+    let tag = &parameters.public_by_design_tag;
+    let marking = Marking::of(tags, tag, &public_by_design::today());
+    let (by_design, findings): (Vec<_>, Vec<_>) = findings
+        .into_iter()
+        .partition(|finding| finding.kind == FindingKind::Public && marking.honoured().is_some());
     let (network_only, mut problems): (Vec<_>, Vec<_>) =
         findings.into_iter().partition(|finding| {
             finding.kind == FindingKind::CrossAccount && is_network_only(&finding.restricted_by)
         });
+    let statement_of = |finding: &&crate::policy::Finding| {
+        finding
+            .statement
+            .map_or_else(|| "a statement".to_owned(), |i| format!("Statement[{i}]"))
+    };
     if problems.is_empty() {
         let summary = if network_only.is_empty() {
             "the resource policy grants only this account, trusted accounts and guarded service principals"
@@ -149,16 +215,20 @@ pub(super) fn judge_policy(
         let neutralised: Vec<String> = neutralised
             .iter()
             .map(|finding| {
-                let statement = finding
-                    .statement
-                    .map_or_else(|| "a statement".to_owned(), |i| format!("Statement[{i}]"));
                 let setting = restrict_public.unwrap_or("RestrictPublicBuckets");
-                format!("the public grant of {statement} is neutralised by Block Public Access {setting} (only AWS services and this account)")
+                format!("the public grant of {} is neutralised by Block Public Access {setting} (only AWS services and this account)", statement_of(finding))
             })
             .collect();
-        // What Block Public Access neutralises, then advice: what a person should know first.
-        let messages: Vec<&str> = neutralised
+        let public = marking.honoured().unwrap_or_default();
+        let by_design: Vec<String> = by_design
             .iter()
+            .map(|finding| format!("the public grant of {} is {public}", statement_of(finding)))
+            .collect();
+        // What is public by design or neutralised by Block Public Access, then advice: what a
+        // person should know first.
+        let messages: Vec<&str> = by_design
+            .iter()
+            .chain(&neutralised)
             .chain(notes)
             .map(String::as_str)
             .chain(advice.iter().map(|finding| finding.message.as_str()))
@@ -167,10 +237,18 @@ pub(super) fn judge_policy(
         return Verdict::compliant(annotate(&messages));
     }
     problems.sort_by_key(|finding| severity(finding.kind));
-    let messages: Vec<&str> = problems
+    let mut messages: Vec<String> = problems
         .iter()
-        .map(|finding| finding.message.as_str())
+        .map(|finding| finding.message.clone())
         .collect();
+    // A mark that is there but not honoured comes first: its owner meant the grant to be public.
+    if matches!(marking, Marking::Refused { .. })
+        && problems
+            .iter()
+            .any(|finding| finding.kind == FindingKind::Public)
+    {
+        messages.insert(0, marking.advice(tag));
+    }
     Verdict::non_compliant(annotate(&messages))
 }
 

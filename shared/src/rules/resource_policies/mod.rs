@@ -44,6 +44,7 @@ use crate::config::{
 };
 use crate::policy::ResourceService;
 use crate::registry::{RuleSpec, LAYER_VERSION, RESOURCE_POLICIES};
+use crate::rules::public_by_design;
 
 pub use bucket::{BucketAccess, PublicAccessBlock, PublicGrant};
 pub use judge::{judge, judge_bucket};
@@ -53,7 +54,7 @@ pub use qualifiers::{combine, Qualifier, MAX_QUALIFIERS};
 
 pub const RESOURCE_TYPES: &[&str] = RESOURCE_POLICIES.resource_types;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Parameters {
     pub allowed_account_ids: Vec<String>,
     pub allowed_organization_ids: Vec<String>,
@@ -63,6 +64,21 @@ pub struct Parameters {
     /// The owner's own address ranges (`AllowedSourceIpRanges`): a grant `aws:SourceIp` pins
     /// inside them is not public on any service.
     pub allowed_source_ip_ranges: Vec<ipnet::IpNet>,
+    /// The tag that marks a resource public by design (`PublicByDesignTag`), as network-controls
+    /// reads it: a public grant on a resource so marked, with a reason, passes and says so.
+    pub public_by_design_tag: String,
+}
+
+impl Default for Parameters {
+    fn default() -> Self {
+        Parameters {
+            allowed_account_ids: Vec::new(),
+            allowed_organization_ids: Vec::new(),
+            allow_any_api_in_account: false,
+            allowed_source_ip_ranges: Vec::new(),
+            public_by_design_tag: public_by_design::DEFAULT_TAG.to_owned(),
+        }
+    }
 }
 
 impl FromRuleParameters for Parameters {
@@ -73,6 +89,9 @@ impl FromRuleParameters for Parameters {
             allowed_organization_ids: parameters.organization_ids("AllowedOrganizationIds")?,
             allow_any_api_in_account: parameters.flag("AllowAnyApiInAccount", false)?,
             allowed_source_ip_ranges: parameters.ip_ranges("AllowedSourceIpRanges")?,
+            public_by_design_tag: parameters
+                .text(public_by_design::PARAMETER)?
+                .unwrap_or_else(|| public_by_design::DEFAULT_TAG.to_owned()),
         })
     }
 }
@@ -95,6 +114,12 @@ pub trait PolicyReader: Sync {
         &self,
         function_name: &str,
     ) -> impl Future<Output = Result<Vec<Qualifier>, ReadError>> + Send;
+    /// lambda:ListTags: a function's tags, read when the item carries none (Config's listing
+    /// for the periodic run has no tags), for a mark of public by design.
+    fn tags_of_function(
+        &self,
+        function_arn: &str,
+    ) -> impl Future<Output = Result<std::collections::BTreeMap<String, String>, ReadError>> + Send;
     /// lambda:GetPolicy with `Qualifier`; `None` when the qualifier has no policy.
     fn qualified_policy(
         &self,
@@ -140,6 +165,8 @@ impl<R: PolicyReader + RecordedResources> Rule for ResourcePolicies<R> {
         };
         let read = match source {
             PolicySource::Recorded(policy) if service == ResourceService::Lambda => {
+                let tagged = self.with_function_tags(item).await;
+                let item = tagged.as_ref().unwrap_or(item);
                 let function = judge(item, service, policy, parameters);
                 return self.with_qualifiers(item, function, parameters).await;
             }
@@ -250,6 +277,21 @@ impl<R: PolicyReader + RecordedResources> ResourcePolicies<R> {
         }
     }
 
+    /// The function's item with its tags read, when the item carries none and names the
+    /// function's ARN; `None` to judge the item as it is. Tags that cannot be read leave it as
+    /// it is: no mark, so a public grant still fails.
+    async fn with_function_tags(&self, item: &ConfigurationItem) -> Option<ConfigurationItem> {
+        if !item.tags.is_empty() {
+            return None;
+        }
+        let arn = item.arn.as_deref()?;
+        let tags = self.reader.tags_of_function(arn).await.ok()?;
+        (!tags.is_empty()).then(|| ConfigurationItem {
+            tags,
+            ..item.clone()
+        })
+    }
+
     /// The function's verdict together with each of its aliases' and versions'.
     async fn with_qualifiers(
         &self,
@@ -323,6 +365,8 @@ mod tests {
         account_block: Result<Option<PublicAccessBlock>, ReadError>,
         /// What Config records, for the periodic run.
         recorded: Vec<ConfigurationItem>,
+        /// The function's tags, read live.
+        function_tags: std::collections::BTreeMap<String, String>,
     }
 
     impl Default for Reads {
@@ -335,6 +379,7 @@ mod tests {
                 layers: Ok(Vec::new()),
                 account_block: Ok(None),
                 recorded: Vec::new(),
+                function_tags: std::collections::BTreeMap::new(),
             }
         }
     }
@@ -351,6 +396,12 @@ mod tests {
         }
         async fn qualified_policy(&self, _: &str, name: &str) -> Result<Option<String>, ReadError> {
             self.policy_of(name)
+        }
+        async fn tags_of_function(
+            &self,
+            _: &str,
+        ) -> Result<std::collections::BTreeMap<String, String>, ReadError> {
+            Ok(self.function_tags.clone())
         }
         async fn layer_versions(&self) -> Result<Vec<LayerVersion>, ReadError> {
             self.layers.clone()
@@ -549,6 +600,64 @@ mod tests {
                 .compliance,
             Compliance::Compliant
         );
+    }
+
+    #[tokio::test]
+    async fn scenario_9_a_public_grant_on_a_resource_public_by_design_passes_and_says_why() {
+        let tagged = |value: &str, policy: Value| {
+            let mut item = item(
+                "AWS::Lambda::Function",
+                json!({}),
+                json!({"Policy": policy.to_string()}),
+            );
+            item.tags
+                .insert(public_by_design::DEFAULT_TAG.to_owned(), value.to_owned());
+            item
+        };
+        let open: Value = serde_json::from_str(&public_policy("lambda:InvokeFunctionUrl")).unwrap();
+        let verdict = evaluate(&tagged("public flight status page", open.clone())).await;
+        assert_eq!(
+            verdict.compliance,
+            Compliance::Compliant,
+            "{}",
+            verdict.annotation
+        );
+        assert_contains(
+            &verdict.annotation,
+            "the public grant of Statement[0] is public by design: public flight status page (tag sec2:public-by-design)",
+        );
+        // A mark without a reason is not honoured, and the annotation says so.
+        let verdict = evaluate(&tagged("true", open)).await;
+        assert_eq!(verdict.compliance, Compliance::NonCompliant);
+        assert_contains(&verdict.annotation, "gives no reason");
+        // Config's listing for the periodic run carries no tags: the rule reads them.
+        let mut untagged = tagged(
+            "public flight status page",
+            serde_json::from_str(&public_policy("lambda:InvokeFunctionUrl")).unwrap(),
+        );
+        untagged.tags.clear();
+        untagged.arn = Some("arn:aws:lambda:us-east-1:111122223333:function:status".to_owned());
+        let reads = Reads {
+            function_tags: std::collections::BTreeMap::from([(
+                public_by_design::DEFAULT_TAG.to_owned(),
+                "public flight status page".to_owned(),
+            )]),
+            ..Reads::default()
+        };
+        let verdict = ResourcePolicies::new(reads)
+            .evaluate(&untagged, &Parameters::default())
+            .await;
+        assert_eq!(
+            verdict.compliance,
+            Compliance::Compliant,
+            "{}",
+            verdict.annotation
+        );
+        // The mark covers being public, not an unexpected account.
+        let other_account = json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999988887777:root"},"Action":"lambda:InvokeFunction","Resource":"*"}]});
+        let verdict = evaluate(&tagged("public flight status page", other_account)).await;
+        assert_eq!(verdict.compliance, Compliance::NonCompliant);
+        assert_contains(&verdict.annotation, "999988887777");
     }
 
     fn function_item() -> ConfigurationItem {
