@@ -82,6 +82,7 @@ fn vpc_function() -> FunctionNetwork {
                 name: "booking".to_owned(),
                 egress: vec![open, bounded],
             }]),
+            network_acls: Ok(Vec::new()),
             route_tables: Ok(vec![
                 RouteTable {
                     id: "rtb-main".to_owned(),

@@ -212,12 +212,18 @@ async fn a_function_on_a_private_subnet_with_bounded_egress_and_flow_logs_is_com
     let name = create_function(Some(&network)).await;
     let (compliance, annotation) = evaluate(function_item(&name, Some(&network)), json!({})).await;
     assert_eq!(compliance, "COMPLIANT", "{annotation}");
-    assert_eq!(
-        annotation,
-        format!(
-            "egress bounded by {}; in VPC {} on private subnets ({}); flow logs active; no function URL",
-            network.group, network.vpc, network.subnet
-        )
+    // The VPC's default network ACL allows all traffic; the security group is the layer that
+    // bounds it, and the annotation says so.
+    assert_starts_with(
+        &annotation,
+        &format!("egress bounded by {}; network ACL acl-", network.group),
+    );
+    assert_ends_with(
+        &annotation,
+        &format!(
+            " allows all traffic out; the security groups bound it; in VPC {} on private subnets ({}); flow logs active; no function URL",
+            network.vpc, network.subnet
+        ),
     );
 }
 
@@ -242,6 +248,76 @@ async fn the_default_security_group_egress_is_wide_open() {
     );
     let (compliance, _) = evaluate(item, json!({"AllowOpenEgress": "true"})).await;
     assert_eq!(compliance, "COMPLIANT");
+}
+
+#[tokio::test]
+async fn a_network_acl_that_denies_all_egress_holds_where_the_security_group_is_open() {
+    let network = seed_network(Seed {
+        open_egress: true,
+        ..GOOD
+    })
+    .await;
+    let name = create_function(Some(&network)).await;
+    let item = function_item(&name, Some(&network));
+    // The VPC's default ACL allows all: the open group fails, and the ACL is named with it.
+    let (compliance, annotation) = evaluate(item.clone(), json!({})).await;
+    assert_eq!(compliance, "NON_COMPLIANT");
+    let ec2 = ec2();
+    let acl = ec2
+        .create_network_acl()
+        .vpc_id(&network.vpc)
+        .send()
+        .await
+        .unwrap()
+        .network_acl()
+        .unwrap()
+        .network_acl_id()
+        .unwrap()
+        .to_owned();
+    ec2.create_network_acl_entry()
+        .network_acl_id(&acl)
+        .rule_number(90)
+        .protocol("-1")
+        .rule_action(aws_sdk_ec2::types::RuleAction::Deny)
+        .egress(true)
+        .cidr_block("0.0.0.0/0")
+        .send()
+        .await
+        .unwrap();
+    let association = ec2
+        .describe_network_acls()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("association.subnet-id")
+                .values(&network.subnet)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .network_acls()
+        .iter()
+        .flat_map(|acl| acl.associations())
+        .find(|association| association.subnet_id() == Some(network.subnet.as_str()))
+        .and_then(|association| association.network_acl_association_id())
+        .unwrap()
+        .to_owned();
+    ec2.replace_network_acl_association()
+        .association_id(association)
+        .network_acl_id(&acl)
+        .send()
+        .await
+        .unwrap();
+    // The recorded item is unchanged: the rule reads the subnet's ACL itself.
+    let (compliance, after) = evaluate(item, json!({})).await;
+    assert_eq!(
+        compliance, "COMPLIANT",
+        "before: {annotation}; after: {after}"
+    );
+    assert_contains(
+        &after,
+        &format!("but network ACL {acl} (rule 90) denies all traffic out to 0.0.0.0/0, so that layer holds"),
+    );
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@ use aws_sdk_ec2::types::{Filter, IpPermission};
 use super::error::absent_as_none;
 use super::AwsClients;
 use crate::config::ReadError;
+use crate::rules::network_controls::acl::{AclEntry, NetworkAcl};
 use crate::rules::network_controls::api::{ApiMethod, RestApiFacts, StageFacts, StageId};
 use crate::rules::network_controls::egress::{EgressPermission, SecurityGroup};
 use crate::rules::network_controls::function::FunctionUrl;
@@ -58,6 +59,46 @@ impl NetworkReader for AwsClients {
                     .ip_permissions_egress()
                     .iter()
                     .map(egress_permission)
+                    .collect(),
+            })
+            .collect())
+    }
+
+    async fn network_acls(&self, subnet_ids: &[String]) -> Result<Vec<NetworkAcl>, ReadError> {
+        let acls: Vec<_> = every_item!(
+            self.ec2()
+                .describe_network_acls()
+                .filters(filter("association.subnet-id", subnet_ids)),
+            "ec2:DescribeNetworkAcls"
+        )?;
+        Ok(acls
+            .iter()
+            .map(|acl| NetworkAcl {
+                id: acl.network_acl_id().unwrap_or_default().to_owned(),
+                subnet_ids: acl
+                    .associations()
+                    .iter()
+                    .filter_map(|association| association.subnet_id().map(str::to_owned))
+                    .collect(),
+                egress: acl
+                    .entries()
+                    .iter()
+                    .filter(|entry| entry.egress() == Some(true))
+                    .map(|entry| AclEntry {
+                        rule_number: entry.rule_number().unwrap_or(i32::MAX),
+                        protocol: entry.protocol().unwrap_or("-1").to_owned(),
+                        allow: entry
+                            .rule_action()
+                            .is_some_and(|action| action.as_str() == "allow"),
+                        cidr: entry
+                            .cidr_block()
+                            .or(entry.ipv6_cidr_block())
+                            .unwrap_or_default()
+                            .to_owned(),
+                        ports: entry
+                            .port_range()
+                            .and_then(|range| Some((range.from()?, range.to()?))),
+                    })
                     .collect(),
             })
             .collect())

@@ -5,6 +5,7 @@ use crate::config::evaluation::annotate;
 use crate::config::{ReadError, Verdict};
 use crate::rules::public_by_design::Marking;
 
+use super::acl::{judge_acls, NetworkAcl};
 use super::egress::{open_egress, SecurityGroup};
 use super::placement::{
     flow_logs_cover, missing_endpoints, public_subnets, FlowLog, RouteTable, Subnet, VpcEndpoint,
@@ -42,6 +43,8 @@ pub struct VpcEvidence {
     pub security_group_ids: Vec<String>,
     pub subnets: Result<Vec<Subnet>, ReadError>,
     pub security_groups: Result<Vec<SecurityGroup>, ReadError>,
+    /// The network ACLs of the function's subnets.
+    pub network_acls: Result<Vec<NetworkAcl>, ReadError>,
     pub route_tables: Result<Vec<RouteTable>, ReadError>,
     pub flow_logs: Result<Vec<FlowLog>, ReadError>,
     /// Empty when no endpoints are required.
@@ -125,7 +128,9 @@ fn judge_vpc(
         }
     };
     let vpc_name = vpc_id.as_deref().unwrap_or("of the function");
-    judge_egress(vpc, parameters, problems, good);
+    // What the network ACLs add to a finding comes last: the finding itself says more.
+    let mut acl_notes = Vec::new();
+    judge_egress(vpc, parameters, problems, good, &mut acl_notes);
     match &vpc.route_tables {
         Err(error) => {
             problems.push(error.annotation(&format!("the route tables of VPC {vpc_name}")))
@@ -179,6 +184,7 @@ fn judge_vpc(
             },
         }
     }
+    problems.extend(acl_notes);
 }
 
 fn judge_egress(
@@ -186,6 +192,7 @@ fn judge_egress(
     parameters: &Parameters,
     problems: &mut Vec<String>,
     good: &mut Vec<String>,
+    acl_notes: &mut Vec<String>,
 ) {
     if vpc.security_group_ids.is_empty() {
         problems.push("the function is in a VPC but names no security group".to_owned());
@@ -201,20 +208,54 @@ fn judge_egress(
             vpc.security_group_ids.join(", ")
         ))),
         Ok(groups) => {
-            let before = problems.len();
+            let mut missing = Vec::new();
+            let mut open = Vec::new();
             for id in &vpc.security_group_ids {
                 match groups.iter().find(|group| &group.id == id) {
-                    None => problems.push(format!("security group {id} could not be found")),
+                    None => missing.push(format!("security group {id} could not be found")),
                     Some(group) => {
-                        problems.extend(open_egress(group, &parameters.restricted_egress_ports))
+                        open.extend(open_egress(group, &parameters.restricted_egress_ports))
                     }
                 }
             }
-            if problems.len() == before {
-                good.push(format!(
-                    "egress bounded by {}",
-                    vpc.security_group_ids.join(", ")
-                ));
+            problems.extend(missing);
+            // The second layer: the subnets' network ACLs.
+            let acls = match &vpc.network_acls {
+                Ok(acls) => judge_acls(&vpc.subnet_ids, acls, !open.is_empty()),
+                Err(error) => {
+                    let note = error.annotation("the subnets' network ACLs");
+                    if open.is_empty() {
+                        good.push(format!(
+                            "egress bounded by {}",
+                            vpc.security_group_ids.join(", ")
+                        ));
+                    } else {
+                        problems.extend(open);
+                        acl_notes.push(note);
+                    }
+                    return;
+                }
+            };
+            match acls.holds {
+                // What the security groups open, the network ACL closes.
+                Some(holds) => good.extend(open.into_iter().map(|finding| {
+                    let finding = finding
+                        .split_once("; open only")
+                        .map_or(finding.as_str(), |(what, _)| what)
+                        .to_owned();
+                    format!("{finding}, but {holds}")
+                })),
+                None if open.is_empty() => {
+                    good.push(format!(
+                        "egress bounded by {}",
+                        vpc.security_group_ids.join(", ")
+                    ));
+                    good.extend(acls.notes);
+                }
+                None => {
+                    problems.extend(open);
+                    acl_notes.extend(acls.notes);
+                }
             }
         }
     }
@@ -292,6 +333,90 @@ mod tests {
         }
     }
 
+    fn open_group() -> SecurityGroup {
+        SecurityGroup {
+            id: "sg-1".to_owned(),
+            name: "booking".to_owned(),
+            egress: vec![EgressPermission {
+                protocol: "-1".to_owned(),
+                ipv4_ranges: ids(&["0.0.0.0/0"]),
+                ..EgressPermission::default()
+            }],
+        }
+    }
+
+    fn acl_for_subnet_a(allow: bool) -> NetworkAcl {
+        NetworkAcl {
+            id: "acl-1".to_owned(),
+            subnet_ids: ids(&["subnet-a"]),
+            egress: vec![super::super::acl::AclEntry {
+                rule_number: 100,
+                protocol: "-1".to_owned(),
+                allow,
+                cidr: "0.0.0.0/0".to_owned(),
+                ports: None,
+            }],
+        }
+    }
+
+    #[test]
+    fn a_network_acl_that_denies_what_a_security_group_opens_holds_and_says_which_layer() {
+        let vpc = VpcEvidence {
+            security_groups: Ok(vec![open_group()]),
+            network_acls: Ok(vec![acl_for_subnet_a(false)]),
+            ..good_vpc()
+        };
+        let verdict = judge_function(&function(Some(vpc)), &Parameters::default());
+        assert_eq!(
+            verdict.compliance,
+            Compliance::Compliant,
+            "{}",
+            verdict.annotation
+        );
+        assert_contains(
+            &verdict.annotation,
+            "security group sg-1 (booking) allows all traffic out to 0.0.0.0/0, but network ACL acl-1 (rule 100) denies all traffic out to 0.0.0.0/0, so that layer holds",
+        );
+    }
+
+    #[test]
+    fn an_allow_all_network_acl_is_mentioned_and_fails_only_where_no_group_bounds_egress() {
+        let bounded = VpcEvidence {
+            network_acls: Ok(vec![acl_for_subnet_a(true)]),
+            ..good_vpc()
+        };
+        let verdict = judge_function(&function(Some(bounded)), &Parameters::default());
+        assert_eq!(
+            verdict.compliance,
+            Compliance::Compliant,
+            "{}",
+            verdict.annotation
+        );
+        assert_contains(
+            &verdict.annotation,
+            "network ACL acl-1 allows all traffic out; the security groups bound it",
+        );
+        let open = VpcEvidence {
+            security_groups: Ok(vec![open_group()]),
+            network_acls: Ok(vec![acl_for_subnet_a(true)]),
+            ..good_vpc()
+        };
+        let verdict = judge_function(&function(Some(open)), &Parameters::default());
+        assert_eq!(verdict.compliance, Compliance::NonCompliant);
+        assert_contains(
+            &verdict.annotation,
+            "allows all traffic out too, so no layer bounds it",
+        );
+        // Unread ACLs never let an open group pass.
+        let unread = VpcEvidence {
+            security_groups: Ok(vec![open_group()]),
+            network_acls: Err(denied("ec2:DescribeNetworkAcls")),
+            ..good_vpc()
+        };
+        let verdict = judge_function(&function(Some(unread)), &Parameters::default());
+        assert_eq!(verdict.compliance, Compliance::NonCompliant);
+    }
+
     fn good_vpc() -> VpcEvidence {
         VpcEvidence {
             subnet_ids: ids(&["subnet-a"]),
@@ -301,6 +426,8 @@ mod tests {
                 vpc_id: "vpc-1".to_owned(),
             }]),
             security_groups: Ok(vec![bounded_group()]),
+            // The default network ACL: all traffic in and out.
+            network_acls: Ok(vec![acl_for_subnet_a(true)]),
             route_tables: Ok(vec![RouteTable {
                 id: "rtb-main".to_owned(),
                 main: true,
@@ -351,7 +478,7 @@ mod tests {
         );
         assert_eq!(
             verdict.annotation,
-            "egress bounded by sg-1; in VPC vpc-1 on private subnets (subnet-a); flow logs active; no function URL"
+            "egress bounded by sg-1; network ACL acl-1 allows all traffic out; the security groups bound it; in VPC vpc-1 on private subnets (subnet-a); flow logs active; no function URL"
         );
     }
 

@@ -22,6 +22,7 @@
 //!    would, so a verdict on what Config links but does not record (a security group's egress,
 //!    a route, a stage's web ACL) is never older than a day.
 
+pub mod acl;
 pub mod api;
 pub mod egress;
 pub mod function;
@@ -124,6 +125,11 @@ pub trait NetworkReader: Sync {
         &self,
         ids: &[String],
     ) -> impl Future<Output = Result<Vec<SecurityGroup>, ReadError>> + Send;
+    /// ec2:DescribeNetworkAcls associated with any of these subnets.
+    fn network_acls(
+        &self,
+        subnet_ids: &[String],
+    ) -> impl Future<Output = Result<Vec<acl::NetworkAcl>, ReadError>> + Send;
     /// ec2:DescribeRouteTables for the VPC.
     fn route_tables(
         &self,
@@ -260,9 +266,10 @@ impl<R: NetworkReader + RecordedResources> NetworkControls<R> {
         security_group_ids: Vec<String>,
         parameters: &Parameters,
     ) -> VpcEvidence {
-        let (subnets, security_groups) = tokio::join!(
+        let (subnets, security_groups, network_acls) = tokio::join!(
             self.reader.subnets(&subnet_ids),
-            self.reader.security_groups(&security_group_ids)
+            self.reader.security_groups(&security_group_ids),
+            self.reader.network_acls(&subnet_ids)
         );
         let vpc_id = match &subnets {
             Ok(found) => found.first().map(|subnet| subnet.vpc_id.clone()),
@@ -298,6 +305,7 @@ impl<R: NetworkReader + RecordedResources> NetworkControls<R> {
             security_group_ids,
             subnets,
             security_groups,
+            network_acls,
             route_tables,
             flow_logs,
             endpoints,
