@@ -15,6 +15,7 @@ Modelled on the serverless airline example AWS's SEC2 guidance walks through, in
 - airline-flight-status: a function URL with AuthType NONE.
 - airline-status-page: a function URL with AuthType NONE and the public grant it needs, tagged
   sec2:public-by-design with its reason: both rules pass it and say why.
+- the HTTP API airline-mobile: GET /status without an authorizer, POST /checkin with IAM.
 - the REST API airline-api: POST /bookings authorized with IAM, GET /flights open to anyone,
   OPTIONS /bookings a CORS preflight; stage prod without a WAF web ACL; an SQS queue fed by the topic
   (guarded), DynamoDB tables, and three buckets: airline-assets (private),
@@ -199,6 +200,12 @@ lam.add_permission(FunctionName="airline-status-page", StatementId="FunctionUrlA
 lam.tag_resource(Resource=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:airline-status-page",
                  Tags={"sec2:public-by-design": "public flight status page review:2099-12-31"})
 
+# An HTTP API for the mobile app: GET /status has no authorizer, POST /checkin uses IAM.
+apigwv2 = client("apigatewayv2")
+http_api = apigwv2.create_api(Name="airline-mobile", ProtocolType="HTTP")["ApiId"]
+apigwv2.create_route(ApiId=http_api, RouteKey="GET /status", AuthorizationType="NONE")
+apigwv2.create_route(ApiId=http_api, RouteKey="POST /checkin", AuthorizationType="AWS_IAM")
+
 # A partner API open only to the airline's office network (the demo's AllowedSourceIpRanges).
 partner_api = apigw.create_rest_api(
     name="airline-partner-api", endpointConfiguration={"types": ["REGIONAL"]},
@@ -212,7 +219,7 @@ layer_versions = [lam.publish_layer_version(LayerName="airline-common", Content=
 lam.add_layer_version_permission(LayerName="airline-common", VersionNumber=2, StatementId="Everyone",
                                  Action="lambda:GetLayerVersion", Principal="*")
 
-print(f"seeded 6 functions (one with a public alias, one public by design), 5 roles, 2 VPCs, a REST API with stage prod, an "
+print(f"seeded 6 functions (one with a public alias, one public by design), 5 roles, 2 VPCs, a REST API with stage prod, an HTTP API, an "
       f"IP-allow-listed partner API, a topic, a queue, 3 tables, 3 buckets and a layer with a public version "
       f"in account {ACCOUNT}")
 
@@ -234,6 +241,7 @@ if args.expected:
         ("network-controls", "AWS::ApiGateway::Stage", stage_arn): ("NON_COMPLIANT", ["no AWS WAF web ACL"]),
         ("network-controls", "AWS::ApiGateway::RestApi", api): ("NON_COMPLIANT", ["GET /flights is open to anyone"]),
         ("network-controls", "AWS::ApiGateway::RestApi", partner_api): ("COMPLIANT", ["has no methods"]),
+        ("network-controls", "AWS::ApiGatewayV2::Api", http_api): ("NON_COMPLIANT", ["GET /status is open to anyone"]),
         ("network-controls", F, "airline-status-page"): ("COMPLIANT", ["public by design: public flight status page"]),
         ("resource-policies", F, "airline-status-page"): ("COMPLIANT", ["public by design: public flight status page"]),
         ("resource-policies", F, "airline-flight-status"): ("NON_COMPLIANT", ["allows anyone"]),
@@ -255,7 +263,8 @@ if args.expected:
                                                  [("AWS::S3::Bucket", b) for b in
                                                   ("airline-assets", "airline-public-assets", "airline-website")]] + \
         [("network-controls", "AWS::ApiGateway::Stage", stage_arn), ("network-controls", "AWS::ApiGateway::RestApi", api),
-         ("network-controls", "AWS::ApiGateway::RestApi", partner_api)]
+         ("network-controls", "AWS::ApiGateway::RestApi", partner_api),
+         ("network-controls", "AWS::ApiGatewayV2::Api", http_api)]
     expected = [{"rule": r, "resource_type": t, "resource_id": i,
                  "compliance": planted.get((r, t, i), ("COMPLIANT", []))[0],
                  "annotation_has": planted.get((r, t, i), ("COMPLIANT", []))[1]} for r, t, i in covered]

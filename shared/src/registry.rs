@@ -176,6 +176,7 @@ pub const NETWORK_CONTROLS: RuleSpec = RuleSpec {
         "AWS::Lambda::Function",
         "AWS::ApiGateway::Stage",
         "AWS::ApiGateway::RestApi",
+        "AWS::ApiGatewayV2::Api",
     ],
     triggers: Triggers {
         change: true,
@@ -183,6 +184,7 @@ pub const NETWORK_CONTROLS: RuleSpec = RuleSpec {
             "AWS::Lambda::Function",
             "AWS::ApiGateway::Stage",
             "AWS::ApiGateway::RestApi",
+            "AWS::ApiGatewayV2::Api",
         ],
         periodic_from_config: true,
     },

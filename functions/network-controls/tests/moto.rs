@@ -677,3 +677,36 @@ async fn a_security_group_that_cannot_be_found_is_never_compliant() {
         "could not read security groups sg-0000000000deleted",
     );
 }
+
+#[tokio::test]
+async fn every_route_of_an_http_api_needs_an_authorizer() {
+    let v2 = aws_sdk_apigatewayv2::Client::new(&sdk_config());
+    let api = v2
+        .create_api()
+        .name(unique("http"))
+        .protocol_type(aws_sdk_apigatewayv2::types::ProtocolType::Http)
+        .send()
+        .await
+        .unwrap()
+        .api_id()
+        .unwrap()
+        .to_owned();
+    for (key, authorization) in [("GET /flights", "NONE"), ("POST /bookings", "AWS_IAM")] {
+        v2.create_route()
+            .api_id(&api)
+            .route_key(key)
+            .authorization_type(authorization.into())
+            .send()
+            .await
+            .unwrap();
+    }
+    let arn = format!("arn:aws:apigateway:{REGION}::/apis/{api}");
+    let api_item = item("AWS::ApiGatewayV2::Api", &api, &arn, json!({"apiId": api}));
+    let (compliance, annotation) = evaluate(api_item, json!({})).await;
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert_contains(
+        &annotation,
+        &format!("HTTP API {api}: GET /flights is open to anyone on the internet (no authorizer)"),
+    );
+    assert!(!annotation.contains("POST /bookings"), "{annotation}");
+}

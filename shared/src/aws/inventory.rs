@@ -26,6 +26,7 @@ pub const SCANNED_TYPES: &[&str] = &[
     "AWS::S3::Bucket",
     "AWS::ApiGateway::RestApi",
     "AWS::ApiGateway::Stage",
+    "AWS::ApiGatewayV2::Api",
     "AWS::Events::EventBus",
     "AWS::DynamoDB::Table",
 ];
@@ -103,6 +104,7 @@ pub async fn list(clients: &AwsClients, place: &Place, types: &[&str]) -> Invent
                 Err(reason) => Err(reason),
             },
             "AWS::Events::EventBus" => event_buses(clients, place).await,
+            "AWS::ApiGatewayV2::Api" => http_apis(clients, place).await,
             "AWS::DynamoDB::Table" => tables(clients, place).await,
             _ => continue,
         };
@@ -390,6 +392,54 @@ async fn bucket_item(
 
 async fn list_rest_apis(clients: &AwsClients) -> Result<Vec<RestApi>, ReadError> {
     every_item!(clients.apigateway().get_rest_apis(), "apigateway:GET")
+}
+
+/// At most this many pages of HTTP APIs are listed.
+const MAX_API_PAGES: usize = 100;
+
+async fn http_apis(clients: &AwsClients, place: &Place) -> Listed {
+    const TYPE: &str = "AWS::ApiGatewayV2::Api";
+    const ACTION: &str = "apigateway:GET";
+    let mut items = Vec::new();
+    let mut token = None;
+    for _ in 0..MAX_API_PAGES {
+        let page = call!(
+            clients
+                .apigatewayv2()
+                .get_apis()
+                .set_next_token(token.take()),
+            ACTION
+        )?;
+        for api in page.items() {
+            let id = api.api_id().unwrap_or_default();
+            let arn = format!("arn:aws:apigateway:{}::/apis/{id}", place.region);
+            let configuration = json!({
+                "apiId": id,
+                "name": api.name(),
+                "protocolType": api.protocol_type().map(|kind| kind.as_str()),
+            });
+            items.push(
+                place
+                    .item(
+                        TYPE,
+                        id,
+                        api.name().unwrap_or(id),
+                        &arn,
+                        configuration,
+                        Map::new(),
+                    )
+                    .map_err(|reason| unreadable(TYPE, id, reason)),
+            );
+        }
+        token = page.next_token().map(str::to_owned);
+        if token.is_none() {
+            return Ok(items);
+        }
+    }
+    Err(ReadError::invalid(
+        ACTION,
+        format!("more than {MAX_API_PAGES} pages of HTTP APIs"),
+    ))
 }
 
 fn rest_apis(apis: &[RestApi], place: &Place) -> Vec<Result<ConfigurationItem, Unreadable>> {

@@ -97,6 +97,7 @@ struct BuiltClients {
     iam: OnceLock<aws_sdk_iam::Client>,
     ec2: OnceLock<aws_sdk_ec2::Client>,
     apigateway: OnceLock<aws_sdk_apigateway::Client>,
+    apigatewayv2: OnceLock<aws_sdk_apigatewayv2::Client>,
     s3control: OnceLock<aws_sdk_s3control::Client>,
     #[cfg(feature = "scan")]
     s3: OnceLock<aws_sdk_s3::Client>,
@@ -126,6 +127,7 @@ client_accessors! {
     iam: aws_sdk_iam::Client,
     ec2: aws_sdk_ec2::Client,
     apigateway: aws_sdk_apigateway::Client,
+    apigatewayv2: aws_sdk_apigatewayv2::Client,
 }
 
 // Queues, topics and buckets are read only by the scan: their policies reach the rules in the

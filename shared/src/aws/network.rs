@@ -12,6 +12,7 @@ use crate::rules::network_controls::acl::{AclEntry, NetworkAcl};
 use crate::rules::network_controls::api::{ApiMethod, RestApiFacts, StageFacts, StageId};
 use crate::rules::network_controls::egress::{EgressPermission, SecurityGroup};
 use crate::rules::network_controls::function::FunctionUrl;
+use crate::rules::network_controls::http_api::{HttpApiFacts, HttpRoute, HttpStage};
 use crate::rules::network_controls::placement::{FlowLog, RouteTable, Subnet, VpcEndpoint};
 use crate::rules::network_controls::{NetworkReader, MAX_ALIASES, MAX_API_RESOURCES};
 
@@ -21,6 +22,9 @@ fn filter(name: &str, values: &[String]) -> Filter {
         .set_values(Some(values.to_vec()))
         .build()
 }
+
+/// At most this many pages of an HTTP API's routes are read; more is never compliant.
+const MAX_PAGES: usize = 20;
 
 impl NetworkReader for AwsClients {
     async fn subnets(&self, ids: &[String]) -> Result<Vec<Subnet>, ReadError> {
@@ -269,6 +273,66 @@ impl NetworkReader for AwsClients {
                         .collect()
                 })
                 .unwrap_or_default(),
+        })
+    }
+
+    async fn http_api(&self, id: &str) -> Result<HttpApiFacts, ReadError> {
+        const ACTION: &str = "apigateway:GET";
+        let client = self.apigatewayv2();
+        let api = call!(client.get_api().api_id(id), ACTION)?;
+        let mut routes = Vec::new();
+        let mut token = None;
+        for _ in 0..MAX_PAGES {
+            let page = call!(
+                client.get_routes().api_id(id).set_next_token(token.take()),
+                ACTION
+            )?;
+            routes.extend(page.items().iter().map(|route| {
+                HttpRoute {
+                    route_key: route.route_key().unwrap_or_default().to_owned(),
+                    authorization_type: route
+                        .authorization_type()
+                        .map_or("NONE", |kind| kind.as_str())
+                        .to_owned(),
+                }
+            }));
+            token = page.next_token().map(str::to_owned);
+            if token.is_none() {
+                break;
+            }
+        }
+        if token.is_some() {
+            return Err(ReadError::invalid(
+                ACTION,
+                format!("more than {MAX_PAGES} pages of routes"),
+            ));
+        }
+        let stages = call!(client.get_stages().api_id(id), ACTION)?;
+        Ok(HttpApiFacts {
+            protocol: api
+                .protocol_type()
+                .map_or("HTTP", |kind| kind.as_str())
+                .to_owned(),
+            tags: api
+                .tags()
+                .map(|tags| tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default(),
+            routes,
+            stages: stages
+                .items()
+                .iter()
+                .map(|stage| HttpStage {
+                    name: stage.stage_name().unwrap_or_default().to_owned(),
+                    access_logs: stage
+                        .access_log_settings()
+                        .and_then(|settings| settings.destination_arn())
+                        .is_some_and(|arn| !arn.is_empty()),
+                    throttled: stage.default_route_settings().is_some_and(|settings| {
+                        settings.throttling_rate_limit().is_some()
+                            || settings.throttling_burst_limit().is_some()
+                    }),
+                })
+                .collect(),
         })
     }
 

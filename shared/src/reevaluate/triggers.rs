@@ -126,6 +126,11 @@ pub const TRIGGERS: &[Trigger] = &[
             "DeleteResource",
             "TagResource",
             "UntagResource",
+            // HTTP APIs: a route's authorization (an authorizer in use cannot be deleted, and
+            // changing one keeps its routes authorized).
+            "CreateRoute",
+            "UpdateRoute",
+            "DeleteRoute",
         ],
         rules: &[NetworkControls],
     },

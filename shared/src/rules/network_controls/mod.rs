@@ -26,6 +26,7 @@ pub mod acl;
 pub mod api;
 pub mod egress;
 pub mod function;
+pub mod http_api;
 pub mod placement;
 
 use std::collections::BTreeMap;
@@ -167,6 +168,11 @@ pub trait NetworkReader: Sync {
     fn stage(&self, stage: &StageId) -> impl Future<Output = Result<StageFacts, ReadError>> + Send;
     /// apigateway:GET on the REST API.
     fn rest_api(&self, id: &str) -> impl Future<Output = Result<RestApiFacts, ReadError>> + Send;
+    /// apigateway:GET on the HTTP API, its routes and its stages.
+    fn http_api(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<http_api::HttpApiFacts, ReadError>> + Send;
     /// apigateway:GET on the REST API's resources, with their methods; at most
     /// `MAX_API_RESOURCES` resources.
     fn rest_api_methods(
@@ -372,6 +378,24 @@ impl<R: NetworkReader + RecordedResources> NetworkControls<R> {
     }
 }
 
+impl<R: NetworkReader + RecordedResources> NetworkControls<R> {
+    async fn evaluate_http_api(
+        &self,
+        item: &ConfigurationItem,
+        parameters: &Parameters,
+    ) -> Verdict {
+        let id = item.resource_id.as_str();
+        match self.reader.http_api(id).await {
+            Ok(facts) => {
+                let tag = &parameters.public_by_design_tag;
+                let marking = Marking::of(&facts.tags, tag, &public_by_design::today());
+                http_api::judge_http_api(id, &facts, &marking, tag)
+            }
+            Err(error) => Verdict::non_compliant(error.annotation(&format!("HTTP API {id}"))),
+        }
+    }
+}
+
 /// A read that could not be made because the function's subnets, and so its VPC, are unknown.
 fn unknown_vpc<T>(kind: ReadErrorKind) -> Result<T, ReadError> {
     Err(ReadError::new(
@@ -390,6 +414,7 @@ impl<R: NetworkReader + RecordedResources> Rule for NetworkControls<R> {
             "AWS::Lambda::Function" => self.evaluate_function(item, parameters).await,
             "AWS::ApiGateway::Stage" => self.evaluate_stage(item, parameters).await,
             "AWS::ApiGateway::RestApi" => self.evaluate_rest_api(item, parameters).await,
+            "AWS::ApiGatewayV2::Api" => self.evaluate_http_api(item, parameters).await,
             other => Verdict::not_applicable(format!("{other} is not evaluated by this rule")),
         }
     }
