@@ -2,24 +2,17 @@
 
 use std::process::ExitCode;
 
-use sec2_shared::reevaluate::triggers::{eventbridge_pattern, TRIGGERS};
-use serde_json::json;
+use sec2_shared::reevaluate::triggers::{eventbridge_pattern, RULE_GROUPS};
 
 use crate::input::emit;
 
-/// IAM's events reach EventBridge only in us-east-1, so they get a rule of their own.
-pub const IAM: &str = "iam.amazonaws.com";
-
 pub fn run() -> ExitCode {
-    let others: Vec<&str> = TRIGGERS
+    // One pattern per EventBridge rule of the templates (IAM's events reach EventBridge only in
+    // us-east-1, so they get a rule of their own).
+    let patterns: serde_json::Map<String, serde_json::Value> = RULE_GROUPS
         .iter()
-        .map(|trigger| trigger.event_source)
-        .filter(|source| *source != IAM)
+        .map(|(name, sources)| ((*name).to_owned(), eventbridge_pattern(sources)))
         .collect();
-    let patterns = json!({
-        "iam": eventbridge_pattern(&[IAM]),
-        "resources": eventbridge_pattern(&others),
-    });
     match serde_json::to_string_pretty(&patterns)
         .map_err(|err| err.to_string())
         .and_then(|text| emit(&text))

@@ -180,6 +180,32 @@ pub const TRIGGERS: &[Trigger] = &[
     },
 ];
 
+/// The EventBridge rules the templates deploy, by name, and the event sources each delivers: IAM
+/// (its events reach EventBridge only in us-east-1), the network and API layers, and the
+/// resource policies. Split so that each pattern stays under EventBridge's 2,048 characters.
+pub const RULE_GROUPS: &[(&str, &[&str])] = &[
+    ("iam", &["iam.amazonaws.com"]),
+    (
+        "network",
+        &[
+            "ec2.amazonaws.com",
+            "apigateway.amazonaws.com",
+            "wafv2.amazonaws.com",
+        ],
+    ),
+    (
+        "resources",
+        &[
+            "lambda.amazonaws.com",
+            "s3.amazonaws.com",
+            "sns.amazonaws.com",
+            "sqs.amazonaws.com",
+            "events.amazonaws.com",
+            "dynamodb.amazonaws.com",
+        ],
+    ),
+];
+
 /// The EventBridge event pattern that delivers the calls of `TRIGGERS` from these event sources
 /// (all when `sources` is empty), with prefix matching for Lambda's versioned names.
 pub fn eventbridge_pattern(sources: &[&str]) -> Value {
@@ -444,17 +470,22 @@ mod tests {
                 assert!(names.contains(name), "{name}");
             }
         }
-        // The template's two rules: IAM's (delivered in us-east-1 only) and every other source's.
-        let iam = eventbridge_pattern(&["iam.amazonaws.com"]);
-        assert_eq!(iam["detail"]["eventSource"], json!(["iam.amazonaws.com"]));
-        let others: Vec<&str> = TRIGGERS
-            .iter()
-            .map(|trigger| trigger.event_source)
-            .filter(|source| *source != "iam.amazonaws.com")
-            .collect();
-        for pattern in [iam, eventbridge_pattern(&others)] {
-            let size = serde_json::to_string(&pattern).unwrap().len();
-            assert!(size < 2048, "EventBridge's default pattern limit: {size}");
+        // The templates' rules: every source in exactly one group, each pattern within the limit.
+        for trigger in TRIGGERS {
+            let groups = RULE_GROUPS
+                .iter()
+                .filter(|(_, sources)| sources.contains(&trigger.event_source))
+                .count();
+            assert_eq!(groups, 1, "{}", trigger.event_source);
+        }
+        for (name, sources) in RULE_GROUPS {
+            let size = serde_json::to_string(&eventbridge_pattern(sources))
+                .unwrap()
+                .len();
+            assert!(
+                size < 2048,
+                "{name}: EventBridge's default pattern limit: {size}"
+            );
         }
     }
 
