@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 
 use super::error::{absent_as_none, read_error};
 use super::functions::facts_of;
-use super::AwsClients;
+use super::{tag_map, AwsClients};
 use crate::config::item::epoch_to_rfc3339;
 use crate::config::periodic::READ_CONCURRENCY;
 use crate::config::views::{
@@ -468,14 +468,7 @@ fn rest_apis(apis: &[RestApi], place: &Place) -> Vec<Result<ConfigurationItem, U
                     Map::new(),
                 )
                 .map(|mut item| {
-                    item.tags = api
-                        .tags()
-                        .map(|tags| {
-                            tags.iter()
-                                .map(|(key, value)| (key.clone(), value.clone()))
-                                .collect()
-                        })
-                        .unwrap_or_default();
+                    item.tags = tag_map(api.tags());
                     item
                 })
                 .map_err(|reason| unreadable(TYPE, id, reason))

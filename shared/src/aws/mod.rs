@@ -161,6 +161,15 @@ pub fn call_time_limits() -> TimeoutConfig {
         .build()
 }
 
+/// An SDK's tags (a `HashMap`, or none) as the rules hold them: sorted, so annotations and tests
+/// see one order.
+pub(crate) fn tag_map(
+    tags: Option<&std::collections::HashMap<String, String>>,
+) -> std::collections::BTreeMap<String, String> {
+    tags.map(|tags| tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default()
+}
+
 /// The rule parameter that names the role to assume in the event's account.
 pub const EXECUTION_ROLE_NAME: &str = "ExecutionRoleName";
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use aws_sdk_ec2::types::{Filter, IpPermission};
 
 use super::error::absent_as_none;
-use super::AwsClients;
+use super::{tag_map, AwsClients};
 use crate::config::ReadError;
 use crate::rules::network_controls::acl::{AclEntry, NetworkAcl};
 use crate::rules::network_controls::api::{ApiMethod, RestApiFacts, StageFacts, StageId};
@@ -226,10 +226,7 @@ impl NetworkReader for AwsClients {
             self.lambda().list_tags().resource(function_arn),
             "lambda:ListTags"
         )?;
-        Ok(output
-            .tags()
-            .map(|tags| tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-            .unwrap_or_default())
+        Ok(tag_map(output.tags()))
     }
 
     async fn stage(&self, stage: &StageId) -> Result<StageFacts, ReadError> {
@@ -265,14 +262,7 @@ impl NetworkReader for AwsClients {
                 })
                 .unwrap_or_default(),
             policy: output.policy().map(str::to_owned),
-            tags: output
-                .tags()
-                .map(|tags| {
-                    tags.iter()
-                        .map(|(key, value)| (key.clone(), value.clone()))
-                        .collect()
-                })
-                .unwrap_or_default(),
+            tags: tag_map(output.tags()),
         })
     }
 
@@ -313,10 +303,7 @@ impl NetworkReader for AwsClients {
                 .protocol_type()
                 .map_or("HTTP", |kind| kind.as_str())
                 .to_owned(),
-            tags: api
-                .tags()
-                .map(|tags| tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-                .unwrap_or_default(),
+            tags: tag_map(api.tags()),
             routes,
             stages: stages
                 .items()
