@@ -19,7 +19,6 @@ CloudTrail's own delivery to EventBridge (AWS's, typically minutes at worst) is 
 
 import datetime
 import glob
-import http.server
 import json
 import os
 import statistics
@@ -45,23 +44,14 @@ class Endpoint:
         self.refuse = 0
         endpoint = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+        class Handler(runtime_api.QuietHandler):
             # One segment per response, sent at once: headers and body written separately meet
             # the client's delayed ACK and add 40 ms that are the stub's, not the function's.
             wbufsize = -1
             disable_nagle_algorithm = True
 
-            def log_message(self, *_):
-                pass
-
-            def _reply(self, status, body, content_type):
-                data = body.encode()
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+            def _answer(self, status, body, content_type):
+                self._reply(status, body.encode(), [("Content-Type", content_type)])
 
             def do_POST(self):
                 arrived = time.monotonic_ns()
@@ -73,31 +63,31 @@ class Endpoint:
                 if target.endswith(".StartConfigRulesEvaluation"):
                     if endpoint.refuse:
                         endpoint.refuse -= 1
-                        return self._reply(400, json.dumps({
+                        return self._answer(400, json.dumps({
                             "__type": "LimitExceededException",
                             "message": "an evaluation of the rule is in progress"}),
                             "application/x-amz-json-1.1")
                     endpoint.starts.append((arrived, account, json.loads(body)["ConfigRuleNames"]))
-                    return self._reply(200, "{}", "application/x-amz-json-1.1")
+                    return self._answer(200, "{}", "application/x-amz-json-1.1")
                 if target.endswith(".DescribeConfigRules"):
                     rules = [{"ConfigRuleName": f"OrgConfigRule-sec2-{rule}-k3jd8a1q",
                               "Source": {"Owner": "CUSTOM_LAMBDA",
                                          "SourceIdentifier": f"arn:aws:lambda:us-east-1:{OWN}:function:sec2-rules-{rule}"}}
                              for rule in RULES]
-                    return self._reply(200, json.dumps({"ConfigRules": rules}), "application/x-amz-json-1.1")
+                    return self._answer(200, json.dumps({"ConfigRules": rules}), "application/x-amz-json-1.1")
                 action = urllib.parse.parse_qs(body).get("Action", [""])[0]
                 if action == "GetCallerIdentity":
-                    return self._reply(200, _sts("GetCallerIdentity", f"""
+                    return self._answer(200, _sts("GetCallerIdentity", f"""
     <Arn>arn:aws:sts::{OWN}:assumed-role/sec2-rules-ReevaluateRole-A1B2C3/sec2-rules-reevaluate</Arn>
     <UserId>AROAEXAMPLE:sec2-rules-reevaluate</UserId><Account>{OWN}</Account>"""), "text/xml")
                 if action == "AssumeRole":
                     expires = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1))
-                    return self._reply(200, _sts("AssumeRole", f"""
+                    return self._answer(200, _sts("AssumeRole", f"""
     <Credentials><AccessKeyId>ASIA{MEMBER}</AccessKeyId><SecretAccessKey>secret</SecretAccessKey>
     <SessionToken>token</SessionToken><Expiration>{expires:%Y-%m-%dT%H:%M:%SZ}</Expiration></Credentials>
     <AssumedRoleUser><Arn>arn:aws:sts::{MEMBER}:assumed-role/sec2-rules-member/sec2-reevaluate</Arn>
     <AssumedRoleId>AROAEXAMPLE:sec2-reevaluate</AssumedRoleId></AssumedRoleUser>"""), "text/xml")
-                return self._reply(400, json.dumps({"__type": "UnknownOperationException"}),
+                return self._answer(400, json.dumps({"__type": "UnknownOperationException"}),
                                    "application/x-amz-json-1.1")
 
         self._server = runtime_api._QuietServer(("127.0.0.1", 0), Handler)

@@ -34,21 +34,49 @@ class _Invocation:
         self.done = threading.Event()
 
 
+class QuietHandler(http.server.BaseHTTPRequestHandler):
+    """HTTP/1.1 without a request log, and one way to answer."""
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *_):
+        pass
+
+    def _reply(self, status, body=b"", headers=()):
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def _next_headers(request_id, timeout_s):
+    """The headers of a `GET /invocation/next` answer, as Lambda sends them."""
+    return [
+        ("Content-Type", "application/json"),
+        ("Lambda-Runtime-Aws-Request-Id", request_id),
+        ("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000 + timeout_s * 1000))),
+        ("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:111122223333:function:sec2-bench"),
+        ("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Sampled=0"),
+    ]
+
+
+def _lambda_env(port, env):
+    """The environment Lambda gives a function's `bootstrap`, with the Runtime API on `port`."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{port}",
+        "AWS_LAMBDA_FUNCTION_NAME": "sec2-bench",
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
+        "AWS_LAMBDA_LOG_FORMAT": "JSON",
+        "AWS_LAMBDA_LOG_LEVEL": "WARN",
+        **env,
+    }
+
+
 def _handler(invocation):
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *_):
-            pass
-
-        def _reply(self, status, body=b"", headers=()):
-            self.send_response(status)
-            for name, value in headers:
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
+    class Handler(QuietHandler):
         def do_GET(self):
             if not self.path.endswith("/runtime/invocation/next"):
                 return self._reply(404)
@@ -60,15 +88,7 @@ def _handler(invocation):
                 time.sleep(60)
                 return
             invocation.served = True
-            deadline_ms = int(time.time() * 1000 + invocation.timeout_s * 1000)
-            self._reply(200, invocation.event, [
-                ("Content-Type", "application/json"),
-                ("Lambda-Runtime-Aws-Request-Id", invocation.request_id),
-                ("Lambda-Runtime-Deadline-Ms", str(deadline_ms)),
-                ("Lambda-Runtime-Invoked-Function-Arn",
-                 "arn:aws:lambda:us-east-1:111122223333:function:sec2-bench"),
-                ("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Sampled=0"),
-            ])
+            self._reply(200, invocation.event, _next_headers(invocation.request_id, invocation.timeout_s))
 
         def _body(self):
             length = int(self.headers.get("Content-Length") or 0)
@@ -94,17 +114,7 @@ def cold_start(binary, event, env, timeout_s=900, error_is_an_answer=False):
     invocation = _Invocation(event, timeout_s)
     server = _QuietServer(("127.0.0.1", 0), _handler(invocation))
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    port = server.server_address[1]
-    child_env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{port}",
-        "AWS_LAMBDA_FUNCTION_NAME": "sec2-bench",
-        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
-        "AWS_LAMBDA_LOG_FORMAT": "JSON",
-        "AWS_LAMBDA_LOG_LEVEL": "WARN",
-        **env,
-    }
+    child_env = _lambda_env(server.server_address[1], env)
     started = time.monotonic_ns()
     process = subprocess.Popen([binary], env=child_env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE)
@@ -170,23 +180,11 @@ class WarmRuntime:
         self.timeout_s = timeout_s
         runtime = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+        class Handler(QuietHandler):
             # One segment per response, sent at once: headers and body written separately meet
             # the client's delayed ACK and add 40 ms that are the stub's, not the function's.
             wbufsize = -1
             disable_nagle_algorithm = True
-
-            def log_message(self, *_):
-                pass
-
-            def _reply(self, status, body=b"", headers=()):
-                self.send_response(status)
-                for name, value in headers:
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
 
             def do_GET(self):
                 if not self.path.endswith("/runtime/invocation/next"):
@@ -195,15 +193,8 @@ class WarmRuntime:
                 if event is None:
                     return
                 runtime.handed_ns = time.monotonic_ns()
-                deadline_ms = int(time.time() * 1000 + runtime.timeout_s * 1000)
-                self._reply(200, json.dumps(event).encode(), [
-                    ("Content-Type", "application/json"),
-                    ("Lambda-Runtime-Aws-Request-Id", str(uuid.uuid4())),
-                    ("Lambda-Runtime-Deadline-Ms", str(deadline_ms)),
-                    ("Lambda-Runtime-Invoked-Function-Arn",
-                     "arn:aws:lambda:us-east-1:111122223333:function:sec2-bench"),
-                    ("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Sampled=0"),
-                ])
+                self._reply(200, json.dumps(event).encode(),
+                            _next_headers(str(uuid.uuid4()), runtime.timeout_s))
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
@@ -215,16 +206,7 @@ class WarmRuntime:
 
         self._server = _QuietServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        child_env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{self._server.server_address[1]}",
-            "AWS_LAMBDA_FUNCTION_NAME": "sec2-bench",
-            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
-            "AWS_LAMBDA_LOG_FORMAT": "JSON",
-            "AWS_LAMBDA_LOG_LEVEL": "WARN",
-            **env,
-        }
+        child_env = _lambda_env(self._server.server_address[1], env)
         self.started_ns = time.monotonic_ns()
         self.handed_ns = None
         self._process = subprocess.Popen([binary], env=child_env, stdout=subprocess.DEVNULL,
