@@ -50,8 +50,10 @@ enum Command {
     Rules(rules::Args),
     /// Print the EventBridge event patterns that invoke the reevaluate function.
     ///
-    /// JSON: `iam` (IAM's CloudTrail events, delivered only in us-east-1) and `resources` (the
-    /// other services, delivered in their own region). template.yaml uses the same patterns.
+    /// JSON, one pattern per EventBridge rule: `iam` (IAM's CloudTrail events, delivered only in
+    /// us-east-1), `network` (the network and API layers) and `resources` (resource policies),
+    /// the last two delivered in their own region. template.yaml and member-role.yaml use the
+    /// same patterns.
     Triggers,
 }
 

@@ -16,6 +16,7 @@ Modelled on the serverless airline example AWS's SEC2 guidance walks through, in
 - airline-status-page: a function URL with AuthType NONE and the public grant it needs, tagged
   sec2:public-by-design with its reason: both rules pass it and say why.
 - the HTTP API airline-mobile: GET /status without an authorizer, POST /checkin with IAM.
+- the AppSync API airline-loyalty-graph: authenticated by an API key alone, no web ACL.
 - the REST API airline-api: POST /bookings authorized with IAM, GET /flights open to anyone,
   OPTIONS /bookings a CORS preflight; stage prod without a WAF web ACL; an SQS queue fed by the topic
   (guarded), DynamoDB tables, and three buckets: airline-assets (private),
@@ -206,6 +207,11 @@ http_api = apigwv2.create_api(Name="airline-mobile", ProtocolType="HTTP")["ApiId
 apigwv2.create_route(ApiId=http_api, RouteKey="GET /status", AuthorizationType="NONE")
 apigwv2.create_route(ApiId=http_api, RouteKey="POST /checkin", AuthorizationType="AWS_IAM")
 
+# A GraphQL API for the loyalty app, on an API key alone.
+appsync = client("appsync")
+graphql_api = appsync.create_graphql_api(name="airline-loyalty-graph", authenticationType="API_KEY")["graphqlApi"]["apiId"]
+appsync.create_api_key(apiId=graphql_api, description="loyalty web app")
+
 # A partner API open only to the airline's office network (the demo's AllowedSourceIpRanges).
 partner_api = apigw.create_rest_api(
     name="airline-partner-api", endpointConfiguration={"types": ["REGIONAL"]},
@@ -219,7 +225,7 @@ layer_versions = [lam.publish_layer_version(LayerName="airline-common", Content=
 lam.add_layer_version_permission(LayerName="airline-common", VersionNumber=2, StatementId="Everyone",
                                  Action="lambda:GetLayerVersion", Principal="*")
 
-print(f"seeded 6 functions (one with a public alias, one public by design), 5 roles, 2 VPCs, a REST API with stage prod, an HTTP API, an "
+print(f"seeded 6 functions (one with a public alias, one public by design), 5 roles, 2 VPCs, a REST API with stage prod, an HTTP API, an AppSync API, an "
       f"IP-allow-listed partner API, a topic, a queue, 3 tables, 3 buckets and a layer with a public version "
       f"in account {ACCOUNT}")
 
@@ -242,6 +248,8 @@ if args.expected:
         ("network-controls", "AWS::ApiGateway::RestApi", api): ("NON_COMPLIANT", ["GET /flights is open to anyone"]),
         ("network-controls", "AWS::ApiGateway::RestApi", partner_api): ("COMPLIANT", ["has no methods"]),
         ("network-controls", "AWS::ApiGatewayV2::Api", http_api): ("NON_COMPLIANT", ["GET /status is open to anyone"]),
+        ("network-controls", "AWS::AppSync::GraphQLApi", graphql_api): ("NON_COMPLIANT", ["API key alone",
+                                                                                           "tag the resource sec2:public-by-design=REASON"]),
         ("network-controls", F, "airline-status-page"): ("COMPLIANT", ["public by design: public flight status page"]),
         ("resource-policies", F, "airline-status-page"): ("COMPLIANT", ["public by design: public flight status page"]),
         ("resource-policies", F, "airline-flight-status"): ("NON_COMPLIANT", ["allows anyone"]),
@@ -264,7 +272,8 @@ if args.expected:
                                                   ("airline-assets", "airline-public-assets", "airline-website")]] + \
         [("network-controls", "AWS::ApiGateway::Stage", stage_arn), ("network-controls", "AWS::ApiGateway::RestApi", api),
          ("network-controls", "AWS::ApiGateway::RestApi", partner_api),
-         ("network-controls", "AWS::ApiGatewayV2::Api", http_api)]
+         ("network-controls", "AWS::ApiGatewayV2::Api", http_api),
+         ("network-controls", "AWS::AppSync::GraphQLApi", graphql_api)]
     expected = [{"rule": r, "resource_type": t, "resource_id": i,
                  "compliance": planted.get((r, t, i), ("COMPLIANT", []))[0],
                  "annotation_has": planted.get((r, t, i), ("COMPLIANT", []))[1]} for r, t, i in covered]

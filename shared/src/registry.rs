@@ -171,12 +171,13 @@ pub const NETWORK_CONTROLS: RuleSpec = RuleSpec {
         number: 4,
         title: "Control network traffic at all layers",
     },
-    summary: "ingress and egress controlled at every layer: VPC placement, security group egress, flow logs, endpoints, function URL auth, WAF on stages, private APIs",
+    summary: "ingress and egress controlled at every layer: VPC placement, security group egress, flow logs, endpoints, function URL auth, API methods and routes, WAF on stages and AppSync, private APIs",
     resource_types: &[
         "AWS::Lambda::Function",
         "AWS::ApiGateway::Stage",
         "AWS::ApiGateway::RestApi",
         "AWS::ApiGatewayV2::Api",
+        "AWS::AppSync::GraphQLApi",
     ],
     triggers: Triggers {
         change: true,
@@ -185,6 +186,7 @@ pub const NETWORK_CONTROLS: RuleSpec = RuleSpec {
             "AWS::ApiGateway::Stage",
             "AWS::ApiGateway::RestApi",
             "AWS::ApiGatewayV2::Api",
+            "AWS::AppSync::GraphQLApi",
         ],
         periodic_from_config: true,
     },

@@ -1,5 +1,6 @@
 //! sec2-network-controls against moto's server: VPCs, subnets, route tables, security groups,
-//! flow logs, VPC endpoints, functions with URLs, REST APIs, stages and WAF associations seeded
+//! flow logs, VPC endpoints, functions with URLs, REST APIs, stages, WAF associations, HTTP APIs
+//! and AppSync APIs seeded
 //! through the SDK; the rule run through the handler Lambda calls; PutEvaluations read from
 //! moto's recorder.
 #![allow(
@@ -709,4 +710,75 @@ async fn every_route_of_an_http_api_needs_an_authorizer() {
         &format!("HTTP API {api}: GET /flights is open to anyone on the internet (no authorizer)"),
     );
     assert!(!annotation.contains("POST /bookings"), "{annotation}");
+}
+
+/// moto's GetGraphqlApi carries no `wafWebAclArn`, so every API here lacks a web ACL; the
+/// library's AppSync tests (`aws-smithy-mocks`) cover one that has it.
+#[tokio::test]
+async fn an_appsync_api_on_an_api_key_alone_is_open_and_cognito_by_default_is_not() {
+    use aws_sdk_appsync::types::{AdditionalAuthenticationProvider, AuthenticationType};
+    let appsync = aws_sdk_appsync::Client::new(&sdk_config());
+    let create = |default: AuthenticationType, additional: Option<AuthenticationType>| {
+        let appsync = appsync.clone();
+        async move {
+            appsync
+                .create_graphql_api()
+                .name(unique("graph"))
+                .authentication_type(default)
+                .set_additional_authentication_providers(additional.map(|mode| {
+                    vec![AdditionalAuthenticationProvider::builder()
+                        .authentication_type(mode)
+                        .build()]
+                }))
+                .send()
+                .await
+                .unwrap()
+                .graphql_api()
+                .unwrap()
+                .api_id()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let graph_item = |id: &str| {
+        let arn = format!("arn:aws:appsync:{REGION}:{MOTO_ACCOUNT}:apis/{id}");
+        item("AWS::AppSync::GraphQLApi", &arn, &arn, json!({"ApiId": id}))
+    };
+
+    let key_only = create(AuthenticationType::ApiKey, None).await;
+    let (compliance, annotation) = evaluate(graph_item(&key_only), json!({})).await;
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert_contains(
+        &annotation,
+        &format!("AppSync API {key_only} is authenticated by an API key alone"),
+    );
+    // The missing web ACL follows, past Config's 256 characters.
+    assert_ends_with(&annotation, "(+1 more)");
+
+    let cognito = create(
+        AuthenticationType::AmazonCognitoUserPools,
+        Some(AuthenticationType::ApiKey),
+    )
+    .await;
+    let (_, annotation) = evaluate(graph_item(&cognito), json!({})).await;
+    assert!(!annotation.contains("API key alone"), "{annotation}");
+    assert_contains(&annotation, "has no AWS WAF web ACL");
+
+    // The public-by-design mark comes from the API's own tags, read with GetGraphqlApi.
+    appsync
+        .tag_resource()
+        .resource_arn(format!(
+            "arn:aws:appsync:{REGION}:{MOTO_ACCOUNT}:apis/{key_only}"
+        ))
+        .tags("sec2:public-by-design", "public flight board")
+        .send()
+        .await
+        .unwrap();
+    let (_, annotation) = evaluate(graph_item(&key_only), json!({})).await;
+    assert!(!annotation.contains("API key alone"), "{annotation}");
+    // Only the web ACL fails now; what holds (the mark) is counted after it.
+    assert_starts_with(
+        &annotation,
+        &format!("AppSync API {key_only} has no AWS WAF web ACL"),
+    );
 }

@@ -2,6 +2,7 @@
 //! AWS Config records them, for `sec2 scan` (no Config recorder needed).
 
 use aws_sdk_apigateway::types::RestApi;
+use aws_sdk_appsync::types::GraphqlApi;
 use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Map, Value};
 
@@ -27,6 +28,7 @@ pub const SCANNED_TYPES: &[&str] = &[
     "AWS::ApiGateway::RestApi",
     "AWS::ApiGateway::Stage",
     "AWS::ApiGatewayV2::Api",
+    "AWS::AppSync::GraphQLApi",
     "AWS::Events::EventBus",
     "AWS::DynamoDB::Table",
 ];
@@ -62,7 +64,7 @@ impl Place {
         arn: &str,
         configuration: Value,
         supplementary: Map<String, Value>,
-    ) -> Result<ConfigurationItem, String> {
+    ) -> Result<ConfigurationItem, Unreadable> {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs_f64())
@@ -79,7 +81,7 @@ impl Place {
             "configuration": configuration,
             "supplementaryConfiguration": supplementary,
         }))
-        .map_err(|err| err.to_string())
+        .map_err(|err| unreadable(resource_type, resource_id, err.to_string()))
     }
 }
 
@@ -105,6 +107,7 @@ pub async fn list(clients: &AwsClients, place: &Place, types: &[&str]) -> Invent
             },
             "AWS::Events::EventBus" => event_buses(clients, place).await,
             "AWS::ApiGatewayV2::Api" => http_apis(clients, place).await,
+            "AWS::AppSync::GraphQLApi" => graphql_apis(clients, place).await,
             "AWS::DynamoDB::Table" => tables(clients, place).await,
             _ => continue,
         };
@@ -204,7 +207,6 @@ async fn functions(clients: &AwsClients, place: &Place) -> Listed {
                     item.tags = tags;
                     item
                 })
-                .map_err(|reason| unreadable(TYPE, &name, reason))
         })
         .buffered(READ_CONCURRENCY)
         .collect()
@@ -242,9 +244,7 @@ async fn queues(clients: &AwsClients, place: &Place) -> Listed {
             if let Some(policy) = get(QueueAttributeName::Policy) {
                 record_policy(TYPE, &mut configuration, &mut supplementary, policy);
             }
-            place
-                .item(TYPE, &url, &name, &arn, configuration, supplementary)
-                .map_err(|reason| unreadable(TYPE, &url, reason))
+            place.item(TYPE, &url, &name, &arn, configuration, supplementary)
         })
         .buffered(READ_CONCURRENCY)
         .collect()
@@ -273,9 +273,7 @@ async fn topics(clients: &AwsClients, place: &Place) -> Listed {
                 record_policy(TYPE, &mut configuration, &mut supplementary, policy.clone());
             }
             let name = arn.rsplit(':').next().unwrap_or(&arn).to_owned();
-            place
-                .item(TYPE, &arn, &name, &arn, configuration, Map::new())
-                .map_err(|reason| unreadable(TYPE, &arn, reason))
+            place.item(TYPE, &arn, &name, &arn, configuration, Map::new())
         })
         .buffered(READ_CONCURRENCY)
         .collect()
@@ -378,16 +376,14 @@ async fn bucket_item(
         );
     }
     let arn = format!("arn:aws:s3:::{name}");
-    place
-        .item(
-            TYPE,
-            name,
-            name,
-            &arn,
-            bucket_configuration(name),
-            supplementary,
-        )
-        .map_err(|reason| unreadable(TYPE, name, reason))
+    place.item(
+        TYPE,
+        name,
+        name,
+        &arn,
+        bucket_configuration(name),
+        supplementary,
+    )
 }
 
 async fn list_rest_apis(clients: &AwsClients) -> Result<Vec<RestApi>, ReadError> {
@@ -418,18 +414,14 @@ async fn http_apis(clients: &AwsClients, place: &Place) -> Listed {
                 "name": api.name(),
                 "protocolType": api.protocol_type().map(|kind| kind.as_str()),
             });
-            items.push(
-                place
-                    .item(
-                        TYPE,
-                        id,
-                        api.name().unwrap_or(id),
-                        &arn,
-                        configuration,
-                        Map::new(),
-                    )
-                    .map_err(|reason| unreadable(TYPE, id, reason)),
-            );
+            items.push(place.item(
+                TYPE,
+                id,
+                api.name().unwrap_or(id),
+                &arn,
+                configuration,
+                Map::new(),
+            ));
         }
         token = page.next_token().map(str::to_owned);
         if token.is_none() {
@@ -440,6 +432,42 @@ async fn http_apis(clients: &AwsClients, place: &Place) -> Listed {
         ACTION,
         format!("more than {MAX_API_PAGES} pages of HTTP APIs"),
     ))
+}
+
+async fn graphql_apis(clients: &AwsClients, place: &Place) -> Listed {
+    const TYPE: &str = "AWS::AppSync::GraphQLApi";
+    let apis: Vec<GraphqlApi> = every_item!(
+        clients.appsync().list_graphql_apis(),
+        "appsync:ListGraphqlApis"
+    )?;
+    Ok(apis
+        .iter()
+        .map(|api| {
+            let id = api.api_id().unwrap_or_default();
+            let arn = api.arn().map_or_else(
+                || {
+                    format!(
+                        "arn:aws:appsync:{}:{}:apis/{id}",
+                        place.region, place.account
+                    )
+                },
+                str::to_owned,
+            );
+            let configuration = json!({
+                "ApiId": id,
+                "Name": api.name(),
+                "AuthenticationType": api.authentication_type().map(|kind| kind.as_str()),
+            });
+            place.item(
+                TYPE,
+                id,
+                api.name().unwrap_or(id),
+                &arn,
+                configuration,
+                Map::new(),
+            )
+        })
+        .collect())
 }
 
 fn rest_apis(apis: &[RestApi], place: &Place) -> Vec<Result<ConfigurationItem, Unreadable>> {
@@ -471,7 +499,6 @@ fn rest_apis(apis: &[RestApi], place: &Place) -> Vec<Result<ConfigurationItem, U
                     item.tags = tag_map(api.tags());
                     item
                 })
-                .map_err(|reason| unreadable(TYPE, id, reason))
         })
         .collect()
 }
@@ -510,9 +537,7 @@ async fn stages(
                             stage.deployment_id(),
                             stage.web_acl_arn(),
                         );
-                        place
-                            .item(TYPE, &arn, name, &arn, configuration, Map::new())
-                            .map_err(|reason| unreadable(TYPE, &arn, reason))
+                        place.item(TYPE, &arn, name, &arn, configuration, Map::new())
                     })
                     .collect(),
             }
@@ -542,16 +567,14 @@ async fn event_buses(clients: &AwsClients, place: &Place) -> Listed {
             let name = bus.name().unwrap_or_default();
             let arn = bus.arn().unwrap_or_default();
             // The policy is read by the rule itself (events:DescribeEventBus).
-            place
-                .item(
-                    TYPE,
-                    name,
-                    name,
-                    arn,
-                    event_bus_configuration(name, arn),
-                    Map::new(),
-                )
-                .map_err(|reason| unreadable(TYPE, name, reason))
+            place.item(
+                TYPE,
+                name,
+                name,
+                arn,
+                event_bus_configuration(name, arn),
+                Map::new(),
+            )
         }));
         match page.next_token() {
             Some(token) if !token.is_empty() => next = Some(token.to_owned()),
@@ -575,16 +598,14 @@ async fn tables(clients: &AwsClients, place: &Place) -> Listed {
                 place.region, place.account
             );
             // The table policy is read by the rule itself (dynamodb:GetResourcePolicy).
-            place
-                .item(
-                    TYPE,
-                    name,
-                    name,
-                    &arn,
-                    table_configuration(name),
-                    Map::new(),
-                )
-                .map_err(|reason| unreadable(TYPE, name, reason))
+            place.item(
+                TYPE,
+                name,
+                name,
+                &arn,
+                table_configuration(name),
+                Map::new(),
+            )
         })
         .collect())
 }

@@ -98,6 +98,7 @@ struct BuiltClients {
     ec2: OnceLock<aws_sdk_ec2::Client>,
     apigateway: OnceLock<aws_sdk_apigateway::Client>,
     apigatewayv2: OnceLock<aws_sdk_apigatewayv2::Client>,
+    appsync: OnceLock<aws_sdk_appsync::Client>,
     s3control: OnceLock<aws_sdk_s3control::Client>,
     #[cfg(feature = "scan")]
     s3: OnceLock<aws_sdk_s3::Client>,
@@ -128,6 +129,7 @@ client_accessors! {
     ec2: aws_sdk_ec2::Client,
     apigateway: aws_sdk_apigateway::Client,
     apigatewayv2: aws_sdk_apigatewayv2::Client,
+    appsync: aws_sdk_appsync::Client,
 }
 
 // Queues, topics and buckets are read only by the scan: their policies reach the rules in the

@@ -1,5 +1,5 @@
 //! `NetworkReader` (network-controls): EC2 for the VPC, Lambda for the URL and tags, API Gateway
-//! for stages and REST APIs.
+//! for stages, REST and HTTP APIs, AppSync for GraphQL APIs.
 
 use std::collections::BTreeMap;
 
@@ -12,6 +12,7 @@ use crate::rules::network_controls::acl::{AclEntry, NetworkAcl};
 use crate::rules::network_controls::api::{ApiMethod, RestApiFacts, StageFacts, StageId};
 use crate::rules::network_controls::egress::{EgressPermission, SecurityGroup};
 use crate::rules::network_controls::function::FunctionUrl;
+use crate::rules::network_controls::graphql::GraphqlApiFacts;
 use crate::rules::network_controls::http_api::{HttpApiFacts, HttpRoute, HttpStage};
 use crate::rules::network_controls::placement::{FlowLog, RouteTable, Subnet, VpcEndpoint};
 use crate::rules::network_controls::{NetworkReader, MAX_ALIASES, MAX_API_RESOURCES};
@@ -323,6 +324,10 @@ impl NetworkReader for AwsClients {
         })
     }
 
+    async fn graphql_api(&self, id: &str) -> Result<GraphqlApiFacts, ReadError> {
+        graphql_api(self.appsync(), id).await
+    }
+
     async fn rest_api_methods(&self, id: &str) -> Result<Vec<ApiMethod>, ReadError> {
         const ACTION: &str = "apigateway:GET";
         let resources: Vec<_> = at_most_items!(
@@ -394,4 +399,39 @@ fn egress_permission(permission: &IpPermission) -> EgressPermission {
                 .collect(),
         ),
     }
+}
+
+/// appsync:GetGraphqlApi, which carries the API's web ACL (`wafWebAclArn`) too, so no WAF call
+/// (and no WAF permission) is needed.
+pub async fn graphql_api(
+    client: &aws_sdk_appsync::Client,
+    id: &str,
+) -> Result<GraphqlApiFacts, ReadError> {
+    const ACTION: &str = "appsync:GetGraphqlApi";
+    let output = call!(client.get_graphql_api().api_id(id), ACTION)?;
+    let api = output
+        .graphql_api()
+        .ok_or_else(|| ReadError::invalid(ACTION, "AppSync returned no API"))?;
+    Ok(GraphqlApiFacts {
+        default_authentication: api
+            .authentication_type()
+            .ok_or_else(|| ReadError::invalid(ACTION, "AppSync returned no authentication type"))?
+            .as_str()
+            .to_owned(),
+        additional_authentication: api
+            .additional_authentication_providers()
+            .iter()
+            .filter_map(|provider| provider.authentication_type())
+            .map(|kind| kind.as_str().to_owned())
+            .collect(),
+        visibility: api
+            .visibility()
+            .map_or("GLOBAL", |kind| kind.as_str())
+            .to_owned(),
+        web_acl_arn: api
+            .waf_web_acl_arn()
+            .filter(|arn| !arn.is_empty())
+            .map(str::to_owned),
+        tags: tag_map(api.tags()),
+    })
 }

@@ -140,6 +140,13 @@ pub const TRIGGERS: &[Trigger] = &[
         rules: &[ResourcePolicies, NetworkControls],
     },
     Trigger {
+        event_source: "appsync.amazonaws.com",
+        // Config may record GraphQL APIs only daily; an API's authorization or its
+        // public-by-design tag is judged within minutes of the change all the same.
+        event_names: &["UpdateGraphqlApi", "TagResource", "UntagResource"],
+        rules: &[NetworkControls],
+    },
+    Trigger {
         event_source: "wafv2.amazonaws.com",
         event_names: &["AssociateWebACL", "DisassociateWebACL"],
         rules: &[NetworkControls],
@@ -190,6 +197,7 @@ pub const RULE_GROUPS: &[(&str, &[&str])] = &[
         &[
             "ec2.amazonaws.com",
             "apigateway.amazonaws.com",
+            "appsync.amazonaws.com",
             "wafv2.amazonaws.com",
         ],
     ),

@@ -12,6 +12,7 @@
 )]
 
 mod access_advisor;
+mod appsync;
 mod config_sdk_seams;
 mod corpus;
 mod faults;

@@ -217,11 +217,21 @@ pub fn judge_stage(stage: &StageId, facts: &StageFacts, allowed_web_acls: &[Stri
         "stage {} of REST API {}",
         stage.stage_name, stage.rest_api_id
     );
-    match &facts.web_acl_arn {
+    judge_web_acl(&name, facts.web_acl_arn.as_deref(), allowed_web_acls)
+}
+
+/// A front door's AWS WAF web ACL: one is required, and with `AllowedWebAclArns`, one of those.
+/// `name` says which front door ("stage prod of REST API a1", "AppSync API g1").
+pub fn judge_web_acl(
+    name: &str,
+    web_acl_arn: Option<&str>,
+    allowed_web_acls: &[String],
+) -> Verdict {
+    match web_acl_arn {
         None => Verdict::non_compliant(format!(
             "{name} has no AWS WAF web ACL, so nothing filters requests before they reach the functions; associate one (wafv2:AssociateWebACL)"
         )),
-        Some(acl) if !allowed_web_acls.is_empty() && !allowed_web_acls.contains(acl) => {
+        Some(acl) if !allowed_web_acls.is_empty() && !allowed_web_acls.iter().any(|allowed| allowed == acl) => {
             Verdict::non_compliant(format!(
                 "{name} uses web ACL {acl}, which is not in AllowedWebAclArns; associate one of the approved web ACLs"
             ))

@@ -17,8 +17,12 @@
 //!    preflights aside) unless the API is private or marked public by design; with
 //!    RequirePrivateApi, endpoint type PRIVATE and a resource policy limited to aws:SourceVpce /
 //!    aws:SourceVpc.
-//! 6. Anything that cannot be read: NON_COMPLIANT, saying what.
-//! 7. A daily periodic run judges every resource Config records of these types as a change
+//! 6. AWS::ApiGatewayV2::Api (HTTP): every route has an authorizer unless marked public by
+//!    design; stages' access logging and throttling reported.
+//! 7. AWS::AppSync::GraphQLApi: not an API key by default (unless private or public by design),
+//!    and a WAF web ACL (within AllowedWebAclArns).
+//! 8. Anything that cannot be read: NON_COMPLIANT, saying what.
+//! 9. A daily periodic run judges every resource Config records of these types as a change
 //!    would, so a verdict on what Config links but does not record (a security group's egress,
 //!    a route, a stage's web ACL) is never older than a day.
 
@@ -26,6 +30,7 @@ pub mod acl;
 pub mod api;
 pub mod egress;
 pub mod function;
+pub mod graphql;
 pub mod http_api;
 pub mod placement;
 
@@ -173,6 +178,11 @@ pub trait NetworkReader: Sync {
         &self,
         id: &str,
     ) -> impl Future<Output = Result<http_api::HttpApiFacts, ReadError>> + Send;
+    /// appsync:GetGraphqlApi: its authorization modes, visibility, web ACL and tags.
+    fn graphql_api(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<graphql::GraphqlApiFacts, ReadError>> + Send;
     /// apigateway:GET on the REST API's resources, with their methods; at most
     /// `MAX_API_RESOURCES` resources.
     fn rest_api_methods(
@@ -394,6 +404,33 @@ impl<R: NetworkReader + RecordedResources> NetworkControls<R> {
             Err(error) => Verdict::non_compliant(error.annotation(&format!("HTTP API {id}"))),
         }
     }
+
+    async fn evaluate_graphql_api(
+        &self,
+        item: &ConfigurationItem,
+        parameters: &Parameters,
+    ) -> Verdict {
+        let Some(id) = graphql::graphql_api_id(item) else {
+            return Verdict::non_compliant(format!(
+                "cannot tell the AppSync API from resource id {}",
+                item.resource_id
+            ));
+        };
+        match self.reader.graphql_api(&id).await {
+            Ok(facts) => {
+                let tag = &parameters.public_by_design_tag;
+                let marking = Marking::of(&facts.tags, tag, &public_by_design::today());
+                graphql::judge_graphql_api(
+                    &id,
+                    &facts,
+                    &parameters.allowed_web_acl_arns,
+                    &marking,
+                    tag,
+                )
+            }
+            Err(error) => Verdict::non_compliant(error.annotation(&format!("AppSync API {id}"))),
+        }
+    }
 }
 
 /// A read that could not be made because the function's subnets, and so its VPC, are unknown.
@@ -415,6 +452,7 @@ impl<R: NetworkReader + RecordedResources> Rule for NetworkControls<R> {
             "AWS::ApiGateway::Stage" => self.evaluate_stage(item, parameters).await,
             "AWS::ApiGateway::RestApi" => self.evaluate_rest_api(item, parameters).await,
             "AWS::ApiGatewayV2::Api" => self.evaluate_http_api(item, parameters).await,
+            "AWS::AppSync::GraphQLApi" => self.evaluate_graphql_api(item, parameters).await,
             other => Verdict::not_applicable(format!("{other} is not evaluated by this rule")),
         }
     }
