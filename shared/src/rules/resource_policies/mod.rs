@@ -165,10 +165,19 @@ impl<R: PolicyReader + RecordedResources> Rule for ResourcePolicies<R> {
         };
         let read = match source {
             PolicySource::Recorded(policy) if service == ResourceService::Lambda => {
-                let tagged = self.with_function_tags(item).await;
-                let item = tagged.as_ref().unwrap_or(item);
                 let function = judge(item, service, policy, parameters);
-                return self.with_qualifiers(item, function, parameters).await;
+                let verdict = self.with_qualifiers(item, function, parameters).await;
+                // Only a failing function can be saved by a public-by-design mark: its tags are
+                // read (when the item has none) only then, and only a marked one is judged again.
+                if verdict.compliance != Compliance::NonCompliant {
+                    return verdict;
+                }
+                let tag = &parameters.public_by_design_tag;
+                let Some(tagged) = self.with_function_tags(item, tag).await else {
+                    return verdict;
+                };
+                let function = judge(&tagged, service, policy, parameters);
+                return self.with_qualifiers(&tagged, function, parameters).await;
             }
             PolicySource::Recorded(policy) if service == ResourceService::S3 => {
                 return self.bucket(item, policy, parameters).await;
@@ -277,16 +286,21 @@ impl<R: PolicyReader + RecordedResources> ResourcePolicies<R> {
         }
     }
 
-    /// The function's item with its tags read, when the item carries none and names the
-    /// function's ARN; `None` to judge the item as it is. Tags that cannot be read leave it as
-    /// it is: no mark, so a public grant still fails.
-    async fn with_function_tags(&self, item: &ConfigurationItem) -> Option<ConfigurationItem> {
+    /// The function's item with its tags read, when the item carries none, names the
+    /// function's ARN and the tags hold the public-by-design `tag`; `None` to keep the verdict
+    /// on the item as it is. Tags that cannot be read leave it as it is: no mark, so a public
+    /// grant still fails.
+    async fn with_function_tags(
+        &self,
+        item: &ConfigurationItem,
+        tag: &str,
+    ) -> Option<ConfigurationItem> {
         if !item.tags.is_empty() {
             return None;
         }
         let arn = item.arn.as_deref()?;
         let tags = self.reader.tags_of_function(arn).await.ok()?;
-        (!tags.is_empty()).then(|| ConfigurationItem {
+        tags.contains_key(tag).then(|| ConfigurationItem {
             tags,
             ..item.clone()
         })
@@ -367,6 +381,8 @@ mod tests {
         recorded: Vec<ConfigurationItem>,
         /// The function's tags, read live.
         function_tags: std::collections::BTreeMap<String, String>,
+        /// How many times they were read.
+        tag_reads: std::sync::atomic::AtomicUsize,
     }
 
     impl Default for Reads {
@@ -380,6 +396,7 @@ mod tests {
                 account_block: Ok(None),
                 recorded: Vec::new(),
                 function_tags: std::collections::BTreeMap::new(),
+                tag_reads: std::sync::atomic::AtomicUsize::new(0),
             }
         }
     }
@@ -401,6 +418,8 @@ mod tests {
             &self,
             _: &str,
         ) -> Result<std::collections::BTreeMap<String, String>, ReadError> {
+            self.tag_reads
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             Ok(self.function_tags.clone())
         }
         async fn layer_versions(&self) -> Result<Vec<LayerVersion>, ReadError> {
@@ -644,14 +663,33 @@ mod tests {
             )]),
             ..Reads::default()
         };
-        let verdict = ResourcePolicies::new(reads)
-            .evaluate(&untagged, &Parameters::default())
-            .await;
+        let rule = ResourcePolicies::new(reads);
+        let verdict = rule.evaluate(&untagged, &Parameters::default()).await;
         assert_eq!(
             verdict.compliance,
             Compliance::Compliant,
             "{}",
             verdict.annotation
+        );
+        // A function that passes without the mark has its tags read never.
+        let mut private = untagged.clone();
+        private.supplementary.remove("Policy");
+        let reads_before = rule
+            .reader
+            .tag_reads
+            .load(std::sync::atomic::Ordering::Relaxed);
+        let verdict = rule.evaluate(&private, &Parameters::default()).await;
+        assert_eq!(
+            verdict.compliance,
+            Compliance::Compliant,
+            "{}",
+            verdict.annotation
+        );
+        assert_eq!(
+            rule.reader
+                .tag_reads
+                .load(std::sync::atomic::Ordering::Relaxed),
+            reads_before
         );
         // The mark covers being public, not an unexpected account.
         let other_account = json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999988887777:root"},"Action":"lambda:InvokeFunction","Resource":"*"}]});
