@@ -190,6 +190,7 @@ async fn scan(args: &Args) -> Result<Vec<Row>, String> {
         bar.set_message(kind.name());
         let over = EvaluateOver {
             by_rule: &by_rule,
+            account: &place.account,
             items: &items,
             unreadable: &unreadable,
             tick: &tick,
@@ -207,6 +208,7 @@ pub fn resource_types(kind: RuleId) -> &'static [&'static str] {
 /// Runs a rule over the listed items with its parameters.
 struct EvaluateOver<'a> {
     by_rule: &'a Map<String, Value>,
+    account: &'a str,
     items: &'a [ConfigurationItem],
     unreadable: &'a [Unreadable],
     tick: &'a (dyn Fn() + Sync),
@@ -219,7 +221,7 @@ impl RuleVisitor for EvaluateOver<'_> {
         let parameters = parameters_of::<R>(self.by_rule)?;
         let mut rows =
             evaluate_rule(&rule, &parameters, self.items, self.unreadable, self.tick).await;
-        rows.extend(evaluate_periodic_only(&rule, &parameters).await);
+        rows.extend(evaluate_periodic_only(&rule, &parameters, self.account).await);
         Ok(rows)
     }
 }
@@ -282,8 +284,10 @@ fn table(rows: &[Row], colour: bool) -> String {
 }
 
 /// `AWS::Lambda::Function` as `Lambda::Function`.
+/// `Lambda::Function` for `AWS::Lambda::Function`; `Account` for `AWS::::Account`.
 fn short_type(resource_type: &str) -> &str {
-    resource_type.strip_prefix("AWS::").unwrap_or(resource_type)
+    let short = resource_type.strip_prefix("AWS::").unwrap_or(resource_type);
+    short.strip_prefix("::").unwrap_or(short)
 }
 
 #[cfg(test)]
@@ -322,8 +326,17 @@ mod tests {
     }
 
     #[test]
+    fn resource_types_are_shortened_for_the_table() {
+        assert_eq!(short_type("AWS::Lambda::Function"), "Lambda::Function");
+        assert_eq!(short_type("AWS::::Account"), "Account");
+    }
+
+    #[test]
     fn rules_are_chosen_by_name() {
-        assert_eq!(selected_rules("all").unwrap().len(), 4);
+        assert_eq!(
+            selected_rules("all").unwrap(),
+            RuleId::all().collect::<Vec<_>>()
+        );
         assert_eq!(
             selected_rules("network-controls, least-privilege").unwrap(),
             [RuleId::NetworkControls, RuleId::LeastPrivilege]

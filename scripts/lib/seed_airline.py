@@ -24,6 +24,9 @@ Modelled on the serverless airline example AWS's SEC2 guidance walks through, in
   policy that the bucket's Block Public Access RestrictPublicBuckets neutralises).
 - the layer airline-common: version 1 private, version 2 shared with everyone (AWS Config
   records no layer; resource-policies' periodic run judges them).
+- the airline's AWS Organization, managed from this account: OU Workloads (account
+  airline-prod) carries an SCP with the four default guardrails; OU Sandbox (airline-sandbox)
+  carries none, so guardrails names what to attach there.
 
 With --expected FILE it also writes, for the test and the demo's report, every (rule, resource)
 the scan covers and the verdict it must get, with the word the annotation must carry.
@@ -225,8 +228,41 @@ layer_versions = [lam.publish_layer_version(LayerName="airline-common", Content=
 lam.add_layer_version_permission(LayerName="airline-common", VersionNumber=2, StatementId="Everyone",
                                  Action="lambda:GetLayerVersion", Principal="*")
 
+# The organization: this account manages it; Workloads is guarded, Sandbox is not.
+organizations = client("organizations")
+organizations.create_organization(FeatureSet="ALL")
+root = organizations.list_roots()["Roots"][0]["Id"]
+organizations.enable_policy_type(RootId=root, PolicyType="SERVICE_CONTROL_POLICY")
+
+
+def unit_with_account(name, account_name):
+    unit = organizations.create_organizational_unit(ParentId=root, Name=name)["OrganizationalUnit"]["Id"]
+    created = organizations.create_account(AccountName=account_name, Email=f"{account_name}@example.com")
+    account_id = created["CreateAccountStatus"]["AccountId"]
+    organizations.move_account(AccountId=account_id, SourceParentId=root, DestinationParentId=unit)
+    return unit, account_id
+
+
+workloads_ou, prod_account = unit_with_account("Workloads", "airline-prod")
+sandbox_ou, sandbox_account = unit_with_account("Sandbox", "airline-sandbox")
+ADMIN = {"ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/OrgAdmin"}}
+guardrails = organizations.create_policy(
+    Name="serverless-guardrails", Description="SEC2 guardrails", Type="SERVICE_CONTROL_POLICY",
+    Content=document(
+        {"Sid": "NoPublicFunctions", "Effect": "Deny", "Action": "lambda:AddPermission", "Resource": "*",
+         "Condition": {"StringEquals": {"lambda:Principal": "*"}}},
+        {"Sid": "FunctionUrlsWithIam", "Effect": "Deny",
+         "Action": ["lambda:CreateFunctionUrlConfig", "lambda:UpdateFunctionUrlConfig"], "Resource": "*",
+         "Condition": {"StringNotEquals": {"lambda:FunctionUrlAuthType": "AWS_IAM"}}},
+        {"Sid": "NoAccessKeys", "Effect": "Deny", "Action": "iam:CreateAccessKey", "Resource": "*"},
+        {"Sid": "KeepConfig", "Effect": "Deny",
+         "Action": ["config:StopConfigurationRecorder", "config:DeleteConfigurationRecorder",
+                    "config:DeleteDeliveryChannel", "config:DeleteConfigRule"],
+         "Resource": "*", "Condition": ADMIN}))["Policy"]["PolicySummary"]["Id"]
+organizations.attach_policy(PolicyId=guardrails, TargetId=workloads_ou)
+
 print(f"seeded 6 functions (one with a public alias, one public by design), 5 roles, 2 VPCs, a REST API with stage prod, an HTTP API, an AppSync API, an "
-      f"IP-allow-listed partner API, a topic, a queue, 3 tables, 3 buckets and a layer with a public version "
+      f"IP-allow-listed partner API, a topic, a queue, 3 tables, 3 buckets, a layer with a public version and an organization of 2 OUs "
       f"in account {ACCOUNT}")
 
 if args.expected:
@@ -256,6 +292,10 @@ if args.expected:
         ("resource-policies", "AWS::Lambda::LayerVersion", layer_versions[1]): ("NON_COMPLIANT", ["allows anyone"]),
         ("resource-policies", "AWS::S3::Bucket", "airline-public-assets"): ("NON_COMPLIANT", ["grants Read to everyone"]),
         ("resource-policies", "AWS::S3::Bucket", "airline-website"): ("COMPLIANT", ["neutralised by Block Public Access RestrictPublicBuckets"]),
+        ("guardrails", "AWS::::Account", prod_account): ("COMPLIANT", ["denied by SCP serverless-guardrails"]),
+        ("guardrails", "AWS::::Account", sandbox_account): ("NON_COMPLIANT", ["no SCP denies public function grants",
+                                                                              f"to OU Sandbox ({sandbox_ou})"]),
+        ("guardrails", "AWS::::Account", ACCOUNT): ("NOT_APPLICABLE", ["management account"]),
     }
     # Every rule that judges functions judges each of them (from the registry, not a list here).
     with open(args.rules) as listing:
@@ -273,7 +313,8 @@ if args.expected:
         [("network-controls", "AWS::ApiGateway::Stage", stage_arn), ("network-controls", "AWS::ApiGateway::RestApi", api),
          ("network-controls", "AWS::ApiGateway::RestApi", partner_api),
          ("network-controls", "AWS::ApiGatewayV2::Api", http_api),
-         ("network-controls", "AWS::AppSync::GraphQLApi", graphql_api)]
+         ("network-controls", "AWS::AppSync::GraphQLApi", graphql_api)] + \
+        [("guardrails", "AWS::::Account", a) for a in (prod_account, sandbox_account, ACCOUNT)]
     expected = [{"rule": r, "resource_type": t, "resource_id": i,
                  "compliance": planted.get((r, t, i), ("COMPLIANT", []))[0],
                  "annotation_has": planted.get((r, t, i), ("COMPLIANT", []))[1]} for r, t, i in covered]

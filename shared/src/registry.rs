@@ -13,6 +13,7 @@ pub enum RuleId {
     TemporaryCredentials,
     LeastPrivilege,
     NetworkControls,
+    Guardrails,
 }
 
 /// The SEC2 best practice a rule checks, as the Serverless Lens numbers and names it.
@@ -71,6 +72,7 @@ pub const RULES: &[RuleSpec] = &[
     TEMPORARY_CREDENTIALS,
     LEAST_PRIVILEGE,
     NETWORK_CONTROLS,
+    GUARDRAILS,
 ];
 
 pub const RESOURCE_POLICIES: RuleSpec = RuleSpec {
@@ -205,6 +207,38 @@ pub const NETWORK_CONTROLS: RuleSpec = RuleSpec {
     template_function: "NetworkControlsFunction",
 };
 
+pub const GUARDRAILS: RuleSpec = RuleSpec {
+    id: RuleId::Guardrails,
+    name: "guardrails",
+    practice: Practice {
+        number: 5,
+        title: "Prevent unsafe changes with the organization's guardrails",
+    },
+    summary: "the organization's service control policies deny public functions, function URLs without IAM auth, access keys and stopping AWS Config, for every account (from the management account)",
+    // Judged on the periodic run only: an account's SCPs change without a configuration item.
+    resource_types: &[],
+    triggers: Triggers {
+        change: false,
+        periodic: &[ACCOUNT],
+        periodic_from_config: false,
+    },
+    parameters: &[
+        "DenyPublicFunctions",
+        "RequireFunctionUrlIamAuth",
+        "RequireFunctionsInVpc",
+        "AllowedVpcIds",
+        "DenyAccessKeys",
+        "AccessKeyExemptAccountIds",
+        "PermissionsBoundaryArn",
+        "ProtectConfig",
+    ],
+    function: "guardrails",
+    template_function: "GuardrailsFunction",
+};
+
+/// An AWS account, as AWS Config names it.
+pub const ACCOUNT: &str = "AWS::::Account";
+
 impl RuleId {
     /// Every rule, in registry order.
     pub fn all() -> impl Iterator<Item = RuleId> {
@@ -217,6 +251,7 @@ impl RuleId {
             RuleId::TemporaryCredentials => &TEMPORARY_CREDENTIALS,
             RuleId::LeastPrivilege => &LEAST_PRIVILEGE,
             RuleId::NetworkControls => &NETWORK_CONTROLS,
+            RuleId::Guardrails => &GUARDRAILS,
         }
     }
 
@@ -257,11 +292,12 @@ mod tests {
             RuleId::TemporaryCredentials,
             RuleId::LeastPrivilege,
             RuleId::NetworkControls,
+            RuleId::Guardrails,
         ] {
             assert_eq!(RULES.iter().filter(|spec| spec.id == id).count(), 1);
             assert_eq!(id.spec().id, id);
         }
-        assert_eq!(RULES.len(), 4);
+        assert_eq!(RULES.len(), 5);
     }
 
     #[test]
@@ -278,11 +314,12 @@ mod tests {
     }
 
     #[test]
-    fn a_periodic_type_is_one_the_rule_judges_or_one_config_does_not_record() {
+    fn a_periodic_type_is_one_the_rule_judges_or_one_no_change_reports() {
         for spec in RULES {
             for resource_type in spec.triggers.periodic {
                 assert!(
-                    spec.resource_types.contains(resource_type) || *resource_type == LAYER_VERSION,
+                    spec.resource_types.contains(resource_type)
+                        || [LAYER_VERSION, ACCOUNT].contains(resource_type),
                     "{}: {resource_type}",
                     spec.name
                 );
@@ -308,6 +345,6 @@ mod tests {
     #[test]
     fn practices_are_numbered_in_order() {
         let numbers: Vec<u8> = RULES.iter().map(|spec| spec.practice.number).collect();
-        assert_eq!(numbers, [1, 2, 3, 4]);
+        assert_eq!(numbers, [1, 2, 3, 4, 5]);
     }
 }

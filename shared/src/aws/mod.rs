@@ -60,6 +60,7 @@ pub mod functions;
 pub mod inventory;
 pub mod memo;
 pub mod network;
+pub mod organizations;
 pub mod policies;
 pub mod roles;
 mod s3_control;
@@ -99,6 +100,7 @@ struct BuiltClients {
     apigateway: OnceLock<aws_sdk_apigateway::Client>,
     apigatewayv2: OnceLock<aws_sdk_apigatewayv2::Client>,
     appsync: OnceLock<aws_sdk_appsync::Client>,
+    organizations: OnceLock<aws_sdk_organizations::Client>,
     s3control: OnceLock<aws_sdk_s3control::Client>,
     #[cfg(feature = "scan")]
     s3: OnceLock<aws_sdk_s3::Client>,
@@ -130,6 +132,7 @@ client_accessors! {
     apigateway: aws_sdk_apigateway::Client,
     apigatewayv2: aws_sdk_apigatewayv2::Client,
     appsync: aws_sdk_appsync::Client,
+    organizations: aws_sdk_organizations::Client,
 }
 
 // Queues, topics and buckets are read only by the scan: their policies reach the rules in the

@@ -8,6 +8,12 @@ pub fn matches(pattern: &str, text: &str) -> bool {
     wildcard_match(pattern.as_bytes(), text.as_bytes(), Subject::Literal)
 }
 
+/// Whether `text` matches `pattern` with letters compared case-sensitively, as the condition
+/// operators StringLike and ArnLike compare values.
+pub fn matches_case_sensitive(pattern: &str, text: &str) -> bool {
+    wildcard_match(pattern.as_bytes(), text.as_bytes(), Subject::ExactLiteral)
+}
+
 /// Whether every string that `narrower` matches is also matched by `wider`.
 ///
 /// Sound but not complete: `true` is always right, `false` may miss an exotic cover
@@ -24,6 +30,8 @@ pub fn has_wildcard(value: &str) -> bool {
 #[derive(Clone, Copy)]
 enum Subject {
     Literal,
+    /// A literal compared case-sensitively.
+    ExactLiteral,
     Pattern,
 }
 
@@ -48,7 +56,12 @@ fn step(pattern_byte: u8, text: &[u8], ti: usize, subject: Subject) -> Option<us
         b'?' if matches!(subject, Subject::Pattern) && text_byte == b'*' => None,
         b'?' => Some(char_len(text, ti)),
         _ if text_is_wild => None,
-        _ if pattern_byte.eq_ignore_ascii_case(&text_byte) => Some(1),
+        _ if pattern_byte == text_byte => Some(1),
+        _ if !matches!(subject, Subject::ExactLiteral)
+            && pattern_byte.eq_ignore_ascii_case(&text_byte) =>
+        {
+            Some(1)
+        }
         _ => None,
     }
 }
@@ -108,6 +121,22 @@ mod tests {
     fn action_names_compare_case_insensitively() {
         assert!(matches("lambda:InvokeFunction", "lambda:invokeFunction"));
         assert!(matches("SQS:sendmessage", "sqs:SendMessage"));
+    }
+
+    #[test]
+    fn condition_values_can_compare_case_sensitively() {
+        assert!(matches_case_sensitive(
+            "arn:aws:iam::*:role/Admin*",
+            "arn:aws:iam::1:role/AdminOps"
+        ));
+        assert!(!matches_case_sensitive(
+            "arn:aws:iam::*:role/Admin*",
+            "arn:aws:iam::1:role/adminops"
+        ));
+        assert!(matches(
+            "arn:aws:iam::*:role/Admin*",
+            "arn:aws:iam::1:role/adminops"
+        ));
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod finding;
 mod glob;
 mod identity;
 mod parse;
+mod request;
 mod resource;
 mod service;
 mod trust;
@@ -26,6 +27,7 @@ pub use identity::{
     analyze_identity_policies, analyze_identity_policy, write_services, IdentityPolicyAnalysis,
     NamedPolicy,
 };
+pub use request::{statement_applies, Applies, Request};
 pub use resource::{
     analyze_resource_policy, network_limits, NetworkLimits, ResourceContext, ResourcePolicyAnalysis,
 };

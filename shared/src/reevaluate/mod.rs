@@ -62,8 +62,9 @@ impl RuleNames {
 
     /// In an account of the organization, the instance AWS Config made there of each
     /// organization rule named here: `OrgConfigRule-NAME-` and a random suffix, among the
-    /// account's `deployed` rule names. A rule with no instance (an excluded account, or one
-    /// the organization rule has not reached yet) is left out.
+    /// account's `deployed` rule names; or the rule itself, deployed under its own name (a rule
+    /// of the stack's own account, such as sec2-guardrails). A rule with neither (an excluded
+    /// account, or one the organization rule has not reached yet) is left out.
     pub fn organization_instances<'a>(
         &self,
         deployed: impl IntoIterator<Item = &'a str> + Clone,
@@ -73,13 +74,17 @@ impl RuleNames {
             .iter()
             .filter_map(|(kind, organization_rule)| {
                 let prefix = format!("{ORGANIZATION_RULE_PREFIX}{organization_rule}-");
-                deployed
-                    .clone()
-                    .into_iter()
-                    .find(|name| {
-                        name.strip_prefix(&prefix).is_some_and(|suffix| {
-                            !suffix.is_empty() && suffix.bytes().all(|b| b.is_ascii_alphanumeric())
-                        })
+                let instance = deployed.clone().into_iter().find(|name| {
+                    name.strip_prefix(&prefix).is_some_and(|suffix| {
+                        !suffix.is_empty() && suffix.bytes().all(|b| b.is_ascii_alphanumeric())
+                    })
+                });
+                instance
+                    .or_else(|| {
+                        deployed
+                            .clone()
+                            .into_iter()
+                            .find(|name| *name == organization_rule.as_str())
                     })
                     .map(|name| (*kind, name.to_owned()))
             })
@@ -394,6 +399,10 @@ mod tests {
         );
         // No instance: the account is excluded, or the rule has not reached it yet.
         assert_eq!(instances.get(RuleId::NetworkControls), None);
+        // A rule of the stack's own account is found by its own name.
+        let names = RuleNames::parse("guardrails=sec2-guardrails").unwrap();
+        let own = names.organization_instances(["sec2-guardrails", "sec2-guardrails-old"]);
+        assert_eq!(own.get(RuleId::Guardrails), Some("sec2-guardrails"));
     }
 
     #[tokio::test]

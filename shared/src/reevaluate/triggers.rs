@@ -11,7 +11,7 @@ use serde_json::Value;
 
 pub use crate::registry::RuleId;
 
-use RuleId::{LeastPrivilege, NetworkControls, ResourcePolicies, TemporaryCredentials};
+use RuleId::{Guardrails, LeastPrivilege, NetworkControls, ResourcePolicies, TemporaryCredentials};
 
 /// One family of calls: the service, the event-name prefixes (Lambda's names carry version
 /// suffixes such as `AddPermission20150331v2`), and the rules they concern.
@@ -42,6 +42,23 @@ pub const TRIGGERS: &[Trigger] = &[
         event_source: "iam.amazonaws.com",
         event_names: &["UpdateAssumeRolePolicy"],
         rules: &[TemporaryCredentials],
+    },
+    Trigger {
+        event_source: "organizations.amazonaws.com",
+        // What changes the SCPs in effect for an account, or which accounts there are.
+        event_names: &[
+            "UpdatePolicy",
+            "AttachPolicy",
+            "DetachPolicy",
+            "MoveAccount",
+            "EnablePolicyType",
+            "DisablePolicyType",
+            "CreateAccount",
+            "AcceptHandshake",
+            "RemoveAccountFromOrganization",
+            "CloseAccount",
+        ],
+        rules: &[Guardrails],
     },
     Trigger {
         event_source: "ec2.amazonaws.com",
@@ -187,11 +204,15 @@ pub const TRIGGERS: &[Trigger] = &[
     },
 ];
 
-/// The EventBridge rules the templates deploy, by name, and the event sources each delivers: IAM
-/// (its events reach EventBridge only in us-east-1), the network and API layers, and the
-/// resource policies. Split so that each pattern stays under EventBridge's 2,048 characters.
+/// The EventBridge rules the templates deploy, by name, and the event sources each delivers: the
+/// global services IAM and Organizations (their events reach EventBridge only in us-east-1), the
+/// network and API layers, and the resource policies. Split so that each pattern stays under
+/// EventBridge's 2,048 characters.
 pub const RULE_GROUPS: &[(&str, &[&str])] = &[
-    ("iam", &["iam.amazonaws.com"]),
+    (
+        "global",
+        &["iam.amazonaws.com", "organizations.amazonaws.com"],
+    ),
     (
         "network",
         &[

@@ -8,7 +8,9 @@
 //! | 2. Use temporary credentials between resources and components | `temporary_credentials/` |
 //! | 3. Design smaller, single purpose functions | `least_privilege/` |
 //! | 4. Control network traffic at all layers | `network_controls/` |
+//! | the organization's preventive guardrails (SCPs) | `guardrails/` |
 
+pub mod guardrails;
 pub mod least_privilege;
 pub mod network_controls;
 pub mod public_by_design;
@@ -34,7 +36,8 @@ where
         + crate::config::RecordedResources
         + temporary_credentials::FunctionReader
         + least_privilege::RoleReader
-        + network_controls::NetworkReader,
+        + network_controls::NetworkReader
+        + guardrails::OrganizationReader,
     V: RuleVisitor,
 {
     match id {
@@ -55,5 +58,6 @@ where
             let rule = network_controls::NetworkControls::new(reader);
             visitor.visit(rule).await
         }
+        RuleId::Guardrails => visitor.visit(guardrails::Guardrails::new(reader)).await,
     }
 }

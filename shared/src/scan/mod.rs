@@ -77,7 +77,11 @@ pub fn periodic_only_types<R: Rule>(rule: &R) -> Vec<&'static str> {
 }
 
 /// The rule's verdicts on `periodic_only_types`, from its periodic run without a deadline.
-pub async fn evaluate_periodic_only<R: Rule>(rule: &R, parameters: &R::Parameters) -> Vec<Row> {
+pub async fn evaluate_periodic_only<R: Rule>(
+    rule: &R,
+    parameters: &R::Parameters,
+    account: &str,
+) -> Vec<Row> {
     let types = periodic_only_types(rule);
     if types.is_empty() {
         return Vec::new();
@@ -89,7 +93,10 @@ pub async fn evaluate_periodic_only<R: Rule>(rule: &R, parameters: &R::Parameter
         compliance: verdict.compliance,
         annotation: verdict.annotation,
     };
-    let context = PeriodicContext::unbounded();
+    let context = PeriodicContext {
+        account_id: Some(account.to_owned()),
+        ..PeriodicContext::unbounded()
+    };
     let mut rows: Vec<Row> = match rule.evaluate_periodic(parameters, &context).await {
         Ok(Some(run)) => run
             .assessed

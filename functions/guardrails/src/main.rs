@@ -1,0 +1,9 @@
+//! AWS Config rule `sec2-guardrails`: the organization's service control policies prevent the
+//! unsafe serverless changes the other rules detect.
+
+use sec2_shared::rules::guardrails::Guardrails;
+
+#[tokio::main]
+async fn main() -> Result<(), sec2_shared::lambda::Error> {
+    sec2_shared::lambda::serve(Guardrails::new).await
+}
