@@ -45,7 +45,9 @@ def reevaluate_event():
 
 
 # (function, event, what the event is, extra environment). moto has no
-# StartConfigRulesEvaluation, so reevaluate's first answer is the error it reports for that call.
+# StartConfigRulesEvaluation, so reevaluate's first answer is the error it reports for that call;
+# nor GetComplianceDetailsByConfigRule, so guardrails' run answers, after reporting every account,
+# with the error that stale results could not be retired.
 CASES = [
     ("resource-policies", *event_for("resource-policies--Queue--*.json"),
      "an SQS queue whose policy Config records", {}),
@@ -55,6 +57,8 @@ CASES = [
      "a function whose role holds AdministratorAccess", {}),
     ("network-controls", *event_for("network-controls--Function--airline-payment.json"),
      "a function in a VPC with open egress", {}),
+    ("guardrails", *event_for("guardrails--scheduled.json"),
+     "the daily run over the seeded organization", {}),
     ("reevaluate", *reevaluate_event(), "a CloudTrail PutRolePolicy event",
      {"CONFIG_RULE_NAMES": ",".join(f"{rule}=sec2-{rule}" for rule in RULES)}),
 ]
@@ -75,7 +79,7 @@ for function, event_name, event, description, env in CASES:
         if run == runs - 1:
             recording.reset(endpoint)
         samples.append(runtime_api.cold_start(binary, event, {**AWS_ENV, **env}, timeout_s=120,
-                                              error_is_an_answer=function == "reevaluate"))
+                                              error_is_an_answer=function in ("reevaluate", "guardrails")))
     per_operation, repeated = recording.summary(recording.calls(endpoint))
     results.append({
         "function": function,
