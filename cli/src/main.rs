@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod check_policy;
+mod check_template;
 mod config_events;
 mod evaluate;
 mod input;
@@ -30,6 +31,11 @@ enum Command {
     /// Prints one JSON object. Exit status: 0 nothing found (or advice only), 1 findings, 2 bad
     /// input.
     CheckPolicy(check_policy::Args),
+    /// Judge a SAM or CloudFormation template before deploy, with the rules' own logic.
+    ///
+    /// Findings name the logical id, the property and the line. Exit status: 0 nothing found,
+    /// 1 findings, 2 the template cannot be read.
+    CheckTemplate(check_template::Args),
     /// Run a rule on an AWS Config rule event, as the deployed function would.
     ///
     /// Prints the evaluations as JSON. Reads and PutEvaluations go to the account of the default
@@ -60,6 +66,7 @@ enum Command {
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::CheckPolicy(args) => check_policy::run(&args),
+        Command::CheckTemplate(args) => check_template::run(&args),
         Command::Triggers => triggers::run(),
         Command::Rules(args) => rules::run(&args),
         Command::Evaluate(args) => block_on(evaluate::run(&args)),

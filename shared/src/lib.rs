@@ -22,5 +22,7 @@ pub mod registry;
 pub mod rules;
 #[cfg(feature = "scan")]
 pub mod scan;
+#[cfg(feature = "template")]
+pub mod template;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -43,6 +43,23 @@ pub fn judge(
     }
 }
 
+/// Judges a policy document alone, of a resource no other setting bears on, in the owner's
+/// `account` and with the resource's `tags` (a mark of public by design): what a template
+/// declares before deploy.
+pub fn judge_document(
+    account: &str,
+    service: ResourceService,
+    policy: &Value,
+    tags: &std::collections::BTreeMap<String, String>,
+    parameters: &Parameters,
+) -> Verdict {
+    let resource = ResourcePolicy {
+        tags,
+        ..ResourcePolicy::only(service, Some(policy))
+    };
+    judge_policy(Some(account), resource, parameters)
+}
+
 /// Judges a bucket's policy and ACL under the Block Public Access settings in `access`.
 pub fn judge_bucket(
     item: &ConfigurationItem,

@@ -47,7 +47,7 @@ use crate::registry::{RuleSpec, LAYER_VERSION, RESOURCE_POLICIES};
 use crate::rules::public_by_design;
 
 pub use bucket::{BucketAccess, PublicAccessBlock, PublicGrant};
-pub use judge::{judge, judge_bucket};
+pub use judge::{judge, judge_bucket, judge_document};
 pub use layers::{judge_layer_version, LayerVersion};
 pub use locate::{locate_policy, LocateError, PolicySource};
 pub use qualifiers::{combine, Qualifier, MAX_QUALIFIERS};
