@@ -15,6 +15,8 @@ pub enum Format {
     Table,
     /// The findings and the count of judgements, for pipelines.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning (`github/codeql-action/upload-sarif`).
+    Sarif,
 }
 
 #[derive(clap::Args, Debug)]
@@ -53,6 +55,15 @@ pub fn run(args: &Args) -> ExitCode {
     };
     let text = match args.format {
         Format::Table => table(&args.file, &report),
+        Format::Sarif => match serde_json::to_string_pretty(&sec2_shared::template::sarif::sarif(
+            &args.file, &report,
+        )) {
+            Ok(json) => json,
+            Err(error) => {
+                eprintln!("sec2: {error}");
+                return ExitCode::from(2);
+            }
+        },
         Format::Json => match serde_json::to_string_pretty(&report) {
             Ok(json) => json,
             Err(error) => {

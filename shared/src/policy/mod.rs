@@ -10,6 +10,7 @@ mod escalation;
 mod finding;
 mod glob;
 mod identity;
+mod interpolate;
 mod parse;
 mod request;
 mod resource;
@@ -27,6 +28,7 @@ pub use identity::{
     analyze_identity_policies, analyze_identity_policy, write_services, IdentityPolicyAnalysis,
     NamedPolicy,
 };
+pub use interpolate::interpolate;
 pub use request::{statement_applies, Applies, Request};
 pub use resource::{
     analyze_resource_policy, network_limits, NetworkLimits, ResourceContext, ResourcePolicyAnalysis,

@@ -107,30 +107,15 @@ impl Request {
     /// `text` with its policy variables (`${aws:PrincipalAccount}`) replaced by the request's
     /// single values; the first variable the request does not settle, when there is one.
     fn substitute(&self, text: &str) -> Result<String, String> {
-        let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        while let Some(start) = rest.find("${") {
-            let (before, after) = rest.split_at(start);
-            out.push_str(before);
-            let inner = after.get(2..).unwrap_or_default();
-            let Some(end) = inner.find('}') else {
-                out.push_str(after);
-                return Ok(out);
-            };
-            let name = inner.get(..end).unwrap_or_default();
-            match name {
-                "*" | "?" | "$" => out.push_str(name),
-                _ => match self.setting(&name.to_ascii_lowercase()) {
-                    Some(Setting::Present(values)) if values.len() == 1 => {
-                        out.push_str(values.first().map(String::as_str).unwrap_or_default());
-                    }
-                    _ => return Err(name.to_owned()),
-                },
-            }
-            rest = inner.get(end + 1..).unwrap_or_default();
-        }
-        out.push_str(rest);
-        Ok(out)
+        super::interpolate(text, |name| match name {
+            "*" | "?" | "$" => Ok(name.to_owned()),
+            _ => match self.setting(&name.to_ascii_lowercase()) {
+                Some(Setting::Present(values)) if values.len() == 1 => {
+                    Ok(values.first().cloned().unwrap_or_default())
+                }
+                _ => Err(name.to_owned()),
+            },
+        })
     }
 }
 

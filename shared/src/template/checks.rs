@@ -25,6 +25,7 @@ pub fn judge(template: &Template) -> Report {
     let functions = functions(template);
     resource_policies(template, &functions, &mut report);
     function_checks(&functions, &mut report);
+    trust_checks(template, &functions, &mut report);
     open_methods(template, &mut report);
     report
 }
@@ -434,6 +435,53 @@ fn function_checks(functions: &[Function<'_>], report: &mut Report) {
     }
 }
 
+/// Only Lambda may assume a function's role: the trust policy of each template role a function
+/// runs with (SAM's own roles trust Lambda alone).
+fn trust_checks(template: &Template, functions: &[Function<'_>], report: &mut Report) {
+    let mut judged: Vec<&str> = Vec::new();
+    for function in functions {
+        let Some(role_id) = function.role_node.and_then(referenced) else {
+            continue;
+        };
+        if judged.contains(&role_id) {
+            continue;
+        }
+        let Some(role) = template
+            .resources()
+            .into_iter()
+            .find(|r| r.logical_id == role_id && r.kind == "AWS::IAM::Role")
+        else {
+            continue;
+        };
+        judged.push(role_id);
+        let Some(node) = role.property(&["AssumeRolePolicyDocument"]) else {
+            continue;
+        };
+        let document = document(template.scope.resolve(node));
+        let trust = match crate::policy::Policy::parse(&document.to_string()) {
+            Ok(policy) => temporary_credentials::Trust::Read(policy),
+            Err(error) => temporary_credentials::Trust::Unreadable(format!(
+                "could not read the trust policy of {role_id}: {error}"
+            )),
+        };
+        let (problems, _) = temporary_credentials::trust_findings(&function.role, &trust);
+        let verdict = if problems.is_empty() {
+            Verdict::compliant("only Lambda may assume the role")
+        } else {
+            Verdict::non_compliant(crate::config::evaluation::annotate(&problems))
+        };
+        record(
+            report,
+            TEMPORARY_CREDENTIALS.name,
+            &role,
+            "Properties.AssumeRolePolicyDocument",
+            Some(node),
+            verdict,
+            &document,
+        );
+    }
+}
+
 // ---- network-controls: API methods and routes open to anyone
 
 fn open_methods(template: &Template, report: &mut Report) {
@@ -576,6 +624,23 @@ Resources:
         Variables:
           DB_PASSWORD: "h7Gq2LmZ9xW4pRt8"
           TOKEN_SECRET_ARN: !Ref Secret
+  Other:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: bootstrap
+      Runtime: provided.al2023
+      Role: !GetAtt PartnerRole.Arn
+  PartnerRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal:
+              Service: lambda.amazonaws.com
+              AWS: arn:aws:iam::999988887777:root
+            Action: sts:AssumeRole
   Secret:
     Type: AWS::SecretsManager::Secret
   Unguarded:
@@ -638,7 +703,14 @@ Resources:
             .iter()
             .filter(|f| f.rule == "temporary-credentials")
             .collect();
-        assert_eq!(secrets.len(), 1, "{secrets:?}");
+        assert_eq!(secrets.len(), 2, "{secrets:?}");
+        // A role a function runs with that another account may assume too.
+        assert_eq!(secrets[1].logical_id, "PartnerRole");
+        assert!(
+            secrets[1].message.contains("999988887777"),
+            "{}",
+            secrets[1].message
+        );
         assert_eq!(
             secrets[0].path,
             "Properties.Environment.Variables.DB_PASSWORD"

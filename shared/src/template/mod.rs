@@ -6,6 +6,7 @@
 pub mod checks;
 pub mod resolve;
 pub mod sam;
+pub mod sarif;
 pub mod yaml;
 
 use std::collections::BTreeMap;

@@ -262,37 +262,25 @@ impl Scope {
     }
 
     fn substitute(&self, template: &str, variables: &Map<String, Value>) -> String {
-        let mut out = String::with_capacity(template.len());
-        let mut rest = template;
-        while let Some(start) = rest.find("${") {
-            let (before, after) = rest.split_at(start);
-            out.push_str(before);
-            let inner = after.get(2..).unwrap_or_default();
-            let Some(end) = inner.find('}') else {
-                out.push_str(after);
-                return out;
-            };
-            let name = inner.get(..end).unwrap_or_default();
+        let value_of = |name: &str| -> Result<String, std::convert::Infallible> {
             if let Some(literal) = name.strip_prefix('!') {
-                out.push_str("${");
-                out.push_str(literal);
-                out.push('}');
-            } else {
-                let value = match variables.get(name) {
-                    Some(value) => value.clone(),
-                    None => match name.split_once('.') {
-                        Some((resource, attribute)) if !name.starts_with("AWS::") => {
-                            self.attribute(resource, attribute)
-                        }
-                        _ => self.reference(name),
-                    },
-                };
-                out.push_str(&scalar_text(&value));
+                return Ok(format!("${{{literal}}}"));
             }
-            rest = inner.get(end + 1..).unwrap_or_default();
+            let value = match variables.get(name) {
+                Some(value) => value.clone(),
+                None => match name.split_once('.') {
+                    Some((resource, attribute)) if !name.starts_with("AWS::") => {
+                        self.attribute(resource, attribute)
+                    }
+                    _ => self.reference(name),
+                },
+            };
+            Ok(scalar_text(&value))
+        };
+        match crate::policy::interpolate(template, value_of) {
+            Ok(text) => text,
+            Err(never) => match never {},
         }
-        out.push_str(rest);
-        out
     }
 }
 

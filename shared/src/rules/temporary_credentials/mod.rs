@@ -32,7 +32,7 @@ use crate::registry::{RuleSpec, TEMPORARY_CREDENTIALS};
 
 pub use judge::judge;
 pub use role_sharing::{shared_policy_problems, PolicyAttachments};
-pub use trust::{role_name, Trust};
+pub use trust::{role_name, trust_findings, Trust};
 
 pub const RESOURCE_TYPES: &[&str] = TEMPORARY_CREDENTIALS.resource_types;
 
