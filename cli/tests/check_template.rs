@@ -110,6 +110,21 @@ fn reviewed_templates_get_the_findings_they_deserve() {
         "is also used by IndexFunction",
     );
 
+    // ApiFunction's own statement allows s3:PutObject on "*": a write on every bucket of the
+    // account, where the function writes one; least-privilege judges SAM's role for it.
+    let writes = findings("apigw-lambda-translate-polly-s3__template.yaml");
+    assert_contains(
+        &found(&writes, "least-privilege", "ApiFunction").unwrap(),
+        "allows s3:PutObject on every resource",
+    );
+    // SAM's DynamoDBCrudPolicy on the template's table, expanded from SAM's own definition,
+    // names the table: nothing to find.
+    assert!(
+        findings("python-test-samples__apigw-lambda-dynamodb__template.yaml")
+            .iter()
+            .all(|f| f["rule"] != "least-privilege")
+    );
+
     // Near misses that must pass: API Gateway's permissions name the API in aws:SourceArn
     // (authorizer and method), CloudFront's name the distribution and the account, and the
     // Stripe secret's variable holds its ARN (a Ref), not the secret.

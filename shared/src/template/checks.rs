@@ -13,7 +13,9 @@ use super::yaml::Node;
 use super::{Finding, Report, Resource, Template};
 use crate::config::{Compliance, Verdict};
 use crate::policy::ResourceService;
-use crate::registry::{NETWORK_CONTROLS, RESOURCE_POLICIES, TEMPORARY_CREDENTIALS};
+use crate::registry::{
+    LEAST_PRIVILEGE, NETWORK_CONTROLS, RESOURCE_POLICIES, TEMPORARY_CREDENTIALS,
+};
 use crate::rules::public_by_design::{self, Marking};
 use crate::rules::resource_policies::{self, judge_document};
 use crate::rules::temporary_credentials::secrets::{find_secrets, SecretKind};
@@ -26,6 +28,7 @@ pub fn judge(template: &Template) -> Report {
     resource_policies(template, &functions, &mut report);
     function_checks(&functions, &mut report);
     trust_checks(template, &functions, &mut report);
+    role_grants(template, &functions, &mut report);
     open_methods(template, &mut report);
     report
 }
@@ -215,7 +218,7 @@ fn resource_policies(template: &Template, functions: &[Function<'_>], report: &m
 }
 
 /// The logical id a `Ref` or `Fn::GetAtt` names.
-fn referenced(node: &Node) -> Option<&str> {
+pub(crate) fn referenced(node: &Node) -> Option<&str> {
     node.get("Ref").and_then(Node::as_str).or_else(|| {
         node.get("Fn::GetAtt")
             .and_then(|att| match att.items().first() {
@@ -478,6 +481,36 @@ fn trust_checks(template: &Template, functions: &[Function<'_>], report: &mut Re
             Some(node),
             verdict,
             &document,
+        );
+    }
+}
+
+/// Each function's role judged as least-privilege judges it (the rule's default parameters;
+/// Access Advisor has nothing to say before deploy).
+fn role_grants(template: &Template, functions: &[Function<'_>], report: &mut Report) {
+    let Ok(parameters) = crate::config::parameters::parse_parameters::<
+        crate::rules::least_privilege::Parameters,
+    >(&Map::new()) else {
+        return;
+    };
+    let catalog = crate::policy::Catalog::embedded();
+    for role in super::roles::function_roles(template, functions) {
+        let mut verdict = crate::rules::least_privilege::judge(&role.grant, &parameters, catalog);
+        if verdict.compliance == Compliance::NonCompliant && !role.unknown.is_empty() {
+            verdict.annotation = format!(
+                "{} (not judged, unknown before deploy: {})",
+                verdict.annotation,
+                role.unknown.join(", ")
+            );
+        }
+        record(
+            report,
+            LEAST_PRIVILEGE.name,
+            &role.at,
+            role.path,
+            role.node,
+            verdict,
+            &Value::Null,
         );
     }
 }

@@ -4,7 +4,9 @@
 //! each resource judged by the rule that owns what it declares (`checks`).
 
 pub mod checks;
+pub mod data;
 pub mod resolve;
+pub mod roles;
 pub mod sam;
 pub mod sarif;
 pub mod yaml;

@@ -94,6 +94,12 @@ impl Node {
         }
     }
 
+    /// A JSON value as a node without positions (embedded data, such as SAM's policy
+    /// templates, resolved like the template's own values).
+    pub fn from_json(value: &serde_json::Value) -> Node {
+        from_json(value, 0).unwrap_or_else(|_| Node::new(Kind::Null, Position::default()))
+    }
+
     /// The node without positions, as JSON (intrinsics left as they are).
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::Value;
