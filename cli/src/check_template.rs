@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 use sec2_shared::template::{check, Options, Report};
 
-use crate::input::{emit, read_text};
+use crate::input::{account_id, emit, read_text};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Format {
@@ -26,6 +26,12 @@ pub struct Args {
     /// Parameter values over the template's defaults: `Stage=prod,VpcId=vpc-1`.
     #[arg(long, value_delimiter = ',', value_parser = parameter)]
     parameters: Vec<(String, String)>,
+    /// Other accounts the template's resource policies may grant, comma-separated.
+    #[arg(long, value_delimiter = ',', value_parser = account_id)]
+    allowed_accounts: Vec<String>,
+    /// Organizations the template's resource policies may grant (o-…), comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    allowed_organizations: Vec<String>,
     /// The template: YAML or JSON; `-` reads standard input.
     file: String,
 }
@@ -43,6 +49,8 @@ pub fn run(args: &Args) -> ExitCode {
     let outcome = read_text(&args.file).and_then(|text| {
         let options = Options {
             parameters: args.parameters.iter().cloned().collect::<BTreeMap<_, _>>(),
+            allowed_accounts: args.allowed_accounts.clone(),
+            allowed_organizations: args.allowed_organizations.clone(),
         };
         check(&text, &options).map_err(|error| format!("`{}`: {error}", args.file))
     });

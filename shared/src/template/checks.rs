@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 use super::resolve::{holds_unknown, ACCOUNT};
 use super::sam::{functions, Function};
 use super::yaml::Node;
-use super::{Finding, Report, Resource, Template};
+use super::{Finding, Options, Report, Resource, Template};
 use crate::config::{Compliance, Verdict};
 use crate::policy::ResourceService;
 use crate::registry::{
@@ -22,10 +22,10 @@ use crate::rules::temporary_credentials::secrets::{find_secrets, SecretKind};
 use crate::rules::temporary_credentials::{self};
 
 /// Every judgement of the template.
-pub fn judge(template: &Template) -> Report {
+pub fn judge(template: &Template, options: &Options) -> Report {
     let mut report = Report::default();
     let functions = functions(template);
-    resource_policies(template, &functions, &mut report);
+    resource_policies(template, &functions, options, &mut report);
     function_checks(&functions, &mut report);
     trust_checks(template, &functions, &mut report);
     role_grants(template, &functions, &mut report);
@@ -80,8 +80,17 @@ fn record(
 
 // ---- resource-policies
 
-fn resource_policies(template: &Template, functions: &[Function<'_>], report: &mut Report) {
-    let parameters = resource_policies::Parameters::default();
+fn resource_policies(
+    template: &Template,
+    functions: &[Function<'_>],
+    options: &Options,
+    report: &mut Report,
+) {
+    let parameters = resource_policies::Parameters {
+        allowed_account_ids: options.allowed_accounts.clone(),
+        allowed_organization_ids: options.allowed_organizations.clone(),
+        ..resource_policies::Parameters::default()
+    };
     let tags_of: BTreeMap<&str, &BTreeMap<String, String>> = functions
         .iter()
         .map(|f| (f.resource.logical_id, &f.tags))
@@ -637,7 +646,7 @@ fn is_intrinsic(node: &Node) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::template::{check, Options};
+    use crate::template::check;
 
     const TEMPLATE: &str = r#"
 Transform: AWS::Serverless-2016-10-31
@@ -756,6 +765,7 @@ Resources:
     fn a_condition_the_parameters_decide_keeps_or_drops_a_resource() {
         let organization = Options {
             parameters: BTreeMap::from([("Scope".to_owned(), "organization".to_owned())]),
+            ..Options::default()
         };
         let report = check(TEMPLATE, &organization).unwrap();
         assert!(ids(&report, "resource-policies").contains(&"OnlyInOrganization".to_owned()));

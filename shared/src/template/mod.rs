@@ -20,10 +20,14 @@ pub use yaml::{Node, Position, ReadTemplateError};
 
 use resolve::Scope;
 
-/// What the caller sets: parameter values (over the template's defaults).
+/// What the caller sets: parameter values (over the template's defaults), and the accounts and
+/// organizations its resource policies may name (resource-policies' AllowedAccountIds and
+/// AllowedOrganizationIds).
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub parameters: BTreeMap<String, String>,
+    pub allowed_accounts: Vec<String>,
+    pub allowed_organizations: Vec<String>,
 }
 
 /// One thing found, where the template declares it.
@@ -239,5 +243,5 @@ fn plain(value: &Value) -> String {
 /// Reads and judges a template.
 pub fn check(text: &str, options: &Options) -> Result<Report, ReadTemplateError> {
     let template = Template::read(text, options)?;
-    Ok(checks::judge(&template))
+    Ok(checks::judge(&template, options))
 }
