@@ -125,6 +125,30 @@ fn reviewed_templates_get_the_findings_they_deserve() {
             .all(|f| f["rule"] != "least-privilege")
     );
 
+    // SAM's Api event POST /detect_sentiment on an API with no Auth: open to anyone; and no
+    // web ACL is associated with the API's stage.
+    let sam_api = findings("apigw-lambda-comprehend-sam__template.yaml");
+    assert_contains(
+        &found(
+            &sam_api,
+            "network-controls",
+            "DetectSentimentLambdaFunction",
+        )
+        .unwrap(),
+        "POST /detect_sentiment is open to anyone on the internet (no authorizer)",
+    );
+    assert_contains(
+        &found(&sam_api, "network-controls", "DetectSentimentApi").unwrap(),
+        "has no AWS WAF web ACL",
+    );
+    // The same kind of route on a PRIVATE API is reached only through VPC endpoints.
+    assert!(found(
+        &findings("apigw-private-cdn-private-ca-sam__template.yaml"),
+        "network-controls",
+        "PythonLambda"
+    )
+    .is_none());
+
     // Near misses that must pass: API Gateway's permissions name the API in aws:SourceArn
     // (authorizer and method), CloudFront's name the distribution and the account, and the
     // Stripe secret's variable holds its ARN (a Ref), not the secret.

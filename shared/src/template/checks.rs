@@ -29,11 +29,12 @@ pub fn judge(template: &Template, options: &Options) -> Report {
     function_checks(&functions, &mut report);
     trust_checks(template, &functions, &mut report);
     role_grants(template, &functions, &mut report);
+    super::network::judge(template, &functions, &mut report);
     open_methods(template, &mut report);
     report
 }
 
-fn finding(
+pub(crate) fn finding_at(
     rule: &'static str,
     resource: &Resource<'_>,
     path: &str,
@@ -75,7 +76,7 @@ fn record(
     }
     report
         .findings
-        .push(finding(rule, resource, path, node, message));
+        .push(finding_at(rule, resource, path, node, message));
 }
 
 // ---- resource-policies
@@ -388,7 +389,7 @@ fn function_checks(functions: &[Function<'_>], report: &mut Report) {
                 .iter()
                 .find(|(n, _, _)| n == name)
                 .map(|(_, _, node)| *node);
-            report.findings.push(finding(
+            report.findings.push(finding_at(
                 TEMPORARY_CREDENTIALS.name,
                 resource,
                 &format!("Properties.Environment.Variables.{name}"),
@@ -401,7 +402,7 @@ fn function_checks(functions: &[Function<'_>], report: &mut Report) {
             report.judged += 1;
             let marking = Marking::of(&function.tags, tag, &today);
             if auth == "NONE" && marking.honoured().is_none() {
-                report.findings.push(finding(
+                report.findings.push(finding_at(
                     NETWORK_CONTROLS.name,
                     resource,
                     "Properties.FunctionUrlConfig.AuthType",
@@ -432,7 +433,7 @@ fn function_checks(functions: &[Function<'_>], report: &mut Report) {
                 .copied()
                 .filter(|n| *n != function.resource.logical_id)
                 .collect();
-            report.findings.push(finding(
+            report.findings.push(finding_at(
                 TEMPORARY_CREDENTIALS.name,
                 &function.resource,
                 "Properties.Role",
@@ -563,6 +564,14 @@ fn open_methods(template: &Template, report: &mut Report) {
         if websocket {
             continue;
         }
+        // A private REST API is reached only through VPC endpoints: not judged for the internet.
+        let api_id = ["RestApiId", "ApiId"]
+            .iter()
+            .find_map(|key| resource.property(&[key]))
+            .and_then(referenced);
+        if api_id.is_some_and(|api| super::network::is_private_api(template, api)) {
+            continue;
+        }
         report.judged += 1;
         let kind = authorization
             .map(|node| template.scope.resolve(node))
@@ -590,7 +599,7 @@ fn open_methods(template: &Template, report: &mut Report) {
             } else {
                 ""
             };
-            report.findings.push(finding(
+            report.findings.push(finding_at(
                 NETWORK_CONTROLS.name,
                 &resource,
                 path,

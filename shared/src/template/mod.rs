@@ -5,6 +5,7 @@
 
 pub mod checks;
 pub mod data;
+pub mod network;
 pub mod resolve;
 pub mod roles;
 pub mod sam;
