@@ -149,6 +149,18 @@ fn reviewed_templates_get_the_findings_they_deserve() {
     )
     .is_none());
 
+    // An Api whose Auth.ResourcePolicy only denies some address ranges: SAM allows everyone
+    // else, so the API's policy is public.
+    assert_contains(
+        &found(
+            &findings("apigw-resource-policy__template.yaml"),
+            "resource-policies",
+            "AppApi",
+        )
+        .unwrap(),
+        "allows anyone (\"Principal\": \"*\") to use execute-api:Invoke",
+    );
+
     // Near misses that must pass: API Gateway's permissions name the API in aws:SourceArn
     // (authorizer and method), CloudFront's name the distribution and the account, and the
     // Stripe secret's variable holds its ARN (a Ref), not the secret.

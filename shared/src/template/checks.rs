@@ -158,6 +158,19 @@ fn resource_policies(
                     &no_tags,
                 )
             }
+            "AWS::Serverless::Api" => {
+                let Some(node) = resource.property(&["Auth", "ResourcePolicy"]) else {
+                    continue;
+                };
+                let policy = sam_api_policy(&scope.resolve(node));
+                (
+                    ResourceService::ApiGateway,
+                    "Properties.Auth.ResourcePolicy",
+                    Some(node),
+                    policy,
+                    &no_tags,
+                )
+            }
             "AWS::DynamoDB::Table" => {
                 let Some(node) = resource.property(&["ResourcePolicy", "PolicyDocument"]) else {
                     continue;
@@ -244,6 +257,50 @@ fn document(value: Value) -> Value {
         Value::String(text) => serde_json::from_str(&text).unwrap_or(Value::String(text)),
         other => other,
     }
+}
+
+/// The policy SAM writes for an API's `Auth.ResourcePolicy`: its custom statements, the grants
+/// its account, address and VPC allow-lists make, and the grant to everyone a deny-list alone
+/// makes (the lists' denies only narrow, so leaving them out can only make it look wider).
+fn sam_api_policy(resource_policy: &Value) -> Value {
+    let mut statements: Vec<Value> = Vec::new();
+    match resource_policy.get("CustomStatements") {
+        Some(Value::Array(custom)) => statements.extend(custom.iter().cloned()),
+        Some(single @ Value::Object(_)) => statements.push(single.clone()),
+        _ => {}
+    }
+    let invoke = "execute-api:/*";
+    if let Some(accounts) = resource_policy.get("AwsAccountWhitelist") {
+        statements.push(json!({"Effect": "Allow", "Principal": {"AWS": accounts}, "Action": "execute-api:Invoke", "Resource": invoke}));
+    }
+    if let Some(ranges) = resource_policy.get("IpRangeWhitelist") {
+        statements.push(json!({"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": invoke,
+            "Condition": {"IpAddress": {"aws:SourceIp": ranges}}}));
+    }
+    for (key, condition_key) in [
+        ("SourceVpcWhitelist", "aws:SourceVpc"),
+        ("IntrinsicVpcWhitelist", "aws:SourceVpc"),
+        ("IntrinsicVpceWhitelist", "aws:SourceVpce"),
+    ] {
+        if let Some(ids) = resource_policy.get(key) {
+            statements.push(json!({"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": invoke,
+                "Condition": {"StringEquals": {condition_key: ids}}}));
+        }
+    }
+    // A deny-list alone: SAM allows everyone and denies the listed.
+    let deny_lists = [
+        "AwsAccountBlacklist",
+        "IpRangeBlacklist",
+        "SourceVpcBlacklist",
+    ];
+    if deny_lists
+        .iter()
+        .any(|key| resource_policy.get(key).is_some())
+        && statements.is_empty()
+    {
+        statements.push(json!({"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": invoke}));
+    }
+    json!({"Version": "2012-10-17", "Statement": statements})
 }
 
 /// The principal element a permission's `Principal` stands for.
