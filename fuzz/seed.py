@@ -32,3 +32,14 @@ for path in sorted(glob.glob(os.path.join(root, "events", "*", "*.json"))):
     item = json.loads(event["invokingEvent"]).get("configurationItem")
     if item:
         write("configuration_item", json.dumps(item).encode())
+
+# check-template: our own templates and the real ones of tests/templates (the whole corpus is
+# replayed by cli/tests/check_template.rs; here, a varied few, so the fuzzer starts from YAML,
+# JSON and the libyaml-only shapes).
+for name in ("template.yaml", "member-role.yaml"):
+    write("template", open(os.path.join(root, name), "rb").read())
+for name in ("apigw-api-key__template.yaml", "cloudfront-lambda-url-java__template.yml",
+             "eventbridge-webhooks__1-stripe__template.yml", "apigw-ses-transformation__template.yaml",
+             "apigw-lambda-opensearch-serverless-nextgen__template.yaml",
+             "dotnet-test-samples__test-containers__src__ServerlessTestApi__serverless.template"):
+    write("template", open(os.path.join(root, "tests", "templates", name), "rb").read())

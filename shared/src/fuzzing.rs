@@ -87,3 +87,13 @@ fn judge_recorded(item: &ConfigurationItem) {
         let _ = judge(item, service, policy, &Parameters::default());
     }
 }
+
+/// check-template's reader and judgement: a template's bytes, as a user's file (lossy UTF-8,
+/// as a reader would show it).
+#[cfg(feature = "template")]
+pub fn template(data: &[u8]) -> Result<(), Rejected> {
+    let text = String::from_utf8_lossy(data);
+    crate::template::check(&text, &crate::template::Options::default())
+        .map(|_| ())
+        .map_err(rejected)
+}

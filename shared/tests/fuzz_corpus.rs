@@ -77,3 +77,9 @@ fn a_rejected_input_says_why() {
     assert!(fuzzing::policy(b"{\"Statement\": 5}").is_err());
     assert!(fuzzing::configuration_item(b"[]").is_err());
 }
+
+#[cfg(feature = "template")]
+#[test]
+fn the_template_corpus_replays_without_panics() {
+    replay("template", fuzzing::template);
+}
