@@ -416,6 +416,7 @@ mod tests {
         let names = RuleNames::parse("least-privilege=sec2-least-privilege").unwrap();
         let event = json!({
             "detail-type": "AWS API Call via CloudTrail",
+            "source": "aws.iam",
             "detail": {"eventSource": "iam.amazonaws.com", "eventName": "PutRolePolicy"}
         });
         let timing = Timing {

@@ -253,13 +253,29 @@ pub fn eventbridge_pattern(sources: &[&str]) -> Value {
         .collect();
     names.sort_unstable();
     names.dedup();
+    // Only AWS services may send events whose source starts `aws.`: a PutEvents caller cannot
+    // forge these.
+    let event_bridge_sources: Vec<String> =
+        event_sources.iter().map(|s| bridge_source(s)).collect();
     serde_json::json!({
+        "source": event_bridge_sources,
         "detail-type": ["AWS API Call via CloudTrail"],
         "detail": {
             "eventSource": event_sources,
             "eventName": names.iter().map(|name| serde_json::json!({"prefix": name})).collect::<Vec<_>>(),
         }
     })
+}
+
+/// The `source` EventBridge gives a service's CloudTrail events: `aws.iam` for
+/// `iam.amazonaws.com`.
+pub fn bridge_source(event_source: &str) -> String {
+    format!(
+        "aws.{}",
+        event_source
+            .strip_suffix(".amazonaws.com")
+            .unwrap_or(event_source)
+    )
 }
 
 /// A CloudTrail management event as EventBridge delivers it.
@@ -310,9 +326,22 @@ impl ApiCall {
                 .filter(|value| !value.is_empty())
                 .map(str::to_owned)
         };
+        let event_source =
+            text("eventSource").ok_or_else(|| not_an_api_call("detail.eventSource is missing"))?;
+        // EventBridge refuses PutEvents entries whose source starts `aws.`: an event that
+        // carries the service's own source was sent by AWS.
+        let expected = bridge_source(&event_source);
+        match event.get("source").and_then(Value::as_str) {
+            Some(source) if source == expected => {}
+            Some(source) => {
+                return Err(NotAnApiCall(format!(
+                    "source `{source}` is not `{expected}`, which AWS gives {event_source}'s CloudTrail events; a PutEvents caller cannot send that source, so this one is not trusted"
+                )))
+            }
+            None => return Err(not_an_api_call("the event has no source")),
+        }
         Ok(ApiCall {
-            event_source: text("eventSource")
-                .ok_or_else(|| not_an_api_call("detail.eventSource is missing"))?,
+            event_source,
             event_name: text("eventName")
                 .ok_or_else(|| not_an_api_call("detail.eventName is missing"))?,
             error_code: text("errorCode"),
@@ -533,5 +562,33 @@ mod tests {
             ApiCall::from_event(&nameless).unwrap_err().to_string(),
             "detail.eventName is missing"
         );
+    }
+
+    #[test]
+    fn an_event_without_the_services_own_source_is_not_trusted() {
+        // Anyone with events:PutEvents can send this detail-type, but not the `aws.` source.
+        let mut forged = call("iam.amazonaws.com", "PutRolePolicy");
+        forged["source"] = json!("my.app");
+        assert!(ApiCall::from_event(&forged)
+            .unwrap_err()
+            .to_string()
+            .contains("source `my.app` is not `aws.iam`"));
+        forged["source"] = json!("aws.ec2");
+        assert!(ApiCall::from_event(&forged).is_err());
+        if let Some(event) = forged.as_object_mut() {
+            event.remove("source");
+        }
+        assert!(ApiCall::from_event(&forged).is_err());
+        // The deployed patterns match the services' own sources only.
+        let pattern = eventbridge_pattern(&[]);
+        assert!(pattern["source"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s.as_str().unwrap().starts_with("aws.")));
+        assert!(pattern["source"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("aws.organizations")));
     }
 }

@@ -33,7 +33,7 @@ fn call_at(source: &str, name: &str, seconds_before: u64) -> Value {
         "version": "0",
         "id": "7bf73129-1428-4cd3-a780-95db273d1602",
         "detail-type": "AWS API Call via CloudTrail",
-        "source": "aws.iam",
+        "source": sec2_shared::reevaluate::triggers::bridge_source(source),
         "account": "111122223333",
         "region": "us-east-1",
         "detail": {"eventSource": source, "eventName": name, "eventVersion": "1.09", "eventTime": time}
