@@ -305,19 +305,50 @@ impl AwsClients {
 
 /// `arn:PARTITION:iam::ACCOUNT:role/NAME` in the account that sent the event. The account comes
 /// from `executionRoleArn` (RDK's convention), else from `accountId`.
+/// The member role to assume for an invocation: in the account the event is for, which the
+/// execution role's account, the event's `accountId` and the rule's ARN must all agree on. An
+/// event whose accounts disagree is refused rather than read for: the function would otherwise
+/// act, with its own reads, for whoever wrote it.
 fn member_role_arn(invocation: &Invocation, role_name: &str) -> Result<String, EngineError> {
+    let refuse = |reason: String| EngineError::AssumeRole {
+        role_arn: format!("role/{role_name}"),
+        reason,
+    };
     let from_execution_role = invocation
         .execution_role_arn
         .as_deref()
         .and_then(Arn::parse);
     let partition = from_execution_role.map_or("aws", |arn| arn.partition);
-    let account = from_execution_role
-        .and_then(|arn| arn.fixed_account())
-        .or(invocation.account_id.as_deref())
-        .ok_or_else(|| EngineError::AssumeRole {
-            role_arn: format!("role/{role_name}"),
-            reason: "the event names no account to assume it in".to_owned(),
-        })?;
+    let accounts = [
+        (
+            "executionRoleArn",
+            from_execution_role.and_then(|arn| arn.fixed_account()),
+        ),
+        ("accountId", invocation.account_id.as_deref()),
+        (
+            "configRuleArn",
+            invocation
+                .config_rule_arn
+                .as_deref()
+                .and_then(Arn::parse)
+                .and_then(|arn| arn.fixed_account()),
+        ),
+    ];
+    let named: Vec<(&str, &str)> = accounts
+        .iter()
+        .filter_map(|(field, account)| account.map(|account| (*field, account)))
+        .collect();
+    let Some((_, account)) = named.first().copied() else {
+        return Err(refuse(
+            "the event names no account to assume it in".to_owned(),
+        ));
+    };
+    if let Some((field, other)) = named.iter().find(|(_, other)| *other != account) {
+        let first = named.first().map_or("", |(field, _)| *field);
+        return Err(refuse(format!(
+            "the event's {first} is in account `{account}` but its {field} in `{other}`: refused, as an event AWS Config sent names one account"
+        )));
+    }
     Ok(format!("arn:{partition}:iam::{account}:role/{role_name}"))
 }
 
@@ -337,15 +368,16 @@ mod tests {
             event_left_scope: false,
             execution_role_arn: execution_role_arn.map(str::to_owned),
             config_rule_name: None,
+            config_rule_arn: None,
             account_id: account_id.map(str::to_owned),
         }
     }
 
     #[test]
-    fn the_member_role_is_in_the_execution_roles_account_and_partition() {
+    fn the_member_role_is_in_the_one_account_the_event_names() {
         let inv = invocation(
             Some("arn:aws-us-gov:iam::444455556666:role/aws-service-role/config"),
-            Some("111122223333"),
+            Some("444455556666"),
         );
         assert_eq!(
             member_role_arn(&inv, "sec2-rules").unwrap(),
@@ -357,5 +389,22 @@ mod tests {
             "arn:aws:iam::111122223333:role/sec2-rules"
         );
         assert!(member_role_arn(&invocation(None, None), "sec2-rules").is_err());
+    }
+
+    #[test]
+    fn accounts_that_disagree_are_refused() {
+        let mismatched = invocation(
+            Some("arn:aws:iam::444455556666:role/aws-service-role/config"),
+            Some("111122223333"),
+        );
+        let error = member_role_arn(&mismatched, "sec2-rules")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("`444455556666`"), "{error}");
+        assert!(error.contains("accountId in `111122223333`"), "{error}");
+        let mut rule_elsewhere = invocation(None, Some("111122223333"));
+        rule_elsewhere.config_rule_arn =
+            Some("arn:aws:config:us-east-1:999988887777:config-rule/config-rule-x".to_owned());
+        assert!(member_role_arn(&rule_elsewhere, "sec2-rules").is_err());
     }
 }

@@ -48,6 +48,8 @@ pub struct Invocation {
     pub event_left_scope: bool,
     pub execution_role_arn: Option<String>,
     pub config_rule_name: Option<String>,
+    /// The Config rule that sent the event; in organization scope, the account's instance.
+    pub config_rule_arn: Option<String>,
     pub account_id: Option<String>,
 }
 
@@ -85,6 +87,7 @@ impl Invocation {
             event_left_scope: event.event_left_scope,
             execution_role_arn: event.execution_role_arn,
             config_rule_name: event.config_rule_name,
+            config_rule_arn: event.config_rule_arn,
             account_id: event.account_id,
         })
     }
