@@ -161,7 +161,9 @@ fn trigger(invoking: &Value) -> Result<Trigger, EventError> {
                 )
             })?,
         }),
-        other => Err(EventError::UnknownMessageType(other.to_owned())),
+        other => Err(EventError::UnknownMessageType(super::limits::excerpt(
+            other,
+        ))),
     }
 }
 
@@ -284,6 +286,11 @@ mod tests {
             Invocation::from_json(event(unknown, None)).unwrap_err(),
             EventError::UnknownMessageType("ConfigurationSnapshotDeliveryCompleted".to_owned())
         );
+        let huge = json!({"messageType": "M".repeat(1 << 20)});
+        let error = Invocation::from_json(event(huge, None))
+            .unwrap_err()
+            .to_string();
+        assert!(error.len() < 300, "{} bytes echoed", error.len());
         let mut not_json = event(change(), None);
         not_json["invokingEvent"] = json!("{not json");
         assert!(matches!(

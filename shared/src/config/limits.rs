@@ -65,3 +65,33 @@ mod tests {
         assert_contains(&refusal, "11 characters");
     }
 }
+
+/// The most of a caller's text an error, answer or log line repeats.
+pub const MAX_ECHOED_CHARS: usize = 80;
+
+/// `text` as an error repeats it: whole when short, else its first `MAX_ECHOED_CHARS`
+/// characters and how long it was, so a 1 MB field does not come back 1 MB long.
+pub fn excerpt(text: &str) -> String {
+    match text.char_indices().nth(MAX_ECHOED_CHARS) {
+        None => text.to_owned(),
+        Some((end, _)) => format!(
+            "{}… ({} bytes)",
+            text.get(..end).unwrap_or_default(),
+            text.len()
+        ),
+    }
+}
+
+#[cfg(test)]
+mod excerpt_tests {
+    use super::*;
+
+    #[test]
+    fn long_input_is_cut_with_its_length_and_short_input_kept() {
+        assert_eq!(excerpt("ScheduledNotification"), "ScheduledNotification");
+        let long = "é".repeat(500_000);
+        let cut = excerpt(&long);
+        assert!(cut.chars().count() < MAX_ECHOED_CHARS + 20, "{cut}");
+        assert!(cut.ends_with("… (1000000 bytes)"), "{cut}");
+    }
+}

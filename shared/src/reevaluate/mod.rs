@@ -233,7 +233,11 @@ pub async fn reevaluate<D: RuleDirectory>(
     let call = ApiCall::from_event(event)?;
     let changed = call.event_time.unwrap_or_else(timing.clock);
     let mut outcome = Outcome {
-        event: format!("{} {}", call.event_source, call.event_name),
+        event: format!(
+            "{} {}",
+            crate::config::limits::excerpt(&call.event_source),
+            crate::config::limits::excerpt(&call.event_name)
+        ),
         account: call.account.clone(),
         ..Outcome::default()
     };

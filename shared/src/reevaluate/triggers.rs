@@ -9,6 +9,7 @@ use std::time::SystemTime;
 use aws_smithy_types::date_time::{DateTime, Format};
 use serde_json::Value;
 
+use crate::config::limits::excerpt;
 pub use crate::registry::RuleId;
 
 use RuleId::{Guardrails, LeastPrivilege, NetworkControls, ResourcePolicies, TemporaryCredentials};
@@ -312,7 +313,8 @@ impl ApiCall {
             })?;
         if detail_type != "AWS API Call via CloudTrail" {
             return Err(NotAnApiCall(format!(
-                "detail-type `{detail_type}` is not \"AWS API Call via CloudTrail\""
+                "detail-type `{}` is not \"AWS API Call via CloudTrail\"",
+                excerpt(detail_type)
             )));
         }
         let detail = event
@@ -335,7 +337,10 @@ impl ApiCall {
             Some(source) if source == expected => {}
             Some(source) => {
                 return Err(NotAnApiCall(format!(
-                    "source `{source}` is not `{expected}`, which AWS gives {event_source}'s CloudTrail events; a PutEvents caller cannot send that source, so this one is not trusted"
+                    "source `{}` is not `{}`, which AWS gives {}'s CloudTrail events; a PutEvents caller cannot send that source, so this one is not trusted",
+                    excerpt(source),
+                    excerpt(&expected),
+                    excerpt(&event_source)
                 )))
             }
             None => return Err(not_an_api_call("the event has no source")),
@@ -562,6 +567,19 @@ mod tests {
             ApiCall::from_event(&nameless).unwrap_err().to_string(),
             "detail.eventName is missing"
         );
+    }
+
+    #[test]
+    fn a_huge_field_is_not_echoed_whole() {
+        let huge = "x".repeat(1 << 20);
+        let error = ApiCall::from_event(&json!({"detail-type": huge, "detail": {}}))
+            .unwrap_err()
+            .to_string();
+        assert!(error.len() < 300, "{} bytes echoed", error.len());
+        assert!(error.contains("(1048576 bytes)"), "{error}");
+        let mut forged = call("iam.amazonaws.com", "PutRolePolicy");
+        forged["source"] = json!(huge);
+        assert!(ApiCall::from_event(&forged).unwrap_err().to_string().len() < 500);
     }
 
     #[test]
