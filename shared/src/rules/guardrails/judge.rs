@@ -3,7 +3,7 @@
 //! named with the highest unit where attaching it covers the account and only accounts that lack
 //! it too.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use super::controls::{Caller, Guardrail};
 use super::organization::{Account, Decision, Organization, Placed, Unit};
@@ -62,24 +62,22 @@ pub fn judge_organization(
             }),
         })
         .collect();
-    // The accounts lacking each guardrail, for where to attach it.
-    let lacking = |guardrail: Guardrail| -> BTreeSet<&str> {
-        judged
-            .iter()
-            .filter(|judged| {
-                judged.held.as_ref().is_some_and(|held| {
-                    held.iter()
-                        .any(|(g, h)| *g == guardrail && matches!(h, Held::No { .. }))
-                })
-            })
-            .map(|judged| judged.account.id.as_str())
-            .collect()
-    };
-    let judgeable_ids: BTreeSet<&str> = judged
-        .iter()
-        .filter(|judged| judged.held.is_some())
-        .map(|judged| judged.account.id.as_str())
-        .collect();
+    // For where to attach each missing guardrail: counted once, unit by unit.
+    let mut tally = Tally::default();
+    for judged in &judged {
+        let Some(held) = &judged.held else { continue };
+        for unit in judged.path {
+            *tally.judged.entry(unit.id.as_str()).or_default() += 1;
+            for (guardrail, outcome) in held {
+                if matches!(outcome, Held::No { .. }) {
+                    *tally
+                        .lacking
+                        .entry((*guardrail, unit.id.as_str()))
+                        .or_default() += 1;
+                }
+            }
+        }
+    }
     judged
         .iter()
         .map(|judged| {
@@ -88,11 +86,19 @@ pub fn judge_organization(
                 Some(_) if guardrails.is_empty() => Verdict::not_applicable(
                     "every guardrail is turned off by the rule's parameters",
                 ),
-                Some(held) => verdict(held, judged.path, &lacking, &judgeable_ids),
+                Some(held) => verdict(held, judged.path, &tally),
             };
             (judged.account.id.clone(), verdict)
         })
         .collect()
+}
+
+/// How many judged accounts each unit holds (itself and below), and how many of them lack each
+/// guardrail.
+#[derive(Default)]
+struct Tally<'a> {
+    judged: BTreeMap<&'a str, usize>,
+    lacking: BTreeMap<(Guardrail, &'a str), usize>,
 }
 
 /// An account with its path and, when SCPs apply to it, each guardrail's outcome.
@@ -161,12 +167,7 @@ fn hold(
     Held::Yes(first_denial.unwrap_or_default())
 }
 
-fn verdict<'a>(
-    held: &[(Guardrail, Held)],
-    path: &[&Unit],
-    lacking: &dyn Fn(Guardrail) -> BTreeSet<&'a str>,
-    judgeable: &BTreeSet<&str>,
-) -> Verdict {
+fn verdict(held: &[(Guardrail, Held)], path: &[&Unit], tally: &Tally<'_>) -> Verdict {
     let mut missing = Vec::new();
     let mut holding = Vec::new();
     for (guardrail, outcome) in held {
@@ -177,8 +178,7 @@ fn verdict<'a>(
                 guardrail.name()
             )),
             Held::No { call, open } => {
-                let lacking = lacking(*guardrail);
-                let unit = attach_at(path, &lacking, judgeable);
+                let unit = attach_at(path, *guardrail, tally);
                 let may = match open.first() {
                     Some(first) => format!(" ({first})"),
                     None => String::new(),
@@ -200,26 +200,18 @@ fn verdict<'a>(
 
 /// The highest unit on the account's path all of whose judged accounts lack the guardrail (so
 /// attaching it there covers this account and disturbs none that has it), else the account.
-fn attach_at(path: &[&Unit], lacking: &BTreeSet<&str>, judgeable: &BTreeSet<&str>) -> String {
-    for unit in path {
-        let mut under = Vec::new();
-        collect_accounts(unit, &mut under);
-        let judged_under: Vec<&str> = under
-            .into_iter()
-            .filter(|id| judgeable.contains(id))
-            .collect();
-        if !judged_under.is_empty() && judged_under.iter().all(|id| lacking.contains(id)) {
-            return unit.label();
-        }
-    }
-    "the account itself".to_owned()
-}
-
-fn collect_accounts<'a>(unit: &'a Unit, out: &mut Vec<&'a str>) {
-    out.extend(unit.accounts.iter().map(|account| account.id.as_str()));
-    for child in &unit.units {
-        collect_accounts(child, out);
-    }
+fn attach_at(path: &[&Unit], guardrail: Guardrail, tally: &Tally<'_>) -> String {
+    path.iter()
+        .find(|unit| {
+            let judged = tally.judged.get(unit.id.as_str()).copied().unwrap_or(0);
+            let lacking = tally
+                .lacking
+                .get(&(guardrail, unit.id.as_str()))
+                .copied()
+                .unwrap_or(0);
+            judged > 0 && lacking == judged
+        })
+        .map_or_else(|| "the account itself".to_owned(), |unit| unit.label())
 }
 
 #[cfg(test)]
