@@ -64,7 +64,7 @@ async fn evaluate(args: &Args) -> Result<Vec<Evaluation>, String> {
     })?;
     let clients = AwsClients::from_environment()
         .await
-        .for_invocation(&invocation, id.name())
+        .for_invocation(&invocation, id.name(), None)
         .await
         .map_err(|e| e.to_string())?;
     let run = RunOnEvent {

@@ -30,9 +30,15 @@ where
     let (clients, make_rule) = (&clients, &make_rule);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         let deadline = Deadline::from_lambda_deadline(event.context.deadline);
-        handle_until(clients, make_rule, event.payload, deadline).await
+        let own_account = own_account(&event.context.invoked_function_arn);
+        handle_until(clients, make_rule, event.payload, deadline, own_account).await
     }))
     .await
+}
+
+/// The account the function runs in, from the ARN Lambda invoked it by.
+pub fn own_account(invoked_function_arn: &str) -> Option<&str> {
+    crate::policy::Arn::parse(invoked_function_arn).and_then(|arn| arn.fixed_account())
 }
 
 /// Handles one invocation with no deadline and returns a summary of what was reported.
@@ -45,22 +51,26 @@ where
     R: Rule,
     F: Fn(AwsClients) -> R,
 {
-    handle_until(clients, make_rule, payload, Deadline::NONE).await
+    handle_until(clients, make_rule, payload, Deadline::NONE, None).await
 }
 
-/// Handles one invocation; a periodic run stops reading at `deadline`.
+/// Handles one invocation; a periodic run stops reading at `deadline`. `own_account`, the
+/// function's account, refuses an event for another account that names no member role.
 pub async fn handle_until<R, F>(
     clients: &AwsClients,
     make_rule: &F,
     payload: Value,
     deadline: Deadline,
+    own_account: Option<&str>,
 ) -> Result<Value, EngineError>
 where
     R: Rule,
     F: Fn(AwsClients) -> R,
 {
     let invocation = Invocation::from_json(payload)?;
-    let clients = clients.for_invocation(&invocation, R::NAME).await?;
+    let clients = clients
+        .for_invocation(&invocation, R::NAME, own_account)
+        .await?;
     let sink = ConfigSink::new(clients.config().clone());
     let seams = Seams {
         sink: &sink,
@@ -102,4 +112,23 @@ fn summary<R: Rule>(evaluations: &[Evaluation]) -> Value {
         "non_compliant": count("NON_COMPLIANT"),
         "not_applicable": count("NOT_APPLICABLE"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_own_account_comes_from_the_invoked_arn() {
+        assert_eq!(
+            own_account("arn:aws:lambda:eu-west-1:123456789012:function:sec2-least-privilege:live"),
+            Some("123456789012")
+        );
+        // cargo-lambda's emulator names no real account: nothing is refused for it.
+        assert_eq!(
+            own_account("arn:aws:lambda:us-east-1:xxxxxxxx:function:f"),
+            None
+        );
+        assert_eq!(own_account(""), None);
+    }
 }

@@ -8,7 +8,7 @@ use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
 use sec2_shared::aws::starter::{OrganizationRules, ReevaluateScope};
 use sec2_shared::aws::AwsClients;
 use sec2_shared::config::Deadline;
-use sec2_shared::reevaluate::{reevaluate, Backoff, Coalescer, RuleNames, Timing};
+use sec2_shared::reevaluate::{reevaluate, Backoff, Coalescer, RuleNames, Timing, CALLER_SPACING};
 use serde_json::Value;
 
 /// The environment variable naming the Config rule of each sec2 rule (set by the template): the
@@ -52,6 +52,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         let timing = Timing {
             deadline: Deadline::from_lambda_deadline(event.context.deadline),
             backoff: Backoff::STANDARD,
+            caller_spacing: CALLER_SPACING,
             clock: std::time::SystemTime::now,
         };
         let outcome = reevaluate(&event.payload, names, coalescer, scope, timing)
@@ -63,6 +64,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             started = ?outcome.started,
             coalesced = ?outcome.coalesced,
             retries = outcome.retries,
+            spaced_ms = outcome.spaced_ms,
             "re-evaluation"
         );
         serde_json::to_value(&outcome).map_err(|err| diagnostic(err.to_string()))

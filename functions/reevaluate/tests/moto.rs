@@ -11,7 +11,7 @@ use sec2_shared::aws::starter::OrganizationRules;
 use sec2_shared::aws::AwsClients;
 use sec2_shared::config::Deadline;
 use sec2_shared::reevaluate::{
-    reevaluate, Backoff, Coalescer, RuleDirectory, RuleId, RuleNames, Timing,
+    reevaluate, Backoff, Coalescer, RuleDirectory, RuleId, RuleNames, Timing, CALLER_SPACING,
 };
 use sec2_testkit::{recorded_calls, sdk_config, unique, MOTO_ACCOUNT};
 use serde_json::{json, Value};
@@ -79,6 +79,7 @@ fn timing() -> Timing {
     Timing {
         deadline: Deadline::NONE,
         backoff: Backoff::STANDARD,
+        caller_spacing: CALLER_SPACING,
         clock: std::time::SystemTime::now,
     }
 }

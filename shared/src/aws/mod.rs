@@ -74,9 +74,10 @@ use aws_config::{BehaviorVersion, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 
-use crate::config::{EngineError, Invocation, ReadError, ReadErrorKind};
+use crate::config::{EngineError, EventError, Invocation, ReadError, ReadErrorKind};
 use crate::policy::Arn;
 use memo::RunMemo;
+use serde_json::Value;
 
 /// The clients the rules use, sharing one configuration, and the reads of the current run.
 /// Each client is built on first use: a function builds only the clients its rule calls, and a
@@ -241,19 +242,34 @@ impl AwsClients {
     /// The clients to use for this invocation: these, or, when the rule parameter
     /// `ExecutionRoleName` is set, clients with that role's credentials in the event's account
     /// (the member account owns the result token, so reads and PutEvaluations must run there).
+    ///
+    /// `own_account` is the account the function runs in (from the invoked function's ARN; none
+    /// outside Lambda). An event for another account that names no member role is refused: a
+    /// member account's own rule pointed at this function must not have it read with its own
+    /// role, and a rule the organization deployed always names one.
     pub async fn for_invocation(
         &self,
         invocation: &Invocation,
         rule_name: &str,
+        own_account: Option<&str>,
     ) -> Result<AwsClients, EngineError> {
-        let Some(role_name) = invocation
-            .rule_parameters
-            .get(EXECUTION_ROLE_NAME)
-            .and_then(|v| v.as_str())
-        else {
+        let event = event_account(invocation)?;
+        let Some(role_name) = execution_role_name(invocation)? else {
+            if let (Some(own), Some(account)) = (own_account, event.account) {
+                if own != account {
+                    return Err(EngineError::Untrusted(format!(
+                        "the event is for account `{account}`, but this function runs in `{own}` and the rule names no {EXECUTION_ROLE_NAME}: a rule in another account must name the member role to read with (organization scope), so the function never reads or reports for it with its own role"
+                    )));
+                }
+            }
             return Ok(self.for_new_run());
         };
-        let role_arn = member_role_arn(invocation, role_name)?;
+        let Some(account) = event.account else {
+            return Err(EngineError::Untrusted(
+                "the event names no account to assume the member role in".to_owned(),
+            ));
+        };
+        let role_arn = format!("arn:{}:iam::{account}:role/{role_name}", event.partition);
         self.assume(&role_arn, &format!("sec2-{rule_name}"))
             .await
             .map_err(|problem| {
@@ -303,17 +319,18 @@ impl AwsClients {
     }
 }
 
-/// `arn:PARTITION:iam::ACCOUNT:role/NAME` in the account that sent the event. The account comes
-/// from `executionRoleArn` (RDK's convention), else from `accountId`.
-/// The member role to assume for an invocation: in the account the event is for, which the
-/// execution role's account, the event's `accountId` and the rule's ARN must all agree on. An
-/// event whose accounts disagree is refused rather than read for: the function would otherwise
-/// act, with its own reads, for whoever wrote it.
-fn member_role_arn(invocation: &Invocation, role_name: &str) -> Result<String, EngineError> {
-    let refuse = |reason: String| EngineError::AssumeRole {
-        role_arn: format!("role/{role_name}"),
-        reason,
-    };
+/// The account an event is for, and its partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct EventAccount<'a> {
+    partition: &'a str,
+    account: Option<&'a str>,
+}
+
+/// The one account an event is for: its execution role's, its `accountId` and its rule ARN's
+/// must agree, as in every event AWS Config sends. An event whose accounts disagree is refused
+/// rather than acted on: the function would otherwise read, with the role it picks from one
+/// field, for whoever wrote the others.
+fn event_account(invocation: &Invocation) -> Result<EventAccount<'_>, EngineError> {
     let from_execution_role = invocation
         .execution_role_arn
         .as_deref()
@@ -338,24 +355,57 @@ fn member_role_arn(invocation: &Invocation, role_name: &str) -> Result<String, E
         .iter()
         .filter_map(|(field, account)| account.map(|account| (*field, account)))
         .collect();
-    let Some((_, account)) = named.first().copied() else {
-        return Err(refuse(
-            "the event names no account to assume it in".to_owned(),
-        ));
+    let Some((first, account)) = named.first().copied() else {
+        return Ok(EventAccount {
+            partition,
+            account: None,
+        });
     };
     if let Some((field, other)) = named.iter().find(|(_, other)| *other != account) {
-        let first = named.first().map_or("", |(field, _)| *field);
-        return Err(refuse(format!(
-            "the event's {first} is in account `{account}` but its {field} in `{other}`: refused, as an event AWS Config sent names one account"
+        return Err(EngineError::Untrusted(format!(
+            "the event's {first} is in account `{account}` but its {field} in `{other}`: an event AWS Config sent names one account"
         )));
     }
-    Ok(format!("arn:{partition}:iam::{account}:role/{role_name}"))
+    Ok(EventAccount {
+        partition,
+        account: Some(account),
+    })
+}
+
+/// The `ExecutionRoleName` rule parameter: an IAM role name, or none (absent or empty).
+fn execution_role_name(invocation: &Invocation) -> Result<Option<&str>, EventError> {
+    let problem = |problem: String| EventError::Parameter {
+        name: EXECUTION_ROLE_NAME.to_owned(),
+        problem,
+    };
+    match invocation.rule_parameters.get(EXECUTION_ROLE_NAME) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(name)) if name.is_empty() => Ok(None),
+        Some(Value::String(name)) if is_role_name(name) => Ok(Some(name)),
+        Some(Value::String(name)) => Err(problem(format!(
+            "`{}` is not an IAM role name (1 to 64 letters, digits and +=,.@_-)",
+            crate::config::limits::excerpt(&name.escape_debug().to_string())
+        ))),
+        Some(other) => Err(problem(format!(
+            "expected a string naming the member role, got {}",
+            crate::config::json_kind(other)
+        ))),
+    }
+}
+
+/// IAM's role name pattern: `[\w+=,.@-]{1,64}`.
+fn is_role_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::Trigger;
+    use serde_json::json;
 
     fn invocation(execution_role_arn: Option<&str>, account_id: Option<&str>) -> Invocation {
         Invocation {
@@ -373,22 +423,33 @@ mod tests {
         }
     }
 
+    fn offline_clients() -> AwsClients {
+        AwsClients::from_sdk_config(
+            SdkConfig::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .build(),
+        )
+    }
+
     #[test]
-    fn the_member_role_is_in_the_one_account_the_event_names() {
+    fn the_event_is_for_the_one_account_it_names() {
         let inv = invocation(
             Some("arn:aws-us-gov:iam::444455556666:role/aws-service-role/config"),
             Some("444455556666"),
         );
         assert_eq!(
-            member_role_arn(&inv, "sec2-rules").unwrap(),
-            "arn:aws-us-gov:iam::444455556666:role/sec2-rules"
+            event_account(&inv).unwrap(),
+            EventAccount {
+                partition: "aws-us-gov",
+                account: Some("444455556666")
+            }
         );
         let inv = invocation(None, Some("111122223333"));
+        assert_eq!(event_account(&inv).unwrap().account, Some("111122223333"));
         assert_eq!(
-            member_role_arn(&inv, "sec2-rules").unwrap(),
-            "arn:aws:iam::111122223333:role/sec2-rules"
+            event_account(&invocation(None, None)).unwrap().account,
+            None
         );
-        assert!(member_role_arn(&invocation(None, None), "sec2-rules").is_err());
     }
 
     #[test]
@@ -397,14 +458,77 @@ mod tests {
             Some("arn:aws:iam::444455556666:role/aws-service-role/config"),
             Some("111122223333"),
         );
-        let error = member_role_arn(&mismatched, "sec2-rules")
-            .unwrap_err()
-            .to_string();
+        let error = event_account(&mismatched).unwrap_err();
+        assert_eq!(error.kind(), "UntrustedInvocation");
+        let error = error.to_string();
         assert!(error.contains("`444455556666`"), "{error}");
         assert!(error.contains("accountId in `111122223333`"), "{error}");
         let mut rule_elsewhere = invocation(None, Some("111122223333"));
         rule_elsewhere.config_rule_arn =
             Some("arn:aws:config:us-east-1:999988887777:config-rule/config-rule-x".to_owned());
-        assert!(member_role_arn(&rule_elsewhere, "sec2-rules").is_err());
+        assert!(event_account(&rule_elsewhere).is_err());
+    }
+
+    #[tokio::test]
+    async fn an_event_from_another_account_without_a_member_role_is_refused() {
+        // A member account's own rule pointed at the function: no ExecutionRoleName.
+        let foreign = invocation(None, Some("111122223333"));
+        let Err(refusal) = offline_clients()
+            .for_invocation(&foreign, "resource-policies", Some("999988887777"))
+            .await
+        else {
+            panic!("not refused")
+        };
+        assert_eq!(refusal.kind(), "UntrustedInvocation");
+        let message = refusal.to_string();
+        assert!(message.contains("`111122223333`"), "{message}");
+        assert!(message.contains("runs in `999988887777`"), "{message}");
+        assert!(message.contains("ExecutionRoleName"), "{message}");
+        // The function's own account, and a run outside Lambda, read with the given clients.
+        for own_account in [Some("111122223333"), None] {
+            assert!(offline_clients()
+                .for_invocation(&foreign, "resource-policies", own_account)
+                .await
+                .is_ok());
+        }
+    }
+
+    #[tokio::test]
+    async fn the_execution_role_name_must_be_a_role_name() {
+        for (value, expected) in [
+            (json!("sec2\u{0}member"), "is not an IAM role name"),
+            (json!("a".repeat(65)), "is not an IAM role name"),
+            (
+                json!(42),
+                "expected a string naming the member role, got a number",
+            ),
+            (json!(["sec2"]), "got an array"),
+        ] {
+            let mut inv = invocation(None, Some("111122223333"));
+            inv.rule_parameters
+                .insert(EXECUTION_ROLE_NAME.to_owned(), value.clone());
+            let Err(refusal) = offline_clients()
+                .for_invocation(&inv, "resource-policies", Some("111122223333"))
+                .await
+            else {
+                panic!("not refused")
+            };
+            let message = refusal.to_string();
+            assert!(
+                message.starts_with("rule parameter `ExecutionRoleName`"),
+                "{message}"
+            );
+            assert!(message.contains(expected), "{value}: {message}");
+            assert!(!message.contains('\0'), "a NUL is echoed: {message:?}");
+        }
+        // Empty means none, as an organization rule's template may leave it.
+        let mut inv = invocation(None, Some("111122223333"));
+        inv.rule_parameters
+            .insert(EXECUTION_ROLE_NAME.to_owned(), json!(""));
+        assert!(offline_clients()
+            .for_invocation(&inv, "resource-policies", Some("111122223333"))
+            .await
+            .is_ok());
+        assert!(is_role_name("sec2-rules_member+=,.@"));
     }
 }

@@ -7,6 +7,9 @@ pub enum EventError {
     Shape(String),
     #[error("invokingEvent is not valid JSON: {0}")]
     InvokingEvent(String),
+    /// A field of the event is missing, or holds the wrong kind of value.
+    #[error("`{field}`: {problem}")]
+    Field { field: String, problem: String },
     #[error("unknown messageType `{0}`; expected ConfigurationItemChangeNotification, OversizedConfigurationItemChangeNotification or ScheduledNotification")]
     UnknownMessageType(String),
     #[error("invalid configuration item: {0}")]
@@ -32,6 +35,9 @@ pub enum EngineError {
     },
     #[error("could not assume `{role_arn}`: {reason}")]
     AssumeRole { role_arn: String, reason: String },
+    /// The event cannot be trusted to be AWS Config's for the account it names.
+    #[error("refused: {0}")]
+    Untrusted(String),
     #[error("could not list the rule's previous results: {0}")]
     PreviousResults(String),
     #[error("the periodic evaluation failed: {0}")]
@@ -47,6 +53,7 @@ impl EngineError {
             EngineError::Event(_) => "InvalidEvent",
             EngineError::OversizedFetch { .. } => "OversizedItemUnavailable",
             EngineError::AssumeRole { .. } => "AssumeRoleFailed",
+            EngineError::Untrusted(_) => "UntrustedInvocation",
             EngineError::PreviousResults(_) => "PreviousResultsUnavailable",
             EngineError::Periodic(_) => "PeriodicEvaluationFailed",
             EngineError::Report(_) => "PutEvaluationsFailed",

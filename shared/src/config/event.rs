@@ -75,6 +75,9 @@ impl Invocation {
         within_event_bytes("invokingEvent", invoking_text.len())?;
         let invoking: Value = serde_json::from_str(invoking_text)
             .map_err(|err| EventError::InvokingEvent(err.to_string()))?;
+        if !invoking.is_object() {
+            return Err(wrong_kind("invokingEvent", "a JSON object", &invoking));
+        }
         let result_token = event
             .result_token
             .clone()
@@ -101,64 +104,116 @@ fn rule_parameters(text: Option<&str>) -> Result<Map<String, Value>, EventError>
     within_chars("ruleParameters", text, MAX_RULE_PARAMETERS_CHARS)?;
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(other) => Err(EventError::RuleParameters(format!("found {other}"))),
+        Ok(other) => Err(EventError::RuleParameters(format!(
+            "found {}",
+            json_kind(&other)
+        ))),
         Err(err) => Err(EventError::RuleParameters(err.to_string())),
     }
 }
 
-fn text(value: &Value, key: &str) -> Option<String> {
-    value
-        .get(key)
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
+/// What kind of JSON value `value` is, for errors that say what was found instead.
+pub fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// `field` holds `found` where `expected` belongs.
+pub(crate) fn wrong_kind(field: &str, expected: &str, found: &Value) -> EventError {
+    EventError::Field {
+        field: field.to_owned(),
+        problem: format!("expected {expected}, got {}", json_kind(found)),
+    }
+}
+
+/// The string at `key` of `value` (an object at `path`): none when absent, null or empty; an
+/// error naming the field when it holds anything but a string.
+fn text_at(value: &Value, path: &str, key: &str) -> Result<Option<String>, EventError> {
+    match value.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text.clone()).filter(|text| !text.is_empty())),
+        Some(other) => Err(wrong_kind(&format!("{path}.{key}"), "a string", other)),
+    }
+}
+
+/// The string at `key`, which must be there.
+fn required_at(value: &Value, path: &str, key: &str) -> Result<String, EventError> {
+    text_at(value, path, key)?.ok_or_else(|| EventError::Field {
+        field: format!("{path}.{key}"),
+        problem: "missing".to_owned(),
+    })
 }
 
 fn trigger(invoking: &Value) -> Result<Trigger, EventError> {
-    let message_type = text(invoking, "messageType")
-        .ok_or_else(|| EventError::InvokingEvent("missing field `messageType`".to_owned()))?;
-    let notification_creation_time = text(invoking, "notificationCreationTime");
+    const INVOKING: &str = "invokingEvent";
+    let message_type = required_at(invoking, INVOKING, "messageType")?;
+    let notification_creation_time = text_at(invoking, INVOKING, "notificationCreationTime")?;
     match message_type.as_str() {
         "ConfigurationItemChangeNotification" => {
-            let item = invoking
-                .get("configurationItem")
-                .map(peel_json_strings)
-                .filter(|item| !item.is_null())
-                .ok_or_else(|| {
-                    EventError::InvokingEvent("missing field `configurationItem`".to_owned())
-                })?;
+            let item = match invoking.get("configurationItem").map(peel_json_strings) {
+                None | Some(Value::Null) => {
+                    return Err(EventError::Field {
+                        field: format!("{INVOKING}.configurationItem"),
+                        problem: "missing".to_owned(),
+                    })
+                }
+                Some(item) if !item.is_object() => {
+                    return Err(wrong_kind(
+                        &format!("{INVOKING}.configurationItem"),
+                        "a JSON object",
+                        &item,
+                    ))
+                }
+                Some(item) => item,
+            };
             Ok(Trigger::Change {
                 item: Box::new(ConfigurationItem::from_json(&item)?),
                 notification_creation_time,
             })
         }
         "OversizedConfigurationItemChangeNotification" => {
-            let summary = invoking.get("configurationItemSummary").ok_or_else(|| {
-                EventError::InvokingEvent("missing field `configurationItemSummary`".to_owned())
-            })?;
-            let required = |key: &str| {
-                text(summary, key).ok_or_else(|| {
-                    EventError::Item(format!("configurationItemSummary has no `{key}`"))
-                })
+            const SUMMARY: &str = "invokingEvent.configurationItemSummary";
+            let summary = match invoking.get("configurationItemSummary") {
+                None | Some(Value::Null) => {
+                    return Err(EventError::Field {
+                        field: SUMMARY.to_owned(),
+                        problem: "missing".to_owned(),
+                    })
+                }
+                Some(summary) if !summary.is_object() => {
+                    return Err(wrong_kind(SUMMARY, "a JSON object", summary))
+                }
+                Some(summary) => summary,
             };
             Ok(Trigger::Oversized {
                 summary: ItemSummary {
-                    resource_type: required("resourceType")?,
-                    resource_id: required("resourceId")?,
-                    resource_name: text(summary, "resourceName"),
-                    account_id: text(summary, "awsAccountId"),
-                    status: ItemStatus::parse(&required("configurationItemStatus")?),
-                    capture_time: required("configurationItemCaptureTime")?,
+                    resource_type: required_at(summary, SUMMARY, "resourceType")?,
+                    resource_id: required_at(summary, SUMMARY, "resourceId")?,
+                    resource_name: text_at(summary, SUMMARY, "resourceName")?,
+                    account_id: text_at(summary, SUMMARY, "awsAccountId")?,
+                    status: ItemStatus::parse(&required_at(
+                        summary,
+                        SUMMARY,
+                        "configurationItemStatus",
+                    )?),
+                    capture_time: required_at(summary, SUMMARY, "configurationItemCaptureTime")?,
                 },
                 notification_creation_time,
             })
         }
         "ScheduledNotification" => Ok(Trigger::Scheduled {
-            account_id: text(invoking, "awsAccountId"),
+            account_id: text_at(invoking, INVOKING, "awsAccountId")?,
             notification_creation_time: notification_creation_time.ok_or_else(|| {
-                EventError::InvokingEvent(
-                    "a ScheduledNotification has no `notificationCreationTime`".to_owned(),
-                )
+                EventError::Field {
+                    field: format!("{INVOKING}.notificationCreationTime"),
+                    problem: "missing (a ScheduledNotification always carries it)".to_owned(),
+                }
             })?,
         }),
         other => Err(EventError::UnknownMessageType(super::limits::excerpt(
@@ -308,6 +363,74 @@ mod tests {
             .to_string()
             .starts_with("ruleParameters is not a JSON object"));
         assert!(Invocation::from_json(json!("not an object")).is_err());
+    }
+
+    #[test]
+    fn each_malformed_shape_is_named_with_what_was_found() {
+        let message = |invoking: Value| {
+            Invocation::from_json(event(invoking, None))
+                .unwrap_err()
+                .to_string()
+        };
+        for (invoking, expected) in [
+            (json!([1, 2]), "`invokingEvent`: expected a JSON object, got an array"),
+            (json!({}), "`invokingEvent.messageType`: missing"),
+            (
+                json!({"messageType": 7}),
+                "`invokingEvent.messageType`: expected a string, got a number",
+            ),
+            (
+                json!({"messageType": "ConfigurationItemChangeNotification"}),
+                "`invokingEvent.configurationItem`: missing",
+            ),
+            (
+                json!({"messageType": "ConfigurationItemChangeNotification", "configurationItem": [1]}),
+                "`invokingEvent.configurationItem`: expected a JSON object, got an array",
+            ),
+            (
+                json!({"messageType": "ConfigurationItemChangeNotification", "notificationCreationTime": {"t": 1}, "configurationItem": {}}),
+                "`invokingEvent.notificationCreationTime`: expected a string, got an object",
+            ),
+            (
+                json!({"messageType": "OversizedConfigurationItemChangeNotification", "configurationItemSummary": "x"}),
+                "`invokingEvent.configurationItemSummary`: expected a JSON object, got a string",
+            ),
+            (
+                json!({"messageType": "OversizedConfigurationItemChangeNotification", "configurationItemSummary": {"resourceType": true}}),
+                "`invokingEvent.configurationItemSummary.resourceType`: expected a string, got a boolean",
+            ),
+            (
+                json!({"messageType": "ScheduledNotification"}),
+                "`invokingEvent.notificationCreationTime`: missing",
+            ),
+        ] {
+            let got = message(invoking.clone());
+            assert!(got.contains(expected), "{invoking}: {got}");
+            assert!(!got.contains("not valid JSON"), "{invoking}: {got}");
+        }
+        let mut item = change();
+        item["configurationItem"]["resourceType"] = json!({"nested": true});
+        assert!(message(item)
+            .contains("configuration item `resourceType`: expected a string, got an object"));
+        let mut item = change();
+        item["configurationItem"]
+            .as_object_mut()
+            .unwrap()
+            .remove("resourceId");
+        assert!(message(item).contains("configuration item has no `resourceId`"));
+        let long_parameters = Invocation::from_json(event(change(), Some("[\"secret\"]")))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            long_parameters,
+            "ruleParameters is not a JSON object: found an array"
+        );
+        let wrong_token = {
+            let mut wrong = event(change(), None);
+            wrong["resultToken"] = json!(12);
+            Invocation::from_json(wrong).unwrap_err().to_string()
+        };
+        assert!(wrong_token.contains("resultToken"), "{wrong_token}");
     }
 
     #[test]

@@ -86,7 +86,10 @@ impl ConfigurationItem {
     /// (`accountId`, `arn`, JSON strings).
     pub fn from_json(value: &Value) -> Result<Self, EventError> {
         let object = value.as_object().ok_or_else(|| {
-            EventError::Item("configuration item is not a JSON object".to_owned())
+            EventError::Item(format!(
+                "configuration item is not a JSON object but {}",
+                super::json_kind(value)
+            ))
         })?;
         let text = |keys: &[&str]| -> Option<String> {
             keys.iter().find_map(|key| match object.get(*key) {
@@ -96,20 +99,33 @@ impl ConfigurationItem {
             })
         };
         let required = |keys: &[&str]| -> Result<String, EventError> {
-            text(keys).ok_or_else(|| {
-                EventError::Item(format!(
-                    "configuration item has no `{}`",
-                    keys.first().copied().unwrap_or_default()
-                ))
+            let key = keys.first().copied().unwrap_or_default();
+            text(keys).ok_or_else(|| match object.get(key) {
+                None | Some(Value::Null) => {
+                    EventError::Item(format!("configuration item has no `{key}`"))
+                }
+                Some(Value::String(_)) => {
+                    EventError::Item(format!("configuration item `{key}` is empty"))
+                }
+                Some(other) => EventError::Item(format!(
+                    "configuration item `{key}`: expected a string, got {}",
+                    super::json_kind(other)
+                )),
             })
         };
         let capture_time = match object.get("configurationItemCaptureTime") {
             Some(Value::String(s)) if !s.is_empty() => s.clone(),
             Some(Value::Number(seconds)) => epoch_to_rfc3339(seconds.as_f64().unwrap_or_default()),
-            _ => {
+            None | Some(Value::Null) => {
                 return Err(EventError::Item(
                     "configuration item has no `configurationItemCaptureTime`".to_owned(),
                 ))
+            }
+            Some(other) => {
+                return Err(EventError::Item(format!(
+                    "configuration item `configurationItemCaptureTime`: expected an ISO 8601 time or epoch seconds, got {}",
+                    super::json_kind(other)
+                )))
             }
         };
         Ok(ConfigurationItem {

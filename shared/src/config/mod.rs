@@ -18,7 +18,7 @@ pub use deadline::Deadline;
 pub use engine::{run, Assessed, Periodic, Rule, Seams, TEST_MODE_TOKEN};
 pub use error::{EngineError, EventError};
 pub use evaluation::{Compliance, Evaluation, Verdict};
-pub use event::{Invocation, ItemSummary, Trigger};
+pub use event::{json_kind, Invocation, ItemSummary, Trigger};
 pub use item::{ConfigurationItem, ItemStatus};
 pub use parameters::{FromRuleParameters, RuleParameters};
 pub use periodic::{judge_by_role, judge_recorded, FunctionRole, PeriodicContext};

@@ -136,10 +136,14 @@ const STAMP_PRECISION: Duration = Duration::from_secs(1);
 const REMEMBERED: Duration = Duration::from_secs(3600);
 
 /// When this container last started each rule (a warm Lambda container keeps it between
-/// events), so that a change an accepted start already follows costs no second evaluation.
+/// events), so that a change an accepted start already follows costs no second evaluation; and
+/// when each caller last caused a start of each rule, so that one caller's stream of changes
+/// starts a rule at most once per `Timing::caller_spacing` (its later changes wait, then one
+/// start covers them all).
 #[derive(Debug, Default)]
 pub struct Coalescer {
     started: Mutex<HashMap<String, SystemTime>>,
+    by_caller: Mutex<HashMap<String, SystemTime>>,
 }
 
 impl Coalescer {
@@ -152,14 +156,47 @@ impl Coalescer {
         })
     }
 
-    fn mark(&self, rules: &[String], at: SystemTime) {
+    fn mark(&self, rules: &[String], caller: Option<&str>, at: SystemTime) {
+        let forget_old =
+            |then: &SystemTime| at.duration_since(*then).unwrap_or_default() < REMEMBERED;
         if let Ok(mut started) = self.started.lock() {
-            started.retain(|_, then| at.duration_since(*then).unwrap_or_default() < REMEMBERED);
+            started.retain(|_, then| forget_old(then));
             for rule in rules {
                 started.insert(rule.clone(), at);
             }
         }
+        if let (Some(caller), Ok(mut by_caller)) = (caller, self.by_caller.lock()) {
+            by_caller.retain(|_, then| forget_old(then));
+            for rule in rules {
+                by_caller.insert(caller_key(caller, rule), at);
+            }
+        }
     }
+
+    /// How long `caller` must wait before its change starts any of `rules` again.
+    fn spacing_left(
+        &self,
+        caller: Option<&str>,
+        rules: &[String],
+        spacing: Duration,
+        now: SystemTime,
+    ) -> Duration {
+        let Some(caller) = caller else {
+            return Duration::ZERO;
+        };
+        self.by_caller.lock().map_or(Duration::ZERO, |by_caller| {
+            rules
+                .iter()
+                .filter_map(|rule| by_caller.get(&caller_key(caller, rule)))
+                .map(|then| (*then + spacing).duration_since(now).unwrap_or_default())
+                .max()
+                .unwrap_or_default()
+        })
+    }
+}
+
+fn caller_key(caller: &str, rule: &str) -> String {
+    format!("{caller}\n{rule}")
 }
 
 /// How long to wait before trying a refused start again: doubling from `first` up to `longest`.
@@ -178,14 +215,21 @@ impl Backoff {
 }
 
 /// The time the handler is given: when to give up (the Lambda deadline, so that Lambda's retry
-/// and then the dead-letter queue get the event), how to wait, and the wall clock the change's
-/// CloudTrail time is compared with.
+/// and then the dead-letter queue get the event), how to wait, the least time between two
+/// starts of a rule that one caller's changes cause, and the wall clock the change's CloudTrail
+/// time is compared with.
 #[derive(Debug, Clone, Copy)]
 pub struct Timing {
     pub deadline: Deadline,
     pub backoff: Backoff,
+    pub caller_spacing: Duration,
     pub clock: fn() -> SystemTime,
 }
+
+/// One caller's changes start a rule at most once a minute (per container; reevaluate's
+/// reserved concurrency bounds the containers): a role that changes a security group in a loop
+/// costs one evaluation a minute, not one a change, and the last change is still evaluated.
+pub const CALLER_SPACING: Duration = Duration::from_secs(60);
 
 /// What one event led to, for the function's result and log.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -201,6 +245,9 @@ pub struct Outcome {
     pub not_deployed: Vec<String>,
     /// Starts refused (an evaluation running, or throttled) and tried again.
     pub retries: usize,
+    /// How long the start waited because the same caller had started these rules less than
+    /// `caller_spacing` before.
+    pub spaced_ms: u64,
 }
 
 /// Why an event could not be handled; the invocation fails, so Lambda retries it, and after its
@@ -216,6 +263,13 @@ pub enum ReevaluateError {
         rules: Vec<String>,
         account: Option<String>,
         attempts: usize,
+    },
+    #[error("`{caller}` started `{}` {}s ago; its next start waits {}s more, past the deadline", rules.join("`, `"), since.as_secs(), wait.as_secs())]
+    Spaced {
+        caller: String,
+        rules: Vec<String>,
+        since: Duration,
+        wait: Duration,
     },
 }
 
@@ -261,13 +315,28 @@ pub async fn reevaluate<D: RuleDirectory>(
             Some(rule) => due.push(rule.to_owned()),
         }
     }
+    let keys: Vec<String> = due.iter().map(|rule| key(rule)).collect();
+    let caller = call.caller.as_deref();
+    let spacing = coalescer.spacing_left(caller, &keys, timing.caller_spacing, (timing.clock)());
+    if !spacing.is_zero() {
+        if !timing.deadline.allows(spacing) {
+            return Err(ReevaluateError::Spaced {
+                caller: caller.unwrap_or_default().to_owned(),
+                rules: due,
+                since: timing.caller_spacing.saturating_sub(spacing),
+                wait: spacing,
+            });
+        }
+        tokio::time::sleep(spacing).await;
+        outcome.spaced_ms = u64::try_from(spacing.as_millis()).unwrap_or(u64::MAX);
+    }
     let mut wait = timing.backoff.first;
     let mut attempts = 0;
     while !due.is_empty() {
         attempts += 1;
         let started = start_each(&starter, &due).await?;
         let keys: Vec<String> = started.iter().map(|rule| key(rule)).collect();
-        coalescer.mark(&keys, (timing.clock)());
+        coalescer.mark(&keys, caller, (timing.clock)());
         due.retain(|rule| !started.contains(rule));
         outcome.started.extend(started);
         if due.is_empty() {
@@ -429,6 +498,7 @@ mod tests {
                 first: Duration::from_millis(1),
                 longest: Duration::from_millis(1),
             },
+            caller_spacing: CALLER_SPACING,
             clock: SystemTime::now,
         };
         let outcome = reevaluate(&event, &names, &Coalescer::default(), &starter, timing)

@@ -291,6 +291,9 @@ pub struct ApiCall {
     /// The account the change was made in (the event's `account`, which EventBridge keeps when a
     /// member account forwards the event to the management account's bus), when it is one.
     pub account: Option<String>,
+    /// Who made the call (`userIdentity`: its ARN, else its principal id, else the service that
+    /// made it), when the event says.
+    pub caller: Option<String>,
 }
 
 /// An event that is not a CloudTrail API call, and why.
@@ -364,6 +367,13 @@ impl ApiCall {
                     account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())
                 })
                 .map(str::to_owned),
+            caller: detail.get("userIdentity").and_then(|identity| {
+                ["arn", "principalId", "invokedBy"]
+                    .iter()
+                    .find_map(|key| identity.get(*key).and_then(Value::as_str))
+                    .filter(|caller| !caller.is_empty())
+                    .map(excerpt)
+            }),
         })
     }
 

@@ -12,7 +12,7 @@ use aws_sdk_config::Client;
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
 use sec2_shared::config::Deadline;
 use sec2_shared::reevaluate::{
-    reevaluate, Backoff, Coalescer, Outcome, ReevaluateError, RuleNames, Timing,
+    reevaluate, Backoff, Coalescer, Outcome, ReevaluateError, RuleNames, Timing, CALLER_SPACING,
 };
 use serde_json::{json, Value};
 
@@ -52,6 +52,7 @@ fn timing(deadline: Deadline) -> Timing {
             first: Duration::from_millis(1),
             longest: Duration::from_millis(4),
         },
+        caller_spacing: CALLER_SPACING,
         clock: now,
     }
 }
@@ -280,4 +281,75 @@ async fn unrelated_and_failed_calls_start_nothing() {
     .await
     .unwrap();
     assert_eq!(outcome.not_deployed, ["resource-policies"]);
+}
+
+/// `call_at`, made by `caller`.
+fn call_by(source: &str, name: &str, seconds_before: u64, caller: &str) -> Value {
+    let mut event = call_at(source, name, seconds_before);
+    event["detail"]["userIdentity"] = json!({"type": "AssumedRole", "arn": caller});
+    event
+}
+
+#[tokio::test]
+async fn one_callers_changes_start_a_rule_at_most_once_per_spacing() {
+    let rule = started();
+    let client = mock_client!(aws_sdk_config, RuleMode::MatchAny, [&rule]);
+    let coalescer = Coalescer::default();
+    let spaced = Timing {
+        caller_spacing: Duration::from_millis(300),
+        ..timing(Deadline::NONE)
+    };
+    let noisy = "arn:aws:sts::111122223333:assumed-role/loop/i-0abc";
+    let first = call_by(
+        "ec2.amazonaws.com",
+        "AuthorizeSecurityGroupEgress",
+        5,
+        noisy,
+    );
+    let outcome = reevaluate(&first, &names(), &coalescer, &client, spaced)
+        .await
+        .unwrap();
+    assert_eq!(outcome.started, ["sec2-network-controls"]);
+    assert_eq!(outcome.spaced_ms, 0);
+
+    // The same caller again, after that start: it waits out the spacing, then starts, so its
+    // last change is evaluated.
+    let again = call_by("ec2.amazonaws.com", "RevokeSecurityGroupEgress", 0, noisy);
+    let waited = Instant::now();
+    let outcome = reevaluate(&again, &names(), &coalescer, &client, spaced)
+        .await
+        .unwrap();
+    assert_eq!(outcome.started, ["sec2-network-controls"]);
+    assert_eq!(outcome.spaced_ms, 300);
+    assert!(waited.elapsed() >= Duration::from_millis(300));
+
+    // Another caller is not held back by the first one's spacing.
+    let other = call_by(
+        "ec2.amazonaws.com",
+        "RevokeSecurityGroupEgress",
+        0,
+        "arn:aws:iam::111122223333:user/alice",
+    );
+    let outcome = reevaluate(&other, &names(), &coalescer, &client, spaced)
+        .await
+        .unwrap();
+    assert_eq!(outcome.started, ["sec2-network-controls"]);
+    assert_eq!(outcome.spaced_ms, 0);
+    assert_eq!(requested(&rule), 3);
+
+    // When the spacing outlasts the invocation, the event fails (Lambda retries it, then the
+    // dead-letter queue keeps it) and names the caller; nothing is started.
+    let short = Timing {
+        caller_spacing: Duration::from_secs(60),
+        ..timing(Deadline::at(Instant::now() + Duration::from_millis(50)))
+    };
+    let refusal = reevaluate(&again, &names(), &coalescer, &client, short)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refusal, ReevaluateError::Spaced { .. }),
+        "{refusal}"
+    );
+    assert!(refusal.to_string().contains(noisy), "{refusal}");
+    assert_eq!(requested(&rule), 3);
 }
