@@ -9,6 +9,7 @@ mod check_template;
 mod config_events;
 mod evaluate;
 mod input;
+mod replay;
 mod rules;
 mod scan;
 mod triggers;
@@ -61,6 +62,13 @@ enum Command {
     /// the last two delivered in their own region. template.yaml and member-role.yaml use the
     /// same patterns.
     Triggers,
+    /// Send the events a dead-letter queue of the stack keeps to their function again.
+    ///
+    /// Reads the evaluation or reevaluate dead-letter queue (the stack's outputs), invokes each
+    /// message's function asynchronously with the original event, and deletes the message once
+    /// Lambda has queued it. One JSON line per message. Exit status: 0 all replayed, 1 some left
+    /// in the queue (with the reason), 2 on error.
+    Replay(replay::Args),
 }
 
 fn main() -> ExitCode {
@@ -72,6 +80,7 @@ fn main() -> ExitCode {
         Command::Evaluate(args) => block_on(evaluate::run(&args)),
         Command::Scan(args) => block_on(scan::run(&args)),
         Command::ConfigEvents(args) => block_on(config_events::run(&args)),
+        Command::Replay(args) => block_on(replay::run(&args)),
     }
 }
 

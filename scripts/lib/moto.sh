@@ -23,6 +23,9 @@ moto_start() {
     sleep 0.2
   done
   "$root/.venv/bin/python" "$root/scripts/lib/recording.py" restart "$SEC2_MOTO_ENDPOINT"
+  # Lambda's Invoke is answered without running the function (moto would need Docker): the
+  # functions run under cargo lambda, and a test reads what Invoke was sent from the recording.
+  "$root/.venv/bin/python" -c "import urllib.request; urllib.request.urlopen(urllib.request.Request('$SEC2_MOTO_ENDPOINT/moto-api/config', data=b'{\"lambda\": {\"use_docker\": false}}', method='POST'), timeout=5)"
   export AWS_ENDPOINT_URL="$SEC2_MOTO_ENDPOINT" AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
   export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_EC2_METADATA_DISABLED=true
   echo "moto: listening on $SEC2_MOTO_ENDPOINT" >&2

@@ -19,6 +19,7 @@ pub mod lambda;
 pub mod policy;
 pub mod reevaluate;
 pub mod registry;
+pub mod replay;
 pub mod rules;
 #[cfg(feature = "scan")]
 pub mod scan;

@@ -103,7 +103,7 @@ def _resolve(value, organization):
             values = {**parameters, **SAMPLE_PARAMETERS, **pseudo}
             return re.sub(r"\$\{([^}]+)\}", lambda m: values[m.group(1)] if m.group(1) in values else arn_of(m.group(1).split(".")[0]), text)
         if key == "Ref":
-            pseudo = {"AWS::AccountId": ACCOUNT, "AWS::Region": REGION, "AWS::Partition": "aws"}
+            pseudo = {"AWS::AccountId": ACCOUNT, "AWS::Region": REGION, "AWS::Partition": "aws", "AWS::StackName": STACK}
             if arg == "AWS::NoValue":
                 return _NO_VALUE
             if arg in pseudo:

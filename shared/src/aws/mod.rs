@@ -62,6 +62,8 @@ pub mod memo;
 pub mod network;
 pub mod organizations;
 pub mod policies;
+#[cfg(feature = "scan")]
+pub mod replay;
 pub mod roles;
 mod s3_control;
 pub mod starter;

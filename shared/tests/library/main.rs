@@ -18,6 +18,8 @@ mod corpus;
 mod faults;
 mod hostile_inputs;
 mod managed_policies;
+#[cfg(feature = "template")]
+mod own_trust;
 mod properties;
 mod read_faults;
 mod reevaluate;

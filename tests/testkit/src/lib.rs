@@ -130,6 +130,27 @@ pub fn recorded_urls() -> Vec<(String, String)> {
 
 /// Every request moto has recorded. A line that is not JSON is another test's request caught
 /// mid-write; the download is tried again once moto has had time to finish it.
+/// The URL and JSON body of every recorded `method` request whose URL contains `path` (Lambda's
+/// REST calls: `("POST", "/2015-03-31/functions/")`).
+pub fn recorded_rest_calls(method: &str, path: &str) -> Vec<(String, Value)> {
+    recorded_requests()
+        .into_iter()
+        .filter(|entry| entry["method"] == method)
+        .filter(|entry| entry["url"].as_str().is_some_and(|url| url.contains(path)))
+        .map(|entry| {
+            let body = entry["body"].as_str().unwrap_or_default();
+            let text = if entry["body_encoded"] == Value::Bool(true) {
+                String::from_utf8(aws_smithy_types::base64::decode(body).expect("base64 body"))
+                    .expect("UTF-8 body")
+            } else {
+                body.to_owned()
+            };
+            let url = entry["url"].as_str().unwrap_or_default().to_owned();
+            (url, serde_json::from_str(&text).unwrap_or(Value::Null))
+        })
+        .collect()
+}
+
 fn recorded_requests() -> Vec<Value> {
     let mut attempts = 0;
     loop {
