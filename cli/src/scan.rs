@@ -6,13 +6,14 @@ use std::process::ExitCode;
 use aws_config::{BehaviorVersion, Region};
 use clap::ValueEnum;
 use sec2_shared::aws::{call_time_limits, AwsClients};
+use sec2_shared::config::exemption::{date_of, Exemptions};
 use sec2_shared::config::parameters::parse_parameters;
 use sec2_shared::config::{Compliance, ConfigurationItem, Rule};
 use sec2_shared::registry::RuleId;
 use sec2_shared::rules::least_privilege::RoleReader;
 use sec2_shared::rules::{with_rule, RuleVisitor};
 use sec2_shared::scan::inventory::{self, Inventory, Place, Unreadable, SCANNED_TYPES};
-use sec2_shared::scan::{evaluate_periodic_only, evaluate_rule, Row};
+use sec2_shared::scan::{evaluate_periodic_only, evaluate_rule, Exempting, Row};
 use serde_json::{Map, Value};
 
 use crate::input::{emit, rule_parameters};
@@ -47,6 +48,10 @@ pub struct Args {
     /// A JSON file of rule parameters by rule: {"network-controls": {"RequireVpc": "true"}}.
     #[arg(long)]
     parameters: Option<String>,
+    /// A JSON file of accepted risks: [{"resource": ARN or id, "rules": ["all"] or names,
+    /// "reason": "...", "until": "YYYY-MM-DD"}]. Resources tagged sec2:exempt are exempt too.
+    #[arg(long)]
+    exemptions: Option<String>,
 }
 
 pub async fn run(args: &Args) -> ExitCode {
@@ -159,6 +164,12 @@ pub fn scanned_types(kinds: &[RuleId]) -> Vec<&'static str> {
 async fn scan(args: &Args) -> Result<Vec<Row>, String> {
     let kinds = selected_rules(&args.rules)?;
     let by_rule = rule_parameters(args.parameters.as_deref())?;
+    let exemptions = match args.exemptions.as_deref() {
+        None => Exemptions::default(),
+        Some(path) => Exemptions::from_json(&crate::input::read_text(path)?)
+            .map_err(|problem| format!("--exemptions {path}: {problem}"))?,
+    };
+    let today = date_of(sec2_shared::config::periodic::system_now());
     let (clients, place) = connect(args.region.as_deref()).await?;
     let types = scanned_types(&kinds);
     let bar = progress_bar(0);
@@ -190,7 +201,11 @@ async fn scan(args: &Args) -> Result<Vec<Row>, String> {
         bar.set_message(kind.name());
         let over = EvaluateOver {
             by_rule: &by_rule,
-            account: &place.account,
+            exempting: Exempting {
+                listed: &exemptions,
+                today: &today,
+                account: &place.account,
+            },
             items: &items,
             unreadable: &unreadable,
             tick: &tick,
@@ -208,7 +223,7 @@ pub fn resource_types(kind: RuleId) -> &'static [&'static str] {
 /// Runs a rule over the listed items with its parameters.
 struct EvaluateOver<'a> {
     by_rule: &'a Map<String, Value>,
-    account: &'a str,
+    exempting: Exempting<'a>,
     items: &'a [ConfigurationItem],
     unreadable: &'a [Unreadable],
     tick: &'a (dyn Fn() + Sync),
@@ -219,9 +234,16 @@ impl RuleVisitor for EvaluateOver<'_> {
 
     async fn visit<R: Rule>(self, rule: R) -> Self::Output {
         let parameters = parameters_of::<R>(self.by_rule)?;
-        let mut rows =
-            evaluate_rule(&rule, &parameters, self.items, self.unreadable, self.tick).await;
-        rows.extend(evaluate_periodic_only(&rule, &parameters, self.account).await);
+        let mut rows = evaluate_rule(
+            &rule,
+            &parameters,
+            self.items,
+            self.unreadable,
+            self.exempting,
+            self.tick,
+        )
+        .await;
+        rows.extend(evaluate_periodic_only(&rule, &parameters, self.exempting).await);
         Ok(rows)
     }
 }
@@ -280,6 +302,18 @@ fn table(rows: &[Row], colour: bool) -> String {
     if rows.is_empty() {
         out.push_str("no resources in scope\n");
     }
+    let exempt: Vec<&Row> = rows.iter().filter(|row| row.exemption.is_some()).collect();
+    if !exempt.is_empty() {
+        out.push_str(&format!("\nexemptions ({}):\n", exempt.len()));
+        for row in exempt {
+            out.push_str(&format!(
+                "  {} {}: {}\n",
+                row.rule,
+                resource(row),
+                row.exemption.as_deref().unwrap_or_default()
+            ));
+        }
+    }
     out
 }
 
@@ -301,7 +335,28 @@ mod tests {
             resource_id: "airline-booking".to_owned(),
             compliance,
             annotation: "why".to_owned(),
+            exemption: None,
         }
+    }
+
+    #[test]
+    fn the_summary_lists_each_exemption_with_its_reason() {
+        let exempt = Row {
+            compliance: Compliance::NotApplicable,
+            annotation: "exempt: partner webhook (until 2026-12-31)".to_owned(),
+            exemption: Some("partner webhook (until 2026-12-31)".to_owned()),
+            ..row("resource-policies", Compliance::NotApplicable)
+        };
+        let text = table(
+            &[exempt, row("least-privilege", Compliance::Compliant)],
+            false,
+        );
+        assert!(text.contains("exemptions (1):"), "{text}");
+        assert!(text.contains(
+            "  resource-policies Lambda::Function airline-booking: partner webhook (until 2026-12-31)"
+        ));
+        let none = table(&[row("least-privilege", Compliance::Compliant)], false);
+        assert!(!none.contains("exemptions"));
     }
 
     #[test]

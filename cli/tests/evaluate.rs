@@ -144,3 +144,98 @@ fn the_rules_are_listed_from_the_registry_for_scripts() {
         assert!(judged(&rule["resource_types"]) || judged(&rule["triggers"]["periodic"]));
     }
 }
+
+/// `sec2 evaluate --dry-run` on `events/RULE/EVENT` with the `Exemptions` rule parameter set,
+/// AWS out of reach: the evaluations it prints.
+fn evaluations_exempting(rule: &str, event: &str, exemptions: &str) -> Vec<serde_json::Value> {
+    let path = format!("{}/../events/{rule}/{event}", env!("CARGO_MANIFEST_DIR"));
+    let mut payload: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    payload.as_object_mut().unwrap().insert(
+        "ruleParameters".to_owned(),
+        serde_json::json!({"Exemptions": exemptions})
+            .to_string()
+            .into(),
+    );
+    let file = std::env::temp_dir().join(format!("sec2-exempt-{rule}-{}.json", std::process::id()));
+    std::fs::write(&file, payload.to_string()).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_sec2"))
+        .args(["evaluate", "--rule", rule, "--event"])
+        .arg(&file)
+        .arg("--dry-run")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice::<Vec<serde_json::Value>>(&output.stdout).unwrap()
+}
+
+/// Every change-triggered rule reads exemptions the same way: an exempt resource is
+/// NOT_APPLICABLE with the reason (and nothing is read for it), an expired exemption no longer
+/// holds and says so. (guardrails, whose resources are accounts, is tested in its moto test.)
+#[test]
+fn each_rule_honours_a_listed_exemption_until_it_expires() {
+    for (rule, event, resource) in [
+        (
+            "resource-policies",
+            "lambda-public-policy.json",
+            "airline-booking",
+        ),
+        (
+            "temporary-credentials",
+            "payment-function-changed.json",
+            "airline-payment",
+        ),
+        (
+            "least-privilege",
+            "payment-function-changed.json",
+            "airline-payment",
+        ),
+        (
+            "network-controls",
+            "loyalty-function-outside-vpc.json",
+            "airline-loyalty-ingest",
+        ),
+    ] {
+        let judged = evaluations_exempting(rule, event, "");
+        assert_eq!(judged.len(), 1, "{rule}: {judged:?}");
+        assert_eq!(judged[0]["ComplianceResourceId"], resource, "{rule}");
+        assert_eq!(
+            judged[0]["ComplianceType"], "NON_COMPLIANT",
+            "{rule}: {judged:?}"
+        );
+
+        let exempt = evaluations_exempting(
+            rule,
+            event,
+            &format!("{resource}|{rule}|accepted by the CISO, RISK-7|2999-12-31"),
+        );
+        assert_eq!(exempt[0]["ComplianceType"], "NOT_APPLICABLE", "{rule}");
+        assert_eq!(
+            exempt[0]["Annotation"], "exempt: accepted by the CISO, RISK-7 (until 2999-12-31)",
+            "{rule}"
+        );
+
+        let expired = evaluations_exempting(
+            rule,
+            event,
+            &format!("{resource}|all|accepted by the CISO, RISK-7|2020-01-31"),
+        );
+        assert_eq!(expired[0]["ComplianceType"], "NON_COMPLIANT", "{rule}");
+        assert_starts_with(
+            expired[0]["Annotation"].as_str().unwrap(),
+            "exemption expired 2020-01-31 (accepted by the CISO, RISK-7); ",
+        );
+
+        // Another rule's exemption does not apply.
+        let elsewhere = evaluations_exempting(rule, event, &format!("{resource}|guardrails|other"));
+        assert_eq!(elsewhere[0]["ComplianceType"], "NON_COMPLIANT", "{rule}");
+    }
+}

@@ -134,6 +134,7 @@ async fn a_guardrail_on_one_ou_covers_its_account_and_the_sibling_ou_is_named_fo
         "Statement[0] (Sid \"NoPublicFunctions\") at OU ",
     );
     assert_contains(&covered.annotation, &format!("({workloads})"));
+    let uncovered_id = uncovered.clone();
     let uncovered = last_reported(&uncovered);
     assert_eq!(uncovered.compliance, "NON_COMPLIANT");
     assert_contains(
@@ -142,4 +143,34 @@ async fn a_guardrail_on_one_ou_covers_its_account_and_the_sibling_ou_is_named_fo
     );
     let management = last_reported(MOTO_ACCOUNT);
     assert_eq!(management.compliance, "NOT_APPLICABLE");
+
+    // An account exempted by the rule parameter: NOT_APPLICABLE with the reason, until it
+    // expires; then judged again, saying so.
+    for (until, compliance, said) in [
+        (
+            "2999-01-01",
+            "NOT_APPLICABLE",
+            "exempt: a lab account, RISK-3 (until 2999-01-01)",
+        ),
+        (
+            "2020-01-01",
+            "NON_COMPLIANT",
+            "exemption expired 2020-01-01 (a lab account, RISK-3); ",
+        ),
+    ] {
+        let mut parameters = only_public_grants.clone();
+        parameters["Exemptions"] = json!(format!(
+            "{uncovered_id}|guardrails|a lab account, RISK-3|{until}"
+        ));
+        let periodic = rule_event("sec2-guardrails", &scheduled(), &parameters);
+        let outcome = sec2_shared::lambda::handle(&clients, &Guardrails::new, periodic).await;
+        assert_eq!(outcome.unwrap_err().kind(), "PreviousResultsUnavailable");
+        let exempted = last_reported(&uncovered_id);
+        assert_eq!(exempted.compliance, compliance, "{}", exempted.annotation);
+        assert!(
+            exempted.annotation.starts_with(said),
+            "{}",
+            exempted.annotation
+        );
+    }
 }

@@ -1,7 +1,7 @@
 //! The AWS Config custom-rule contract, once for every rule: applicability, oversized items,
 //! periodic runs and their stale results, timestamps, batching and retries.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::future::Future;
 use std::time::Duration;
 
@@ -9,6 +9,7 @@ use super::deadline::Deadline;
 use super::error::EngineError;
 use super::evaluation::{Evaluation, Verdict};
 use super::event::{Invocation, Trigger};
+use super::exemption::{self, date_of, Exemptions, Subject, EXEMPTIONS_PARAMETER};
 use super::item::ConfigurationItem;
 use super::parameters::{parse_parameters, FromRuleParameters};
 use super::periodic::PeriodicContext;
@@ -29,6 +30,8 @@ pub struct Assessed {
     pub resource_type: String,
     pub resource_id: String,
     pub verdict: Verdict,
+    /// The resource's tags, when the run read them (exemptions by tag apply then).
+    pub tags: Option<BTreeMap<String, String>>,
 }
 
 /// What a periodic run judged, how many resources it left unread for the next run (the
@@ -106,10 +109,17 @@ where
     P: PreviousResults,
 {
     let parameters: R::Parameters = parse_parameters(&invocation.rule_parameters)?;
+    let exemptions = listed_exemptions(invocation)?;
+    let today = date_of((seams.clock)());
+    let judging = Judging {
+        parameters: &parameters,
+        exemptions: &exemptions,
+        today: &today,
+    };
     let mut deferred: Option<EngineError> = None;
     let evaluations = match &invocation.trigger {
         Trigger::Change { item, .. } => {
-            vec![evaluate_item(rule, item, &parameters, invocation.event_left_scope).await]
+            vec![evaluate_item(rule, item, &judging, invocation.event_left_scope).await]
         }
         Trigger::Oversized { summary, .. } => {
             if invocation.event_left_scope || !summary.status.is_evaluable() {
@@ -140,7 +150,7 @@ where
                     .ok_or_else(|| {
                         fetch_error("AWS Config has no recorded item for it".to_owned())
                     })?;
-                vec![evaluate_item(rule, &item, &parameters, false).await]
+                vec![evaluate_item(rule, &item, &judging, false).await]
             }
         }
         Trigger::Scheduled {
@@ -155,7 +165,7 @@ where
             let (evaluations, failure) = periodic(
                 rule,
                 invocation,
-                &parameters,
+                &judging,
                 &context,
                 notification_creation_time,
                 seams.previous,
@@ -182,10 +192,31 @@ fn not_applicable_verdict(left_scope: bool, status: &str) -> Verdict {
     }
 }
 
+/// What every judgement of one invocation shares: the rule's parameters, the exemptions it was
+/// given, and the day they are dated against.
+struct Judging<'a, P> {
+    parameters: &'a P,
+    exemptions: &'a Exemptions,
+    today: &'a str,
+}
+
+/// The `Exemptions` rule parameter.
+fn listed_exemptions(invocation: &Invocation) -> Result<Exemptions, EngineError> {
+    match invocation.rule_parameters.get(EXEMPTIONS_PARAMETER) {
+        None | Some(serde_json::Value::Null) => Ok(Exemptions::default()),
+        Some(serde_json::Value::String(text)) => Ok(Exemptions::parse_parameter(text)?),
+        Some(other) => Err(EngineError::Event(super::event::wrong_kind(
+            "ruleParameters.Exemptions",
+            "a string",
+            other,
+        ))),
+    }
+}
+
 async fn evaluate_item<R: Rule>(
     rule: &R,
     item: &ConfigurationItem,
-    parameters: &R::Parameters,
+    judging: &Judging<'_, R::Parameters>,
     left_scope: bool,
 ) -> Evaluation {
     let verdict = if left_scope || !item.status.is_evaluable() {
@@ -196,7 +227,22 @@ async fn evaluate_item<R: Rule>(
             item.resource_type
         ))
     } else {
-        rule.evaluate(item, parameters).await
+        let standing = judging.exemptions.standing(
+            &Subject {
+                rule: R::NAME,
+                resource_id: &item.resource_id,
+                resource_name: item.resource_name.as_deref(),
+                arn: item.arn.as_deref(),
+                account: item.account_id.as_deref(),
+                tags: Some(&item.tags),
+            },
+            judging.today,
+        );
+        // An exempt resource is not read at all.
+        match exemption::exempt_verdict(&standing) {
+            Some(exempt) => exempt,
+            None => exemption::apply(&standing, rule.evaluate(item, judging.parameters).await),
+        }
     };
     Evaluation::new(
         &item.resource_type,
@@ -209,7 +255,7 @@ async fn evaluate_item<R: Rule>(
 async fn periodic<R: Rule, P: PreviousResults>(
     rule: &R,
     invocation: &Invocation,
-    parameters: &R::Parameters,
+    judging: &Judging<'_, R::Parameters>,
     context: &PeriodicContext,
     notification_time: &str,
     previous: &P,
@@ -219,7 +265,7 @@ async fn periodic<R: Rule, P: PreviousResults>(
         unfinished,
         unlisted,
     }) = rule
-        .evaluate_periodic(parameters, context)
+        .evaluate_periodic(judging.parameters, context)
         .await
         .map_err(|error| EngineError::Periodic(error.to_string()))?
     else {
@@ -232,10 +278,21 @@ async fn periodic<R: Rule, P: PreviousResults>(
     let mut evaluations: Vec<Evaluation> = assessed
         .iter()
         .map(|a| {
+            let standing = judging.exemptions.standing(
+                &Subject {
+                    rule: R::NAME,
+                    resource_id: &a.resource_id,
+                    resource_name: None,
+                    arn: None,
+                    account: context.account_id.as_deref(),
+                    tags: a.tags.as_ref(),
+                },
+                judging.today,
+            );
             Evaluation::new(
                 &a.resource_type,
                 &a.resource_id,
-                a.verdict.clone(),
+                exemption::apply(&standing, a.verdict.clone()),
                 notification_time,
             )
         })
@@ -405,6 +462,7 @@ mod tests {
             Ok(Some(Periodic {
                 assessed: (0..judged)
                     .map(|i| Assessed {
+                        tags: None,
                         resource_type: "AWS::SQS::Queue".to_owned(),
                         resource_id: format!("ok-{i}"),
                         verdict: Verdict::compliant(""),
@@ -528,6 +586,46 @@ mod tests {
         let sink = RecordingSink::default();
         let result = run_with(invocation, &sink, &History(None), &Previous(Vec::new())).await;
         (result, sink)
+    }
+
+    #[tokio::test]
+    async fn an_exempt_resource_is_not_applicable_with_its_reason_on_a_change_and_a_periodic_run() {
+        let mut item = item_json("bad-queue", "OK");
+        item["tags"] =
+            json!({"sec2:exempt": "all", "sec2:exempt-reason": "legacy consumer, RISK-1"});
+        let invoking = json!({
+            "messageType": "ConfigurationItemChangeNotification",
+            "notificationCreationTime": "2026-11-20T10:00:05.000Z",
+            "configurationItem": item
+        });
+        let (result, _) = run_change(&invocation(invoking, "token-1", false)).await;
+        let only = &result.unwrap()[0];
+        assert_eq!(only.compliance_type, Compliance::NotApplicable);
+        assert_eq!(
+            only.annotation.as_deref(),
+            Some("exempt: legacy consumer, RISK-1")
+        );
+
+        // The periodic run: a listed exemption names a resource it judged.
+        let mut scheduled = scheduled("token-2");
+        scheduled.rule_parameters.insert(
+            "Exemptions".to_owned(),
+            json!("ok-1|all|kept for the audit trail"),
+        );
+        let sink = RecordingSink::default();
+        let reported = run_with(&scheduled, &sink, &History(None), &Previous(Vec::new()))
+            .await
+            .unwrap();
+        let exempt: Vec<&Evaluation> = reported
+            .iter()
+            .filter(|e| e.compliance_type == Compliance::NotApplicable)
+            .collect();
+        assert_eq!(exempt.len(), 1);
+        assert_eq!(exempt[0].compliance_resource_id, "ok-1");
+        assert_eq!(
+            exempt[0].annotation.as_deref(),
+            Some("exempt: kept for the audit trail")
+        );
     }
 
     #[tokio::test]
@@ -724,6 +822,7 @@ mod tests {
         ) -> Result<Option<Periodic>, ReadError> {
             Ok(Some(Periodic {
                 assessed: vec![Assessed {
+                    tags: None,
                     resource_type: "AWS::SQS::Queue".to_owned(),
                     resource_id: "ok-1".to_owned(),
                     verdict: Verdict::compliant(""),

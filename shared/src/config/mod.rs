@@ -5,6 +5,7 @@ pub mod engine;
 pub mod error;
 pub mod evaluation;
 pub mod event;
+pub mod exemption;
 pub mod item;
 pub mod limits;
 pub mod parameters;

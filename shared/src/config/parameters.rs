@@ -10,7 +10,8 @@ use super::error::EventError;
 use crate::policy::is_account_id;
 
 /// Parameters every rule accepts: the engine's own.
-pub const ENGINE_PARAMETERS: &[&str] = &["ExecutionRoleName"];
+pub const ENGINE_PARAMETERS: &[&str] =
+    &["ExecutionRoleName", super::exemption::EXEMPTIONS_PARAMETER];
 
 /// The raw parameters, checked against the names a rule knows.
 #[derive(Debug, Clone, Copy)]

@@ -109,6 +109,7 @@ where
     for user in users {
         match read.get(user.role_arn()) {
             Some(value) => periodic.assessed.push(Assessed {
+                tags: None,
                 resource_type: "AWS::Lambda::Function".to_owned(),
                 resource_id: user.function_name().to_owned(),
                 verdict: judge(user, value),
@@ -152,6 +153,7 @@ pub async fn judge_recorded<R: Rule, I: RecordedResources>(
             let item = items.get(index)?;
             let verdict = deadline.bound(rule.evaluate(item, parameters)).await?;
             Some(Assessed {
+                tags: Some(item.tags.clone()),
                 resource_type: item.resource_type.clone(),
                 resource_id: item.resource_id.clone(),
                 verdict,

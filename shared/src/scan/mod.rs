@@ -5,6 +5,7 @@ use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 
 pub use crate::aws::inventory::{self, Inventory, Place, Unreadable, SCANNED_TYPES};
+use crate::config::exemption::{self, Exemptions, Standing, Subject};
 use crate::config::periodic::{PeriodicContext, READ_CONCURRENCY};
 use crate::config::{Compliance, ConfigurationItem, Rule, Verdict};
 
@@ -16,6 +17,57 @@ pub struct Row {
     pub resource_id: String,
     pub compliance: Compliance,
     pub annotation: String,
+    /// Why the resource is exempt from the rule (and until when), when it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exemption: Option<String>,
+}
+
+/// The exemptions a scan applies, the way the functions apply them (`config::exemption`).
+#[derive(Debug, Clone, Copy)]
+pub struct Exempting<'a> {
+    pub listed: &'a Exemptions,
+    /// `YYYY-MM-DD`, UTC.
+    pub today: &'a str,
+    pub account: &'a str,
+}
+
+impl Exempting<'_> {
+    fn standing<R: Rule>(&self, resource_id: &str, item: Option<&ConfigurationItem>) -> Standing {
+        self.listed.standing(
+            &Subject {
+                rule: R::NAME,
+                resource_id,
+                resource_name: item.and_then(|item| item.resource_name.as_deref()),
+                arn: item.and_then(|item| item.arn.as_deref()),
+                account: Some(self.account),
+                tags: item.map(|item| &item.tags),
+            },
+            self.today,
+        )
+    }
+}
+
+fn row<R: Rule>(
+    resource_type: &str,
+    resource_id: &str,
+    standing: &Standing,
+    verdict: Verdict,
+) -> Row {
+    let verdict = exemption::apply(standing, verdict);
+    Row {
+        rule: R::NAME.to_owned(),
+        resource_type: resource_type.to_owned(),
+        resource_id: resource_id.to_owned(),
+        compliance: verdict.compliance,
+        exemption: match standing {
+            Standing::Exempt { .. } => verdict
+                .annotation
+                .strip_prefix("exempt: ")
+                .map(str::to_owned),
+            _ => None,
+        },
+        annotation: verdict.annotation,
+    }
 }
 
 /// Runs one rule over the items in its scope, `READ_CONCURRENCY` evaluations at a time;
@@ -25,21 +77,21 @@ pub async fn evaluate_rule<R: Rule>(
     parameters: &R::Parameters,
     items: &[ConfigurationItem],
     unreadable: &[Unreadable],
+    exempting: Exempting<'_>,
     progress: &(dyn Fn() + Sync),
 ) -> Vec<Row> {
     let in_scope = |resource_type: &str| rule.resource_types().contains(&resource_type);
     let mut rows: Vec<Row> =
         stream::iter(items.iter().filter(|item| in_scope(&item.resource_type)))
             .map(|item| async move {
-                let verdict = rule.evaluate(item, parameters).await;
+                let standing = exempting.standing::<R>(&item.resource_id, Some(item));
+                // An exempt resource is not read at all, as in the functions.
+                let verdict = match exemption::exempt_verdict(&standing) {
+                    Some(exempt) => exempt,
+                    None => rule.evaluate(item, parameters).await,
+                };
                 progress();
-                Row {
-                    rule: R::NAME.to_owned(),
-                    resource_type: item.resource_type.clone(),
-                    resource_id: item.resource_id.clone(),
-                    compliance: verdict.compliance,
-                    annotation: verdict.annotation,
-                }
+                row::<R>(&item.resource_type, &item.resource_id, &standing, verdict)
             })
             .buffered(READ_CONCURRENCY)
             .collect()
@@ -48,12 +100,18 @@ pub async fn evaluate_rule<R: Rule>(
         unreadable
             .iter()
             .filter(|failure| in_scope(&failure.resource_type))
-            .map(|failure| Row {
-                rule: R::NAME.to_owned(),
-                resource_type: failure.resource_type.clone(),
-                resource_id: failure.resource_id.clone(),
-                compliance: Compliance::NonCompliant,
-                annotation: failure.reason.clone(),
+            .map(|failure| {
+                let standing = exempting.standing::<R>(&failure.resource_id, None);
+                let verdict = Verdict {
+                    compliance: Compliance::NonCompliant,
+                    annotation: failure.reason.clone(),
+                };
+                row::<R>(
+                    &failure.resource_type,
+                    &failure.resource_id,
+                    &standing,
+                    verdict,
+                )
             }),
     );
     rows.sort_by(|a, b| {
@@ -80,21 +138,18 @@ pub fn periodic_only_types<R: Rule>(rule: &R) -> Vec<&'static str> {
 pub async fn evaluate_periodic_only<R: Rule>(
     rule: &R,
     parameters: &R::Parameters,
-    account: &str,
+    exempting: Exempting<'_>,
 ) -> Vec<Row> {
     let types = periodic_only_types(rule);
     if types.is_empty() {
         return Vec::new();
     }
-    let row = |resource_type: &str, resource_id: &str, verdict: Verdict| Row {
-        rule: R::NAME.to_owned(),
-        resource_type: resource_type.to_owned(),
-        resource_id: resource_id.to_owned(),
-        compliance: verdict.compliance,
-        annotation: verdict.annotation,
+    let row = |resource_type: &str, resource_id: &str, verdict: Verdict| {
+        let standing = exempting.standing::<R>(resource_id, None);
+        row::<R>(resource_type, resource_id, &standing, verdict)
     };
     let context = PeriodicContext {
-        account_id: Some(account.to_owned()),
+        account_id: Some(exempting.account.to_owned()),
         ..PeriodicContext::unbounded()
     };
     let mut rows: Vec<Row> = match rule.evaluate_periodic(parameters, &context).await {

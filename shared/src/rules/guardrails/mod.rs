@@ -125,6 +125,7 @@ impl<R: OrganizationReader> Rule for Guardrails<R> {
     ) -> Result<Option<Periodic>, ReadError> {
         let this_account = |verdict: Verdict| {
             vec![Assessed {
+                tags: None,
                 resource_type: ACCOUNT.to_owned(),
                 resource_id: context
                     .account_id
@@ -146,6 +147,7 @@ impl<R: OrganizationReader> Rule for Guardrails<R> {
                 judge::judge_organization(&organization, &organization.partition, parameters)
                     .into_iter()
                     .map(|(account, verdict)| Assessed {
+                        tags: None,
                         resource_type: ACCOUNT.to_owned(),
                         resource_id: account,
                         verdict,

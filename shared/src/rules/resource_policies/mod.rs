@@ -225,6 +225,7 @@ impl<R: PolicyReader + RecordedResources> Rule for ResourcePolicies<R> {
                 Err(error) => Verdict::non_compliant(error.annotation("the layer version policy")),
             };
             Some(Assessed {
+                tags: None,
                 resource_type: LAYER_VERSION.to_owned(),
                 resource_id: layer.arn,
                 verdict,
