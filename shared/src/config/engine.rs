@@ -2,6 +2,8 @@
 //! periodic runs and their stale results, timestamps, batching and retries.
 
 use std::collections::{BTreeMap, HashSet};
+
+use futures_util::StreamExt;
 use std::future::Future;
 use std::time::Duration;
 
@@ -168,7 +170,7 @@ where
                 &judging,
                 &context,
                 notification_creation_time,
-                seams.previous,
+                (seams.previous, seams.history),
             )
             .await?;
             deferred = failure;
@@ -238,11 +240,7 @@ async fn evaluate_item<R: Rule>(
             },
             judging.today,
         );
-        // An exempt resource is not read at all.
-        match exemption::exempt_verdict(&standing) {
-            Some(exempt) => exempt,
-            None => exemption::apply(&standing, rule.evaluate(item, judging.parameters).await),
-        }
+        exemption::apply(&standing, rule.evaluate(item, judging.parameters).await)
     };
     Evaluation::new(
         &item.resource_type,
@@ -252,13 +250,13 @@ async fn evaluate_item<R: Rule>(
     )
 }
 
-async fn periodic<R: Rule, P: PreviousResults>(
+async fn periodic<R: Rule, P: PreviousResults, H: ItemHistory>(
     rule: &R,
     invocation: &Invocation,
     judging: &Judging<'_, R::Parameters>,
     context: &PeriodicContext,
     notification_time: &str,
-    previous: &P,
+    (previous, history): (&P, &H),
 ) -> Result<(Vec<Evaluation>, Option<EngineError>), EngineError> {
     let Some(Periodic {
         assessed,
@@ -275,9 +273,11 @@ async fn periodic<R: Rule, P: PreviousResults>(
         );
         return Ok((Vec::new(), None));
     };
+    let tags = failing_resource_tags::<R, H>(&assessed, history, notification_time).await;
     let mut evaluations: Vec<Evaluation> = assessed
         .iter()
         .map(|a| {
+            let read = tags.get(&(a.resource_type.as_str(), a.resource_id.as_str()));
             let standing = judging.exemptions.standing(
                 &Subject {
                     rule: R::NAME,
@@ -285,7 +285,7 @@ async fn periodic<R: Rule, P: PreviousResults>(
                     resource_name: None,
                     arn: None,
                     account: context.account_id.as_deref(),
-                    tags: a.tags.as_ref(),
+                    tags: a.tags.as_ref().or(read),
                 },
                 judging.today,
             );
@@ -355,6 +355,39 @@ async fn periodic<R: Rule, P: PreviousResults>(
         }
     }
     Ok((evaluations, None))
+}
+
+/// The tags of each failing resource the run judged without reading them (a function judged
+/// through its role), from AWS Config's latest item: a tag exemption then holds on the daily run
+/// as on a change. Only the rule's change types, which Config records, are asked for; a read
+/// that fails leaves the verdict as judged, and says so in the log.
+async fn failing_resource_tags<'a, R: Rule, H: ItemHistory>(
+    assessed: &'a [Assessed],
+    history: &H,
+    notification_time: &str,
+) -> BTreeMap<(&'a str, &'a str), BTreeMap<String, String>> {
+    let untagged = assessed.iter().filter(|a| {
+        a.tags.is_none()
+            && a.verdict.compliance == super::evaluation::Compliance::NonCompliant
+            && R::SPEC.resource_types.contains(&a.resource_type.as_str())
+    });
+    futures_util::stream::iter(untagged)
+        .map(|a| async move {
+            match history
+                .latest_item(&a.resource_type, &a.resource_id, notification_time)
+                .await
+            {
+                Ok(item) => item.map(|item| ((a.resource_type.as_str(), a.resource_id.as_str()), item.tags)),
+                Err(error) => {
+                    tracing::warn!(rule = R::NAME, resource_id = %a.resource_id, %error, "could not read the tags an exemption may be in");
+                    None
+                }
+            }
+        })
+        .buffer_unordered(super::periodic::READ_CONCURRENCY)
+        .filter_map(std::future::ready)
+        .collect()
+        .await
 }
 
 /// Sends evaluations in batches of 100; refused ones are retried, then the invocation fails so
@@ -589,7 +622,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_exempt_resource_is_not_applicable_with_its_reason_on_a_change_and_a_periodic_run() {
+    async fn an_exempt_failing_resource_is_not_applicable_and_a_passing_one_compliant() {
         let mut item = item_json("bad-queue", "OK");
         item["tags"] =
             json!({"sec2:exempt": "all", "sec2:exempt-reason": "legacy consumer, RISK-1"});
@@ -606,7 +639,7 @@ mod tests {
             Some("exempt: legacy consumer, RISK-1")
         );
 
-        // The periodic run: a listed exemption names a resource it judged.
+        // A resource that passes needs no exemption: the periodic run reports it COMPLIANT.
         let mut scheduled = scheduled("token-2");
         scheduled.rule_parameters.insert(
             "Exemptions".to_owned(),
@@ -616,16 +649,75 @@ mod tests {
         let reported = run_with(&scheduled, &sink, &History(None), &Previous(Vec::new()))
             .await
             .unwrap();
-        let exempt: Vec<&Evaluation> = reported
+        assert!(reported
             .iter()
-            .filter(|e| e.compliance_type == Compliance::NotApplicable)
-            .collect();
-        assert_eq!(exempt.len(), 1);
-        assert_eq!(exempt[0].compliance_resource_id, "ok-1");
+            .all(|e| e.compliance_type == Compliance::Compliant));
+    }
+
+    /// A rule whose daily run fails one queue it judged without reading its tags.
+    struct BadQueueDaily;
+    impl Rule for BadQueueDaily {
+        const SPEC: &'static RuleSpec = &QUEUE_NAMES;
+        type Parameters = NoParameters;
+        async fn evaluate(&self, _: &ConfigurationItem, _: &NoParameters) -> Verdict {
+            Verdict::non_compliant("bad name")
+        }
+        async fn evaluate_periodic(
+            &self,
+            _: &NoParameters,
+            _: &PeriodicContext,
+        ) -> Result<Option<Periodic>, ReadError> {
+            Ok(Some(Periodic::from(vec![Assessed {
+                tags: None,
+                resource_type: "AWS::SQS::Queue".to_owned(),
+                resource_id: "bad-7".to_owned(),
+                verdict: Verdict::non_compliant("bad name"),
+            }])))
+        }
+    }
+
+    #[tokio::test]
+    async fn the_daily_run_reads_a_failing_resources_tags_from_config_so_its_exemption_holds() {
+        let mut item = item_json("bad-7", "OK");
+        item["tags"] =
+            json!({"sec2:exempt": "queue-names", "sec2:exempt-reason": "legacy consumer, RISK-1"});
+        let recorded = ConfigurationItem::from_json(&item).unwrap();
+        let sink = RecordingSink::default();
+        let reported = run(
+            &BadQueueDaily,
+            &scheduled("token-3"),
+            Seams {
+                sink: &sink,
+                history: &History(Some(recorded)),
+                previous: &Previous(Vec::new()),
+                deadline: Deadline::NONE,
+                clock: || 0,
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(reported.len(), 1);
+        assert_eq!(reported[0].compliance_type, Compliance::NotApplicable);
         assert_eq!(
-            exempt[0].annotation.as_deref(),
-            Some("exempt: kept for the audit trail")
+            reported[0].annotation.as_deref(),
+            Some("exempt: legacy consumer, RISK-1")
         );
+        // And with no item recorded, the verdict stands.
+        let sink = RecordingSink::default();
+        let reported = run(
+            &BadQueueDaily,
+            &scheduled("token-4"),
+            Seams {
+                sink: &sink,
+                history: &History(None),
+                previous: &Previous(Vec::new()),
+                deadline: Deadline::NONE,
+                clock: || 0,
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(reported[0].compliance_type, Compliance::NonCompliant);
     }
 
     #[tokio::test]

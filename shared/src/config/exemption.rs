@@ -152,9 +152,14 @@ impl Exemption {
     }
 }
 
-/// The verdict with the exemption applied: NOT_APPLICABLE while it holds; the rule's own
-/// verdict, saying the exemption no longer applies, once it lapsed.
+/// The verdict with the exemption applied. An exemption accepts a failure: a failing resource
+/// is NOT_APPLICABLE while it holds, and once it lapsed the rule's verdict stands, saying so. A
+/// resource that passes is COMPLIANT whatever its exemptions (so a daily run that cannot see a
+/// passing resource's tags agrees with its change).
 pub fn apply(standing: &Standing, verdict: Verdict) -> Verdict {
+    if verdict.compliance != Compliance::NonCompliant {
+        return verdict;
+    }
     match standing {
         Standing::None => verdict,
         Standing::Exempt { .. } => exempt_verdict(standing).unwrap_or(verdict),
@@ -169,8 +174,7 @@ pub fn apply(standing: &Standing, verdict: Verdict) -> Verdict {
     }
 }
 
-/// The verdict of an exempt resource, without judging it; None when it is not exempt.
-pub fn exempt_verdict(standing: &Standing) -> Option<Verdict> {
+fn exempt_verdict(standing: &Standing) -> Option<Verdict> {
     match standing {
         Standing::Exempt { reason, until } => Some(Verdict {
             compliance: Compliance::NotApplicable,
