@@ -13,7 +13,7 @@ use sec2_shared::registry::RuleId;
 use sec2_shared::rules::least_privilege::RoleReader;
 use sec2_shared::rules::{with_rule, RuleVisitor};
 use sec2_shared::scan::inventory::{self, Inventory, Place, Unreadable, SCANNED_TYPES};
-use sec2_shared::scan::{evaluate_periodic_only, evaluate_rule, Exempting, Row};
+use sec2_shared::scan::{evaluate_periodic_only, evaluate_rule, formats, Exempting, Row};
 use serde_json::{Map, Value};
 
 use crate::input::{emit, rule_parameters};
@@ -24,6 +24,11 @@ pub enum Format {
     Table,
     /// One JSON array of rows, for pipelines.
     Json,
+    /// A header row, then one row per rule and resource, for spreadsheets.
+    Csv,
+    /// SARIF 2.1.0 for GitHub code scanning: a result per failing resource, exempt ones
+    /// suppressed with their reason.
+    Sarif,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -43,6 +48,9 @@ pub struct Args {
     region: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// Write the results to FILE instead of standard output.
+    #[arg(long)]
+    output: Option<String>,
     #[arg(long, value_enum)]
     fail_on: Option<FailOn>,
     /// A JSON file of rule parameters by rule: {"network-controls": {"RequireVpc": "true"}}.
@@ -56,13 +64,21 @@ pub struct Args {
 
 pub async fn run(args: &Args) -> ExitCode {
     match scan(args).await {
-        Ok(rows) => {
-            let written = match args.format {
-                Format::Json => serde_json::to_string_pretty(&rows)
-                    .map_err(|err| err.to_string())
-                    .and_then(|json| emit(&json)),
-                Format::Table => emit(&table(&rows, std::io::stdout().is_terminal())),
+        Ok((rows, place)) => {
+            let colour = args.output.is_none() && std::io::stdout().is_terminal();
+            let text = match args.format {
+                Format::Json => serde_json::to_string_pretty(&rows).map_err(|err| err.to_string()),
+                Format::Table => Ok(table(&rows, colour)),
+                Format::Csv => formats::csv(&rows, &place),
+                Format::Sarif => serde_json::to_string_pretty(&formats::sarif(&rows, &place))
+                    .map_err(|err| err.to_string()),
             };
+            let written = text.and_then(|text| match &args.output {
+                None => emit(&text),
+                Some(path) => {
+                    std::fs::write(path, text + "\n").map_err(|err| format!("{path}: {err}"))
+                }
+            });
             if let Err(message) = written {
                 return fail(&format!("cannot write the results: {message}"));
             }
@@ -161,7 +177,7 @@ pub fn scanned_types(kinds: &[RuleId]) -> Vec<&'static str> {
     types
 }
 
-async fn scan(args: &Args) -> Result<Vec<Row>, String> {
+async fn scan(args: &Args) -> Result<(Vec<Row>, Place), String> {
     let kinds = selected_rules(&args.rules)?;
     let by_rule = rule_parameters(args.parameters.as_deref())?;
     let exemptions = match args.exemptions.as_deref() {
@@ -213,7 +229,7 @@ async fn scan(args: &Args) -> Result<Vec<Row>, String> {
         rows.extend(with_rule(kind, clients.clone(), over).await?);
     }
     bar.finish_and_clear();
-    Ok(rows)
+    Ok((rows, place))
 }
 
 pub fn resource_types(kind: RuleId) -> &'static [&'static str] {

@@ -21,6 +21,7 @@ pub mod reevaluate;
 pub mod registry;
 pub mod replay;
 pub mod rules;
+pub mod sarif;
 #[cfg(feature = "scan")]
 pub mod scan;
 #[cfg(feature = "template")]

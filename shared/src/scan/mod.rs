@@ -4,6 +4,8 @@
 use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 
+pub mod formats;
+
 pub use crate::aws::inventory::{self, Inventory, Place, Unreadable, SCANNED_TYPES};
 use crate::config::exemption::{self, Exemptions, Standing, Subject};
 use crate::config::periodic::{PeriodicContext, READ_CONCURRENCY};
