@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use aws_config::{BehaviorVersion, Region};
 use clap::ValueEnum;
+use futures_util::stream::{self, StreamExt};
 use sec2_shared::aws::{call_time_limits, AwsClients};
 use sec2_shared::config::exemption::{date_of, Exemptions};
 use sec2_shared::config::parameters::parse_parameters;
@@ -46,6 +47,19 @@ pub struct Args {
     /// The region to scan (default: the SDK's region chain, such as AWS_REGION).
     #[arg(long)]
     region: Option<String>,
+    /// Regions to scan: `all` (the account's enabled regions) or R1,R2 (default: --region).
+    #[arg(long)]
+    regions: Option<String>,
+    /// Scan every ACTIVE account of the organization (from its management account or a
+    /// delegated administrator), assuming --role-name in each.
+    #[arg(long, conflicts_with = "accounts")]
+    organization: bool,
+    /// Accounts to scan, ID,...; other than the caller's, with --role-name.
+    #[arg(long)]
+    accounts: Option<String>,
+    /// The role to assume in the other accounts (member-role.yaml's, sec2-rules-member).
+    #[arg(long)]
+    role_name: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
     /// Write the results to FILE instead of standard output.
@@ -64,13 +78,13 @@ pub struct Args {
 
 pub async fn run(args: &Args) -> ExitCode {
     match scan(args).await {
-        Ok((rows, place)) => {
+        Ok(rows) => {
             let colour = args.output.is_none() && std::io::stdout().is_terminal();
             let text = match args.format {
                 Format::Json => serde_json::to_string_pretty(&rows).map_err(|err| err.to_string()),
                 Format::Table => Ok(table(&rows, colour)),
-                Format::Csv => formats::csv(&rows, &place),
-                Format::Sarif => serde_json::to_string_pretty(&formats::sarif(&rows, &place))
+                Format::Csv => formats::csv(&rows),
+                Format::Sarif => serde_json::to_string_pretty(&formats::sarif(&rows))
                     .map_err(|err| err.to_string()),
             };
             let written = text.and_then(|text| match &args.output {
@@ -177,7 +191,19 @@ pub fn scanned_types(kinds: &[RuleId]) -> Vec<&'static str> {
     types
 }
 
-async fn scan(args: &Args) -> Result<(Vec<Row>, Place), String> {
+/// What every target of one scan shares.
+struct Plan<'a> {
+    kinds: &'a [RuleId],
+    by_rule: &'a Map<String, Value>,
+    exemptions: &'a Exemptions,
+    today: &'a str,
+    bars: &'a indicatif::MultiProgress,
+}
+
+/// Targets scanned at once (accounts times regions): each reads eight at a time.
+const TARGET_CONCURRENCY: usize = 4;
+
+async fn scan(args: &Args) -> Result<Vec<Row>, String> {
     let kinds = selected_rules(&args.rules)?;
     let by_rule = rule_parameters(args.parameters.as_deref())?;
     let exemptions = match args.exemptions.as_deref() {
@@ -186,22 +212,146 @@ async fn scan(args: &Args) -> Result<(Vec<Row>, Place), String> {
             .map_err(|problem| format!("--exemptions {path}: {problem}"))?,
     };
     let today = date_of(sec2_shared::config::periodic::system_now());
-    let (clients, place) = connect(args.region.as_deref()).await?;
-    let types = scanned_types(&kinds);
-    let bar = progress_bar(0);
+    let (home, place) = connect(args.region.as_deref()).await?;
+    let (targets, mut rows) = targets(args, &home, &place).await?;
+    let bars = indicatif::MultiProgress::new();
+    if !std::io::stderr().is_terminal() {
+        bars.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let plan = Plan {
+        kinds: &kinds,
+        by_rule: &by_rule,
+        exemptions: &exemptions,
+        today: &today,
+        bars: &bars,
+    };
+    let scanned: Vec<Result<Vec<Row>, String>> = stream::iter(targets)
+        .map(|(clients, place)| {
+            let plan = &plan;
+            async move { scan_target(plan, &clients, &place).await }
+        })
+        .buffered(TARGET_CONCURRENCY)
+        .collect()
+        .await;
+    for target in scanned {
+        rows.extend(target?);
+    }
+    Ok(rows)
+}
+
+/// Every (account, region) the arguments ask for, with clients there; one that cannot be
+/// reached is a NON_COMPLIANT row saying why, and the others are scanned.
+async fn targets(
+    args: &Args,
+    home: &AwsClients,
+    place: &Place,
+) -> Result<(Vec<(AwsClients, Place)>, Vec<Row>), String> {
+    let regions: Vec<String> = match args.regions.as_deref().map(str::trim) {
+        None => vec![place.region.clone()],
+        Some("all") => home.enabled_regions().await.map_err(|error| {
+            format!("--regions all: {}", error.annotation("the enabled regions"))
+        })?,
+        Some(list) => list
+            .split(',')
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    };
+    let accounts: Vec<String> = if args.organization {
+        home.active_accounts().await.map_err(|error| {
+            format!(
+                "--organization: {}",
+                error.annotation("the organization's accounts")
+            )
+        })?
+    } else if let Some(list) = &args.accounts {
+        list.split(',')
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(str::to_owned)
+            .collect()
+    } else {
+        vec![place.account.clone()]
+    };
+    if regions.is_empty() || accounts.is_empty() {
+        return Err("--regions and --accounts name nothing to scan".to_owned());
+    }
+    let foreign = accounts.iter().any(|account| *account != place.account);
+    let role_name = match (&args.role_name, foreign) {
+        (Some(name), _) => name.clone(),
+        (None, false) => String::new(),
+        (None, true) => {
+            return Err(
+                "other accounts are scanned with a role there: pass --role-name (member-role.yaml's ExecutionRoleName)".to_owned(),
+            )
+        }
+    };
+    let partition = "aws";
+    let mut reached = Vec::new();
+    let mut unreachable = Vec::new();
+    for region in &regions {
+        let in_region = home.in_region(region);
+        for account in &accounts {
+            let target = Place {
+                account: account.clone(),
+                region: region.clone(),
+            };
+            if *account == place.account {
+                reached.push((in_region.clone(), target));
+                continue;
+            }
+            let role = format!("arn:{partition}:iam::{account}:role/{role_name}");
+            match in_region.assume(&role, "sec2-scan").await {
+                Ok(clients) => reached.push((clients, target)),
+                Err(error) => unreachable.push(Row {
+                    account: account.clone(),
+                    region: region.clone(),
+                    rule: "scan".to_owned(),
+                    resource_type: "AWS::::Account".to_owned(),
+                    resource_id: account.clone(),
+                    compliance: Compliance::NonCompliant,
+                    annotation: format!(
+                        "not scanned: could not assume `{role}`: {}",
+                        error.message
+                    ),
+                    exemption: None,
+                }),
+            }
+        }
+    }
+    Ok((reached, unreachable))
+}
+
+/// Every selected rule over one account in one region, with a progress bar of its own.
+async fn scan_target(
+    plan: &Plan<'_>,
+    clients: &AwsClients,
+    place: &Place,
+) -> Result<Vec<Row>, String> {
+    let types = scanned_types(plan.kinds);
+    let bar = plan.bars.add(progress_bar(0));
+    bar.set_prefix(format!("{}/{}", place.account, place.region));
     bar.set_message("listing resources");
-    let Inventory { items, unreadable } = inventory::list(&clients, &place, &types).await;
-    if kinds
+    let Inventory { items, unreadable } = inventory::list(clients, place, &types).await;
+    if plan
+        .kinds
         .iter()
         .any(|kind| matches!(kind, RuleId::TemporaryCredentials | RuleId::LeastPrivilege))
     {
         bar.set_message("listing roles");
         // One listing of every role serves both role rules; without it they read role by role.
-        if let Err(reason) = RoleReader::list_roles(&clients).await {
-            bar.suspend(|| eprintln!("sec2: reading roles one by one: {reason}"));
+        if let Err(reason) = RoleReader::list_roles(clients).await {
+            bar.suspend(|| {
+                eprintln!(
+                    "sec2: {}/{}: reading roles one by one: {reason}",
+                    place.account, place.region
+                )
+            });
         }
     }
-    let pairs: usize = kinds
+    let pairs: usize = plan
+        .kinds
         .iter()
         .map(|kind| {
             items
@@ -213,23 +363,24 @@ async fn scan(args: &Args) -> Result<(Vec<Row>, Place), String> {
     bar.set_length(pairs as u64);
     let tick = || bar.inc(1);
     let mut rows = Vec::new();
-    for kind in kinds {
+    for kind in plan.kinds {
         bar.set_message(kind.name());
         let over = EvaluateOver {
-            by_rule: &by_rule,
+            by_rule: plan.by_rule,
             exempting: Exempting {
-                listed: &exemptions,
-                today: &today,
+                listed: plan.exemptions,
+                today: plan.today,
                 account: &place.account,
+                region: &place.region,
             },
             items: &items,
             unreadable: &unreadable,
             tick: &tick,
         };
-        rows.extend(with_rule(kind, clients.clone(), over).await?);
+        rows.extend(with_rule(*kind, clients.clone(), over).await?);
     }
     bar.finish_and_clear();
-    Ok((rows, place))
+    Ok(rows)
 }
 
 pub fn resource_types(kind: RuleId) -> &'static [&'static str] {
@@ -279,7 +430,19 @@ fn table(rows: &[Row], colour: bool) -> String {
         format!("\x1b[{code}m{text:<14}\x1b[0m")
     };
     let rule_width = rows.iter().map(|r| r.rule.len()).max().unwrap_or(4).max(4);
-    let resource = |row: &Row| format!("{} {}", short_type(&row.resource_type), row.resource_id);
+    // Several accounts or regions: each resource says where it is.
+    let places: std::collections::BTreeSet<(&str, &str)> = rows
+        .iter()
+        .map(|row| (row.account.as_str(), row.region.as_str()))
+        .collect();
+    let resource = |row: &Row| {
+        let name = format!("{} {}", short_type(&row.resource_type), row.resource_id);
+        if places.len() > 1 {
+            format!("{}/{} {name}", row.account, row.region)
+        } else {
+            name
+        }
+    };
     let resource_width = rows
         .iter()
         .map(|row| resource(row).chars().count())
@@ -346,6 +509,8 @@ mod tests {
 
     fn row(rule: &str, compliance: Compliance) -> Row {
         Row {
+            account: "111122223333".to_owned(),
+            region: "us-east-1".to_owned(),
             rule: rule.to_owned(),
             resource_type: "AWS::Lambda::Function".to_owned(),
             resource_id: "airline-booking".to_owned(),
@@ -371,6 +536,15 @@ mod tests {
         assert!(text.contains(
             "  resource-policies Lambda::Function airline-booking: partner webhook (until 2026-12-31)"
         ));
+        let elsewhere = Row {
+            region: "eu-west-1".to_owned(),
+            ..row("least-privilege", Compliance::Compliant)
+        };
+        let both = table(
+            &[row("least-privilege", Compliance::Compliant), elsewhere],
+            false,
+        );
+        assert!(both.contains("111122223333/eu-west-1 Lambda::Function airline-booking"));
         let none = table(&[row("least-privilege", Compliance::Compliant)], false);
         assert!(!none.contains("exemptions"));
     }

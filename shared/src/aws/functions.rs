@@ -170,18 +170,23 @@ impl FunctionReader for AwsClients {
 }
 
 impl AwsClients {
+    /// The regions enabled for the account (ec2:DescribeRegions lists only those).
+    pub async fn enabled_regions(&self) -> Result<Vec<String>, ReadError> {
+        let described = call!(self.ec2().describe_regions(), "ec2:DescribeRegions")?;
+        Ok(described
+            .regions()
+            .iter()
+            .filter_map(|region| region.region_name())
+            .map(str::to_owned)
+            .collect())
+    }
+
     /// Every function of the other regions (`chosen`, or every enabled region) with its role,
     /// named `REGION:NAME`; a few regions at a time.
     async fn list_elsewhere(&self, chosen: &[String]) -> Result<Vec<FunctionRole>, ReadError> {
         let here = self.region().unwrap_or_default().to_owned();
         let regions: Vec<String> = if chosen.is_empty() {
-            let described = call!(self.ec2().describe_regions(), "ec2:DescribeRegions")?;
-            described
-                .regions()
-                .iter()
-                .filter_map(|region| region.region_name())
-                .map(str::to_owned)
-                .collect()
+            self.enabled_regions().await?
         } else {
             chosen.to_vec()
         };

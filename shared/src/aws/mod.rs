@@ -225,6 +225,16 @@ impl AwsClients {
         }
     }
 
+    /// These clients' credentials, in `region`.
+    pub fn in_region(&self, region: &str) -> AwsClients {
+        Self::from_sdk_config(
+            self.sdk
+                .to_builder()
+                .region(aws_config::Region::new(region.to_owned()))
+                .build(),
+        )
+    }
+
     /// These clients with nothing remembered from an earlier run.
     pub fn for_new_run(&self) -> Self {
         AwsClients {

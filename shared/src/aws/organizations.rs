@@ -39,6 +39,27 @@ macro_rules! every_page {
     };
 }
 
+impl AwsClients {
+    /// The ids of the organization's ACTIVE accounts (organizations:ListAccounts), for a scan of
+    /// every account.
+    pub async fn active_accounts(&self) -> Result<Vec<String>, ReadError> {
+        let accounts: Vec<_> = every_page!(
+            self.organizations().list_accounts(),
+            "organizations:ListAccounts",
+            accounts
+        )?;
+        Ok(accounts
+            .iter()
+            .filter(|account| {
+                account.state().is_none_or(|state| {
+                    *state == aws_sdk_organizations::types::AccountState::Active
+                })
+            })
+            .filter_map(|account| account.id().map(str::to_owned))
+            .collect())
+    }
+}
+
 /// One unit as listed: its name, its child units and its accounts.
 struct Listed {
     name: String,

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use super::{Place, Row};
+use super::Row;
 use crate::config::Compliance;
 use crate::registry::RuleId;
 use crate::sarif::{log, rule_index};
@@ -23,7 +23,7 @@ pub const CSV_HEADER: [&str; 9] = [
 ];
 
 /// The rows as CSV, with a header row.
-pub fn csv(rows: &[Row], place: &Place) -> Result<String, String> {
+pub fn csv(rows: &[Row]) -> Result<String, String> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer
         .write_record(CSV_HEADER)
@@ -34,8 +34,8 @@ pub fn csv(rows: &[Row], place: &Place) -> Result<String, String> {
             .unwrap_or_default();
         writer
             .write_record([
-                place.account.as_str(),
-                place.region.as_str(),
+                row.account.as_str(),
+                row.region.as_str(),
                 &row.rule,
                 &practice,
                 &row.resource_type,
@@ -54,15 +54,15 @@ pub fn csv(rows: &[Row], place: &Place) -> Result<String, String> {
 /// external suppression giving its reason; passing and not applicable rows are not findings.
 /// A resource is no file: its location is a URI naming it (`aws:ACCOUNT:REGION:TYPE/ID`), and
 /// the resource as a logical location.
-pub fn sarif(rows: &[Row], place: &Place) -> Value {
+pub fn sarif(rows: &[Row]) -> Value {
     let results = rows
         .iter()
         .filter(|row| row.compliance == Compliance::NonCompliant || row.exemption.is_some())
         .map(|row| {
             let name = format!(
                 "aws:{}:{}:{}/{}",
-                place.account,
-                place.region,
+                row.account,
+                row.region,
                 row.resource_type.replace("::", "-"),
                 row.resource_id
             );
@@ -114,15 +114,10 @@ fn uri_safe(text: &str) -> String {
 mod tests {
     use super::*;
 
-    fn place() -> Place {
-        Place {
-            account: "111122223333".to_owned(),
-            region: "eu-west-1".to_owned(),
-        }
-    }
-
     fn row(id: &str, compliance: Compliance, annotation: &str, exemption: Option<&str>) -> Row {
         Row {
+            account: "111122223333".to_owned(),
+            region: "eu-west-1".to_owned(),
             rule: "resource-policies".to_owned(),
             resource_type: "AWS::SQS::Queue".to_owned(),
             resource_id: id.to_owned(),
@@ -140,7 +135,7 @@ mod tests {
             "Statement[0] allows \"*\", everyone;\nsee the policy",
             None,
         )];
-        let text = csv(&rows, &place()).unwrap();
+        let text = csv(&rows).unwrap();
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         assert_eq!(
             reader.headers().unwrap().iter().collect::<Vec<_>>(),
@@ -168,7 +163,7 @@ mod tests {
             ),
             row("fine", Compliance::Compliant, "", None),
         ];
-        let log = sarif(&rows, &place());
+        let log = sarif(&rows);
         let results = log["runs"][0]["results"].as_array().unwrap();
         assert_eq!(results.len(), 2);
         assert_eq!(results[0]["ruleId"], "resource-policies");

@@ -14,6 +14,8 @@ use crate::config::{Compliance, ConfigurationItem, Rule, Verdict};
 /// One (rule, resource) verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Row {
+    pub account: String,
+    pub region: String,
     pub rule: String,
     pub resource_type: String,
     pub resource_id: String,
@@ -24,13 +26,15 @@ pub struct Row {
     pub exemption: Option<String>,
 }
 
-/// The exemptions a scan applies, the way the functions apply them (`config::exemption`).
+/// Where a scan judges (an account in a region), and the exemptions it applies, the way the
+/// functions apply them (`config::exemption`).
 #[derive(Debug, Clone, Copy)]
 pub struct Exempting<'a> {
     pub listed: &'a Exemptions,
     /// `YYYY-MM-DD`, UTC.
     pub today: &'a str,
     pub account: &'a str,
+    pub region: &'a str,
 }
 
 impl Exempting<'_> {
@@ -50,6 +54,7 @@ impl Exempting<'_> {
 }
 
 fn row<R: Rule>(
+    at: Exempting<'_>,
     resource_type: &str,
     resource_id: &str,
     standing: &Standing,
@@ -57,6 +62,8 @@ fn row<R: Rule>(
 ) -> Row {
     let verdict = exemption::apply(standing, verdict);
     Row {
+        account: at.account.to_owned(),
+        region: at.region.to_owned(),
         rule: R::NAME.to_owned(),
         resource_type: resource_type.to_owned(),
         resource_id: resource_id.to_owned(),
@@ -89,7 +96,13 @@ pub async fn evaluate_rule<R: Rule>(
                 let standing = exempting.standing::<R>(&item.resource_id, Some(item));
                 let verdict = rule.evaluate(item, parameters).await;
                 progress();
-                row::<R>(&item.resource_type, &item.resource_id, &standing, verdict)
+                row::<R>(
+                    exempting,
+                    &item.resource_type,
+                    &item.resource_id,
+                    &standing,
+                    verdict,
+                )
             })
             .buffered(READ_CONCURRENCY)
             .collect()
@@ -105,6 +118,7 @@ pub async fn evaluate_rule<R: Rule>(
                     annotation: failure.reason.clone(),
                 };
                 row::<R>(
+                    exempting,
                     &failure.resource_type,
                     &failure.resource_id,
                     &standing,
@@ -144,7 +158,7 @@ pub async fn evaluate_periodic_only<R: Rule>(
     }
     let row = |resource_type: &str, resource_id: &str, verdict: Verdict| {
         let standing = exempting.standing::<R>(resource_id, None);
-        row::<R>(resource_type, resource_id, &standing, verdict)
+        row::<R>(exempting, resource_type, resource_id, &standing, verdict)
     };
     let context = PeriodicContext {
         account_id: Some(exempting.account.to_owned()),

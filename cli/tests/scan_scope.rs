@@ -1,0 +1,244 @@
+//! `sec2 scan` over more than one region and account, against moto: a public queue in each of
+//! two regions is found in each, and an organization scan assumes the member role in every
+//! member account (moto keeps each account's resources apart by the assumed role's account) and
+//! finds the public queue seeded there.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code"
+)]
+
+use std::process::Command;
+
+use aws_sdk_sqs::types::QueueAttributeName;
+use sec2_shared::aws::AwsClients;
+use sec2_testkit::{sdk_config, unique};
+use serde_json::{json, Value};
+
+const ROLE: &str = "sec2-rules-member";
+
+/// A queue whose policy lets anyone send to it; its URL.
+async fn public_queue(sqs: &aws_sdk_sqs::Client) -> String {
+    let url = sqs
+        .create_queue()
+        .queue_name(unique("public"))
+        .send()
+        .await
+        .unwrap()
+        .queue_url()
+        .unwrap()
+        .to_owned();
+    let policy = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage", "Resource": "*"}]});
+    sqs.set_queue_attributes()
+        .queue_url(&url)
+        .attributes(QueueAttributeName::Policy, policy.to_string())
+        .send()
+        .await
+        .unwrap();
+    url
+}
+
+fn scan(args: &[&str]) -> Vec<Value> {
+    let output = Command::new(env!("CARGO_BIN_EXE_sec2"))
+        .args(["scan", "--rules", "resource-policies", "--format", "json"])
+        .args(args)
+        .env("AWS_ENDPOINT_URL", sec2_testkit::moto_endpoint())
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn row_for<'a>(rows: &'a [Value], queue_url: &str) -> &'a Value {
+    rows.iter()
+        .find(|row| row["resource_id"] == queue_url)
+        .unwrap_or_else(|| panic!("{queue_url} was not scanned"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_two_region_scan_finds_the_resources_of_both() {
+    let sqs_in = |region: &'static str| {
+        aws_sdk_sqs::Client::from_conf(
+            aws_sdk_sqs::config::Builder::from(&sdk_config())
+                .region(aws_sdk_sqs::config::Region::new(region))
+                .build(),
+        )
+    };
+    let east = public_queue(&sqs_in("us-east-1")).await;
+    let west = public_queue(&sqs_in("eu-west-1")).await;
+    let rows = scan(&["--regions", "us-east-1,eu-west-1"]);
+    for (queue, region) in [(&east, "us-east-1"), (&west, "eu-west-1")] {
+        let row = row_for(&rows, queue);
+        assert_eq!(row["region"], region);
+        assert_eq!(row["compliance"], "NON_COMPLIANT", "{row}");
+    }
+    // One region only: the other's queue is not there.
+    let rows = scan(&["--regions", "eu-west-1"]);
+    assert!(rows.iter().all(|row| row["resource_id"] != east.as_str()));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_organization_scan_assumes_the_member_role_in_every_member_account() {
+    let organizations = aws_sdk_organizations::Client::new(&sdk_config());
+    // Another test may have made the emulator's organization already.
+    let _ = organizations
+        .create_organization()
+        .feature_set(aws_sdk_organizations::types::OrganizationFeatureSet::All)
+        .send()
+        .await;
+    let mut members = Vec::new();
+    for _ in 0..2 {
+        let name = unique("member");
+        let created = organizations
+            .create_account()
+            .email(format!("{name}@example.com"))
+            .account_name(&name)
+            .send()
+            .await
+            .unwrap();
+        members.push(
+            created
+                .create_account_status()
+                .unwrap()
+                .account_id()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let home = AwsClients::from_sdk_config(sdk_config());
+    let mut queues = Vec::new();
+    for member in &members {
+        let there = home
+            .assume(&format!("arn:aws:iam::{member}:role/{ROLE}"), "seed")
+            .await
+            .unwrap();
+        queues.push(public_queue(there.sqs()).await);
+    }
+    // A member's queue is visible only with credentials of its account: found, it was read
+    // with the member role assumed there.
+    let rows = scan(&["--organization", "--role-name", ROLE]);
+    for (member, queue) in members.iter().zip(&queues) {
+        let row = row_for(&rows, queue);
+        assert_eq!(row["account"], member.as_str());
+        assert_eq!(row["compliance"], "NON_COMPLIANT", "{row}");
+    }
+    // Without --role-name, other accounts are refused before anything is read.
+    let output = Command::new(env!("CARGO_BIN_EXE_sec2"))
+        .args(["scan", "--organization"])
+        .env("AWS_ENDPOINT_URL", sec2_testkit::moto_endpoint())
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--role-name"));
+}
+
+/// Answers STS as a caller in account 123456789012 would see it: GetCallerIdentity names the
+/// account, and every AssumeRole is refused (AccessDenied), as a member account whose role does
+/// not trust the caller refuses it. moto's STS never refuses a role, hence this stand-in.
+async fn refusing_sts() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut request = Vec::new();
+                let mut chunk = [0_u8; 4096];
+                // The whole request: headers, then Content-Length bytes of body.
+                loop {
+                    let read = stream.read(&mut chunk).await.unwrap_or(0);
+                    if read == 0 {
+                        return;
+                    }
+                    request.extend_from_slice(&chunk[..read]);
+                    let text = String::from_utf8_lossy(&request);
+                    if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                        let length = head
+                            .lines()
+                            .find_map(|line| {
+                                let (name, value) = line.split_once(':')?;
+                                name.eq_ignore_ascii_case("content-length")
+                                    .then(|| value.trim().parse::<usize>().ok())?
+                            })
+                            .unwrap_or(0);
+                        if body.len() >= length {
+                            break;
+                        }
+                    }
+                }
+                let text = String::from_utf8_lossy(&request);
+                let (status, body) = if text.contains("Action=GetCallerIdentity") {
+                    ("200 OK", "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/auditor</Arn><UserId>AIDAEXAMPLE</UserId><Account>123456789012</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>")
+                } else {
+                    ("403 Forbidden", "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User is not authorized to perform: sts:AssumeRole</Message></Error><RequestId>2</RequestId></ErrorResponse>")
+                };
+                let response = format!(
+                    "HTTP/1.1 {status}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = stream.write_all(response.as_bytes()).await;
+            });
+        }
+    });
+    format!("http://{address}")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_account_that_cannot_be_reached_is_reported_and_the_rest_scanned() {
+    let own = public_queue(&aws_sdk_sqs::Client::new(&sdk_config())).await;
+    let sts = refusing_sts().await;
+    let output = Command::new(env!("CARGO_BIN_EXE_sec2"))
+        .args(["scan", "--rules", "resource-policies", "--format", "json"])
+        .args([
+            "--accounts",
+            "123456789012,999988887777",
+            "--role-name",
+            ROLE,
+        ])
+        .env("AWS_ENDPOINT_URL", sec2_testkit::moto_endpoint())
+        .env("AWS_ENDPOINT_URL_STS", &sts)
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let rows: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let refused = rows
+        .iter()
+        .find(|row| row["account"] == "999988887777")
+        .expect("the unreachable account is reported");
+    assert_eq!(refused["compliance"], "NON_COMPLIANT");
+    assert_eq!(refused["resource_type"], "AWS::::Account");
+    let said = refused["annotation"].as_str().unwrap();
+    assert!(
+        said.starts_with(
+            "not scanned: could not assume `arn:aws:iam::999988887777:role/sec2-rules-member`"
+        ),
+        "{said}"
+    );
+    assert!(
+        said.contains("AccessDenied") || said.contains("denied"),
+        "{said}"
+    );
+    // The caller's own account is scanned all the same.
+    assert_eq!(row_for(&rows, &own)["account"], "123456789012");
+}
