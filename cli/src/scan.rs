@@ -60,6 +60,10 @@ pub struct Args {
     /// The role to assume in the other accounts (member-role.yaml's, sec2-rules-member).
     #[arg(long)]
     role_name: Option<String>,
+    /// Run least-privilege's unused-services check (IAM Access Advisor: one report job per
+    /// role, seconds each); off unless asked for, or unless --parameters sets UnusedDays.
+    #[arg(long)]
+    with_usage: bool,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
     /// Write the results to FILE instead of standard output.
@@ -205,7 +209,10 @@ const TARGET_CONCURRENCY: usize = 4;
 
 async fn scan(args: &Args) -> Result<Vec<Row>, String> {
     let kinds = selected_rules(&args.rules)?;
-    let by_rule = rule_parameters(args.parameters.as_deref())?;
+    let by_rule = usage_by_choice(
+        rule_parameters(args.parameters.as_deref())?,
+        args.with_usage,
+    );
     let exemptions = match args.exemptions.as_deref() {
         None => Exemptions::default(),
         Some(path) => Exemptions::from_json(&crate::input::read_text(path)?)
@@ -237,6 +244,23 @@ async fn scan(args: &Args) -> Result<Vec<Row>, String> {
         rows.extend(target?);
     }
     Ok(rows)
+}
+
+/// least-privilege's `UnusedDays` 0 (no Access Advisor) unless `--with-usage` or the
+/// parameters set it.
+fn usage_by_choice(mut by_rule: Map<String, Value>, with_usage: bool) -> Map<String, Value> {
+    if with_usage {
+        return by_rule;
+    }
+    let least_privilege = by_rule
+        .entry(RuleId::LeastPrivilege.name())
+        .or_insert_with(|| Value::Object(Map::new()));
+    if let Some(parameters) = least_privilege.as_object_mut() {
+        parameters
+            .entry("UnusedDays")
+            .or_insert_with(|| Value::String("0".to_owned()));
+    }
+    by_rule
 }
 
 /// Every (account, region) the arguments ask for, with clients there; one that cannot be
@@ -568,6 +592,22 @@ mod tests {
         assert!(text.contains("least-privilege: 1 compliant, 1 non-compliant, 0 not applicable"));
         assert!(text.contains("network-controls: 0 compliant, 0 non-compliant, 1 not applicable"));
         assert!(!text.contains('\x1b'), "no colour unless asked");
+    }
+
+    #[test]
+    fn access_advisor_runs_only_when_asked_for_or_set() {
+        let off = usage_by_choice(Map::new(), false);
+        assert_eq!(off["least-privilege"]["UnusedDays"], "0");
+        assert!(usage_by_choice(Map::new(), true).is_empty());
+        let mut set = Map::new();
+        set.insert(
+            "least-privilege".to_owned(),
+            serde_json::json!({"UnusedDays": "30"}),
+        );
+        assert_eq!(
+            usage_by_choice(set, false)["least-privilege"]["UnusedDays"],
+            "30"
+        );
     }
 
     #[test]

@@ -242,3 +242,47 @@ async fn an_account_that_cannot_be_reached_is_reported_and_the_rest_scanned() {
     // The caller's own account is scanned all the same.
     assert_eq!(row_for(&rows, &own)["account"], "123456789012");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn access_advisor_is_read_only_with_usage() {
+    use sec2_testkit::seed::{create_function, create_role, FunctionSeed, LAMBDA_TRUST};
+    let role = create_role(LAMBDA_TRUST).await;
+    let function = create_function(&role, FunctionSeed::default()).await;
+    let verdict_of = |with_usage: bool| {
+        let mut args = vec!["--rules", "least-privilege"];
+        if with_usage {
+            args.push("--with-usage");
+        }
+        let output = Command::new(env!("CARGO_BIN_EXE_sec2"))
+            .args(["scan", "--format", "json"])
+            .args(&args)
+            .env("AWS_ENDPOINT_URL", sec2_testkit::moto_endpoint())
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .output()
+            .unwrap();
+        let rows: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+        rows.into_iter()
+            .find(|row| row["resource_id"] == function.as_str())
+            .unwrap()
+    };
+    // moto has no Access Advisor: asked for, the report cannot be read, which is never a pass.
+    let with_usage = verdict_of(true);
+    assert_eq!(with_usage["compliance"], "NON_COMPLIANT", "{with_usage}");
+    assert!(
+        with_usage["annotation"]
+            .as_str()
+            .unwrap()
+            .contains("IAM Access Advisor"),
+        "{with_usage}"
+    );
+    let without = verdict_of(false);
+    assert!(
+        !without["annotation"]
+            .as_str()
+            .unwrap()
+            .contains("IAM Access Advisor"),
+        "{without}"
+    );
+}
