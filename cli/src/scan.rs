@@ -14,7 +14,7 @@ use sec2_shared::registry::RuleId;
 use sec2_shared::rules::least_privilege::RoleReader;
 use sec2_shared::rules::{with_rule, RuleVisitor};
 use sec2_shared::scan::inventory::{self, Inventory, Place, Unreadable, SCANNED_TYPES};
-use sec2_shared::scan::{evaluate_periodic_only, evaluate_rule, formats, Exempting, Row};
+use sec2_shared::scan::{evaluate_periodic_only, evaluate_rule, formats, html, Exempting, Row};
 use serde_json::{Map, Value};
 
 use crate::input::{emit, rule_parameters};
@@ -30,6 +30,9 @@ pub enum Format {
     /// SARIF 2.1.0 for GitHub code scanning: a result per failing resource, exempt ones
     /// suppressed with their reason.
     Sarif,
+    /// One self-contained HTML page: counts and charts per SEC2 practice and account, the
+    /// findings with how to fix them, the exemptions, when and where the scan ran.
+    Html,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -90,6 +93,19 @@ pub async fn run(args: &Args) -> ExitCode {
                 Format::Csv => formats::csv(&rows),
                 Format::Sarif => serde_json::to_string_pretty(&formats::sarif(&rows))
                     .map_err(|err| err.to_string()),
+                Format::Html => Ok(html::html(
+                    &rows,
+                    &html::ScanFacts {
+                        finished: sec2_shared::config::item::epoch_to_rfc3339(
+                            sec2_shared::config::periodic::system_now() as f64,
+                        ),
+                        rules: selected_rules(&args.rules)
+                            .map(|kinds| {
+                                kinds.iter().map(|k| format!("sec2-{}", k.name())).collect()
+                            })
+                            .unwrap_or_default(),
+                    },
+                )),
             };
             let written = text.and_then(|text| match &args.output {
                 None => emit(&text),

@@ -56,6 +56,8 @@ pub struct RuleSpec {
     pub practice: Practice,
     /// One line on what it checks.
     pub summary: &'static str,
+    /// How to fix what it finds, in general (each finding says what is wrong in particular).
+    pub remediation: &'static str,
     pub resource_types: &'static [&'static str],
     pub triggers: Triggers,
     /// The rule parameters it takes, as AWS Config passes them.
@@ -83,6 +85,7 @@ pub const RESOURCE_POLICIES: RuleSpec = RuleSpec {
         title: "Evaluate and define resource policies",
     },
     summary: "resource policies only permit necessary callers: nothing public, no unexpected account, every service principal guarded against the confused deputy",
+    remediation: "Remove Principal \"*\" and unknown accounts from the policy (or add them to AllowedAccountIds / AllowedOrganizationIds when they are meant), guard every service principal with aws:SourceArn or aws:SourceAccount, keep Block Public Access on, and give function URLs AuthType AWS_IAM.",
     resource_types: &[
         "AWS::Lambda::Function",
         "AWS::SQS::Queue",
@@ -125,6 +128,7 @@ pub const TEMPORARY_CREDENTIALS: RuleSpec = RuleSpec {
         title: "Use temporary credentials between resources and components",
     },
     summary: "no long-term keys or secrets in function configuration; each function its own role, assumable only by Lambda",
+    remediation: "Move secrets out of environment variables into Secrets Manager or Parameter Store and read them at run time; delete access keys; give each function a role of its own whose trust policy admits only lambda.amazonaws.com, guarded by aws:SourceAccount.",
     resource_types: &["AWS::Lambda::Function"],
     triggers: Triggers {
         change: true,
@@ -149,6 +153,7 @@ pub const LEAST_PRIVILEGE: RuleSpec = RuleSpec {
         title: "Design smaller, single purpose functions",
     },
     summary: "roles hold only what small, single-purpose functions use: no admin, escalation or wildcard grants; unused services found with Access Advisor",
+    remediation: "Replace admin, wildcard and escalation grants with the actions and resources the function uses (Access Advisor and CloudTrail show which), drop the services it has not used, and attach a permissions boundary where required.",
     resource_types: &["AWS::Lambda::Function"],
     triggers: Triggers {
         change: true,
@@ -174,6 +179,7 @@ pub const NETWORK_CONTROLS: RuleSpec = RuleSpec {
         title: "Control network traffic at all layers",
     },
     summary: "ingress and egress controlled at every layer: VPC placement, security group egress, flow logs, endpoints, function URL auth, API methods and routes, WAF on stages and AppSync, private APIs",
+    remediation: "Put functions that reach private resources in private subnets of an allowed VPC, restrict security group egress to the ports they need, keep flow logs and the required VPC endpoints, authorize every API method and route, require AWS_IAM on function URLs, and associate a WAF web ACL with public stages and GraphQL APIs.",
     resource_types: &[
         "AWS::Lambda::Function",
         "AWS::ApiGateway::Stage",
@@ -215,6 +221,7 @@ pub const GUARDRAILS: RuleSpec = RuleSpec {
         title: "Prevent unsafe changes with the organization's guardrails",
     },
     summary: "the organization's service control policies deny public functions, function URLs without IAM auth, access keys and stopping AWS Config, for every account (from the management account)",
+    remediation: "Attach service control policies that deny the unsafe calls (public function permissions, function URLs without IAM auth, access keys, stopping AWS Config) at the root or the OU the finding names.",
     // Judged on the periodic run only: an account's SCPs change without a configuration item.
     resource_types: &[],
     triggers: Triggers {

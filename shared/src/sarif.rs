@@ -23,8 +23,8 @@ pub fn log(results: Vec<Value>) -> Value {
                 "fullDescription": {"text": spec.summary},
                 "help": {
                     "text": format!(
-                        "SEC2 practice {}: {}. sec2-{} checks that {}.",
-                        spec.practice.number, spec.practice.title, spec.name, spec.summary
+                        "SEC2 practice {}: {}. sec2-{} checks that {}. To fix: {}",
+                        spec.practice.number, spec.practice.title, spec.name, spec.summary, spec.remediation
                     )
                 },
                 "defaultConfiguration": {"level": "error"},

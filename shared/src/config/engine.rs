@@ -452,6 +452,7 @@ mod tests {
             title: "test",
         },
         summary: "queues whose name starts with ok-",
+        remediation: "rename the queue",
         resource_types: &["AWS::SQS::Queue"],
         triggers: Triggers {
             change: true,

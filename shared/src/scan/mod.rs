@@ -5,6 +5,7 @@ use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 
 pub mod formats;
+pub mod html;
 
 pub use crate::aws::inventory::{self, Inventory, Place, Unreadable, SCANNED_TYPES};
 use crate::config::exemption::{self, Exemptions, Standing, Subject};
