@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use aws_config::{BehaviorVersion, Region};
 use clap::ValueEnum;
 use futures_util::stream::{self, StreamExt};
+use sec2_shared::aws::security_hub;
 use sec2_shared::aws::{call_time_limits, AwsClients};
 use sec2_shared::config::exemption::{date_of, Exemptions};
 use sec2_shared::config::parameters::parse_parameters;
@@ -14,7 +15,9 @@ use sec2_shared::registry::RuleId;
 use sec2_shared::rules::least_privilege::RoleReader;
 use sec2_shared::rules::{with_rule, RuleVisitor};
 use sec2_shared::scan::inventory::{self, Inventory, Place, Unreadable, SCANNED_TYPES};
-use sec2_shared::scan::{evaluate_periodic_only, evaluate_rule, formats, html, Exempting, Row};
+use sec2_shared::scan::{
+    asff, evaluate_periodic_only, evaluate_rule, formats, html, Exempting, Row,
+};
 use serde_json::{Map, Value};
 
 use crate::input::{emit, rule_parameters};
@@ -33,6 +36,8 @@ pub enum Format {
     /// One self-contained HTML page: counts and charts per SEC2 practice and account, the
     /// findings with how to fix them, the exemptions, when and where the scan ran.
     Html,
+    /// AWS Security Finding Format: a JSON array of findings, as BatchImportFindings takes them.
+    Asff,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -63,6 +68,11 @@ pub struct Args {
     /// The role to assume in the other accounts (member-role.yaml's, sec2-rules-member).
     #[arg(long)]
     role_name: Option<String>,
+    /// Import the findings into AWS Security Hub in each scanned account and region (its default
+    /// product, 100 a call): a re-scan updates the same findings, and archives those of what
+    /// has been fixed.
+    #[arg(long)]
+    security_hub: bool,
     /// Run least-privilege's unused-services check (IAM Access Advisor: one report job per
     /// role, seconds each); off unless asked for, or unless --parameters sets UnusedDays.
     #[arg(long)]
@@ -93,12 +103,12 @@ pub async fn run(args: &Args) -> ExitCode {
                 Format::Csv => formats::csv(&rows),
                 Format::Sarif => serde_json::to_string_pretty(&formats::sarif(&rows))
                     .map_err(|err| err.to_string()),
+                Format::Asff => serde_json::to_string_pretty(&asff::findings(&rows, &now()))
+                    .map_err(|err| err.to_string()),
                 Format::Html => Ok(html::html(
                     &rows,
                     &html::ScanFacts {
-                        finished: sec2_shared::config::item::epoch_to_rfc3339(
-                            sec2_shared::config::periodic::system_now() as f64,
-                        ),
+                        finished: now(),
                         rules: selected_rules(&args.rules)
                             .map(|kinds| {
                                 kinds.iter().map(|k| format!("sec2-{}", k.name())).collect()
@@ -211,8 +221,14 @@ pub fn scanned_types(kinds: &[RuleId]) -> Vec<&'static str> {
     types
 }
 
+/// The time now, RFC 3339.
+fn now() -> String {
+    sec2_shared::config::item::epoch_to_rfc3339(sec2_shared::config::periodic::system_now() as f64)
+}
+
 /// What every target of one scan shares.
 struct Plan<'a> {
+    security_hub: bool,
     kinds: &'a [RuleId],
     by_rule: &'a Map<String, Value>,
     exemptions: &'a Exemptions,
@@ -242,6 +258,7 @@ async fn scan(args: &Args) -> Result<Vec<Row>, String> {
         bars.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
     let plan = Plan {
+        security_hub: args.security_hub,
         kinds: &kinds,
         by_rule: &by_rule,
         exemptions: &exemptions,
@@ -251,7 +268,13 @@ async fn scan(args: &Args) -> Result<Vec<Row>, String> {
     let scanned: Vec<Result<Vec<Row>, String>> = stream::iter(targets)
         .map(|(clients, place)| {
             let plan = &plan;
-            async move { scan_target(plan, &clients, &place).await }
+            async move {
+                let rows = scan_target(plan, &clients, &place).await?;
+                if plan.security_hub {
+                    sync_security_hub(&clients, &place, plan.kinds, &rows).await?;
+                }
+                Ok(rows)
+            }
         })
         .buffered(TARGET_CONCURRENCY)
         .collect()
@@ -260,6 +283,59 @@ async fn scan(args: &Args) -> Result<Vec<Row>, String> {
         rows.extend(target?);
     }
     Ok(rows)
+}
+
+/// Imports one target's findings into its Security Hub, and archives the findings imported
+/// before within what this scan covered (its account, region and rules) that it no longer
+/// reports: those resources were fixed, or are gone.
+async fn sync_security_hub(
+    clients: &AwsClients,
+    place: &Place,
+    kinds: &[RuleId],
+    rows: &[Row],
+) -> Result<(), String> {
+    let now = now();
+    let current = asff::findings(rows, &now);
+    let reported: std::collections::HashSet<&str> =
+        current.iter().map(|finding| finding.id.as_str()).collect();
+    let rules: Vec<&str> = kinds.iter().map(|kind| kind.name()).collect();
+    let at_place = |problem: String| {
+        format!(
+            "Security Hub in {}/{}: {problem}",
+            place.account, place.region
+        )
+    };
+    let earlier = security_hub::active_findings(clients)
+        .await
+        .map_err(|error| at_place(error.to_string()))?;
+    let fixed: Vec<asff::Finding> = earlier
+        .into_iter()
+        .filter(|finding| {
+            asff::within(
+                &finding.id,
+                &[place.account.as_str()],
+                &[place.region.as_str()],
+                &rules,
+            ) && !reported.contains(finding.id.as_str())
+        })
+        .map(|finding| asff::archived(finding, &now))
+        .collect();
+    let archived = fixed.len();
+    let all: Vec<asff::Finding> = current.into_iter().chain(fixed).collect();
+    let imported = security_hub::import(clients, &all)
+        .await
+        .map_err(|error| at_place(error.to_string()))?;
+    eprintln!(
+        "sec2: Security Hub in {}/{}: {} findings imported ({archived} archived as fixed)",
+        place.account, place.region, imported.imported
+    );
+    if let Some((id, why)) = imported.refused.first() {
+        return Err(at_place(format!(
+            "{} findings refused, the first `{id}`: {why}",
+            imported.refused.len()
+        )));
+    }
+    Ok(())
 }
 
 /// least-privilege's `UnusedDays` 0 (no Access Advisor) unless `--with-usage` or the

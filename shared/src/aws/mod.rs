@@ -66,6 +66,8 @@ pub mod policies;
 pub mod replay;
 pub mod roles;
 mod s3_control;
+#[cfg(feature = "scan")]
+pub mod security_hub;
 pub mod starter;
 
 use std::sync::{Arc, OnceLock};
@@ -111,6 +113,8 @@ struct BuiltClients {
     sns: OnceLock<aws_sdk_sns::Client>,
     #[cfg(feature = "scan")]
     sqs: OnceLock<aws_sdk_sqs::Client>,
+    #[cfg(feature = "scan")]
+    security_hub: OnceLock<aws_sdk_securityhub::Client>,
 }
 
 macro_rules! client_accessors {
@@ -145,6 +149,7 @@ client_accessors! {
     sns: aws_sdk_sns::Client,
     sqs: aws_sdk_sqs::Client,
     s3: aws_sdk_s3::Client,
+    security_hub: aws_sdk_securityhub::Client,
 }
 
 impl AwsClients {

@@ -4,6 +4,7 @@
 use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 
+pub mod asff;
 pub mod formats;
 pub mod html;
 
