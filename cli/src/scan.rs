@@ -420,19 +420,21 @@ async fn targets(
             let role = format!("arn:{partition}:iam::{account}:role/{role_name}");
             match in_region.assume(&role, "sec2-scan").await {
                 Ok(clients) => reached.push((clients, target)),
-                Err(error) => unreachable.push(Row {
-                    account: account.clone(),
-                    region: region.clone(),
-                    rule: "scan".to_owned(),
-                    resource_type: "AWS::::Account".to_owned(),
-                    resource_id: account.clone(),
-                    compliance: Compliance::NonCompliant,
-                    annotation: format!(
-                        "not scanned: could not assume `{role}`: {}",
-                        error.message
-                    ),
-                    exemption: None,
-                }),
+                Err(error) => {
+                    let why = format!("not scanned: could not assume `{role}`: {}", error.message);
+                    unreachable.push(Row {
+                        account: account.clone(),
+                        region: region.clone(),
+                        rule: "scan".to_owned(),
+                        resource_type: "AWS::::Account".to_owned(),
+                        resource_id: account.clone(),
+                        compliance: Compliance::NonCompliant,
+                        findings: vec![why.clone()],
+                        severity: "MEDIUM",
+                        annotation: why,
+                        exemption: None,
+                    })
+                }
             }
         }
     }
@@ -633,6 +635,8 @@ mod tests {
             compliance,
             annotation: "why".to_owned(),
             exemption: None,
+            findings: Vec::new(),
+            severity: "MEDIUM",
         }
     }
 
@@ -642,6 +646,8 @@ mod tests {
             compliance: Compliance::NotApplicable,
             annotation: "exempt: partner webhook (until 2026-12-31)".to_owned(),
             exemption: Some("partner webhook (until 2026-12-31)".to_owned()),
+            findings: Vec::new(),
+            severity: "MEDIUM",
             ..row("resource-policies", Compliance::NotApplicable)
         };
         let text = table(

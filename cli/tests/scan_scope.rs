@@ -81,6 +81,16 @@ async fn a_two_region_scan_finds_the_resources_of_both() {
         let row = row_for(&rows, queue);
         assert_eq!(row["region"], region);
         assert_eq!(row["compliance"], "NON_COMPLIANT", "{row}");
+        // Every finding, whole: the annotation is all of them, never cut.
+        let findings: Vec<&str> = row["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f.as_str().unwrap())
+            .collect();
+        assert!(!findings.is_empty(), "{row}");
+        assert_eq!(row["annotation"], findings.join("; "));
+        assert_eq!(row["severity"], "HIGH");
     }
     // One region only: the other's queue is not there.
     let rows = scan(&["--regions", "eu-west-1"]);

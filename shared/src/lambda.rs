@@ -96,6 +96,8 @@ fn summary<R: Rule>(evaluations: &[Evaluation]) -> Value {
             resource_id = %evaluation.compliance_resource_id,
             compliance = evaluation.compliance_type.as_str(),
             annotation = evaluation.annotation.as_deref().unwrap_or_default(),
+            // Every finding whole: the annotation Config keeps is cut at 256 characters.
+            findings = %serde_json::Value::from(evaluation.findings.clone()),
             "evaluated"
         );
     }

@@ -23,32 +23,65 @@ impl Compliance {
     }
 }
 
-/// What a rule decides about one resource.
+/// What a rule decides about one resource: every finding whole (the scan's JSON and the
+/// functions' logs carry them all); only the annotation AWS Config keeps is cut to fit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
     pub compliance: Compliance,
+    /// Every finding, joined with "; ".
     pub annotation: String,
+    /// Each finding on its own, when there are several (empty: the annotation is the one).
+    pub findings: Vec<String>,
 }
 
 impl Verdict {
     pub fn compliant(annotation: impl Into<String>) -> Self {
-        Verdict {
-            compliance: Compliance::Compliant,
-            annotation: annotation.into(),
-        }
+        Self::of(Compliance::Compliant, annotation.into())
     }
 
     pub fn non_compliant(annotation: impl Into<String>) -> Self {
-        Verdict {
-            compliance: Compliance::NonCompliant,
-            annotation: annotation.into(),
-        }
+        Self::of(Compliance::NonCompliant, annotation.into())
     }
 
     pub fn not_applicable(annotation: impl Into<String>) -> Self {
+        Self::of(Compliance::NotApplicable, annotation.into())
+    }
+
+    fn of(compliance: Compliance, annotation: String) -> Self {
         Verdict {
-            compliance: Compliance::NotApplicable,
-            annotation: annotation.into(),
+            compliance,
+            annotation,
+            findings: Vec::new(),
+        }
+    }
+
+    /// A verdict of several findings, each kept whole.
+    pub fn listing<S: AsRef<str>>(compliance: Compliance, messages: &[S]) -> Self {
+        let findings: Vec<String> = messages
+            .iter()
+            .map(|m| m.as_ref().trim().to_owned())
+            .filter(|m| !m.is_empty())
+            .collect();
+        Verdict {
+            compliance,
+            annotation: findings.join("; "),
+            findings: if findings.len() > 1 {
+                findings
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    /// Every finding, one by one.
+    pub fn messages(&self) -> Vec<&str> {
+        if self.findings.is_empty() {
+            Some(self.annotation.as_str())
+                .filter(|a| !a.trim().is_empty())
+                .into_iter()
+                .collect()
+        } else {
+            self.findings.iter().map(String::as_str).collect()
         }
     }
 }
@@ -64,6 +97,9 @@ pub struct Evaluation {
     pub annotation: Option<String>,
     /// RFC 3339: the item's capture time, or the periodic notification's creation time.
     pub ordering_timestamp: String,
+    /// Every finding whole, for the function's log (the annotation is cut to what Config keeps).
+    #[serde(skip)]
+    pub findings: Vec<String>,
 }
 
 /// The longest annotation AWS Config accepts, in characters.
@@ -76,12 +112,19 @@ impl Evaluation {
         verdict: Verdict,
         ordering_timestamp: &str,
     ) -> Self {
+        let findings: Vec<String> = verdict.messages().into_iter().map(str::to_owned).collect();
+        let annotation = if findings.len() > 1 {
+            fit_annotation(&annotate(&findings))
+        } else {
+            fit_annotation(&verdict.annotation)
+        };
         Evaluation {
             compliance_resource_type: resource_type.to_owned(),
             compliance_resource_id: resource_id.to_owned(),
             compliance_type: verdict.compliance,
-            annotation: fit_annotation(&verdict.annotation),
+            annotation,
             ordering_timestamp: ordering_timestamp.to_owned(),
+            findings,
         }
     }
 }
@@ -101,12 +144,13 @@ pub fn fit_annotation(text: &str) -> Option<String> {
     Some(cut)
 }
 
-/// Several problems in one annotation: as many whole messages as fit, then how many more, within
-/// the 256 characters Config keeps (a message too long on its own is cut with an ellipsis).
+/// Several findings in the annotation Config keeps: as many whole messages as fit, then how
+/// many more and where they are, within 256 characters (a message too long on its own is cut
+/// with an ellipsis). The function's log line for the evaluation carries them all.
 pub fn annotate<S: AsRef<str>>(messages: &[S]) -> String {
     let suffix = |shown: usize| match messages.len() - shown {
         0 => String::new(),
-        more => format!(" (+{more} more)"),
+        more => format!(" (+{more} more in the log)"),
     };
     let mut text = String::new();
     let mut shown = 0;
@@ -139,6 +183,34 @@ pub fn annotate<S: AsRef<str>>(messages: &[S]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_finding_is_kept_and_only_configs_annotation_is_cut() {
+        let messages: Vec<String> = (0..12)
+            .map(|i| format!("Statement[{i}] allows everyone to invoke the function from anywhere"))
+            .collect();
+        let verdict = Verdict::listing(Compliance::NonCompliant, &messages);
+        assert_eq!(verdict.messages().len(), 12);
+        assert_eq!(verdict.annotation, messages.join("; "));
+        let evaluation = Evaluation::new(
+            "AWS::Lambda::Function",
+            "f",
+            verdict,
+            "2026-12-05T00:00:00Z",
+        );
+        let kept = evaluation.annotation.unwrap();
+        assert!(kept.chars().count() <= MAX_ANNOTATION_CHARS, "{kept}");
+        assert!(kept.ends_with("more in the log)"), "{kept}");
+        assert_eq!(evaluation.findings, messages);
+        // One finding is the annotation itself.
+        let one = Evaluation::new(
+            "AWS::Lambda::Function",
+            "f",
+            Verdict::non_compliant("x"),
+            "t",
+        );
+        assert_eq!(one.findings, ["x"]);
+    }
     use crate::testing::assert_ends_with;
 
     #[test]
@@ -156,11 +228,11 @@ mod tests {
         let long = "x".repeat(300);
         let cut = annotate(&[long.as_str(), "second", "third"]);
         assert_eq!(cut.chars().count(), 256);
-        assert_ends_with(&cut, "… (+2 more)");
+        assert_ends_with(&cut, "… (+2 more in the log)");
         assert_eq!(annotate(&["only"]), "only");
         let medium = "m".repeat(100);
         let three = annotate(&[medium.as_str(), medium.as_str(), medium.as_str()]);
-        assert_eq!(three, format!("{medium}; {medium} (+1 more)"));
+        assert_eq!(three, format!("{medium}; {medium} (+1 more in the log)"));
         assert!(three.chars().count() <= 256);
         assert_eq!(annotate(&["a", "b"]), "a; b");
     }

@@ -163,26 +163,20 @@ pub fn apply(standing: &Standing, verdict: Verdict) -> Verdict {
     match standing {
         Standing::None => verdict,
         Standing::Exempt { .. } => exempt_verdict(standing).unwrap_or(verdict),
-        Standing::Lapsed(why) => Verdict {
-            compliance: verdict.compliance,
-            annotation: if verdict.annotation.is_empty() {
-                why.clone()
-            } else {
-                format!("{why}; {}", verdict.annotation)
-            },
-        },
+        Standing::Lapsed(why) => {
+            let mut messages = vec![why.as_str()];
+            messages.extend(verdict.messages());
+            Verdict::listing(verdict.compliance, &messages)
+        }
     }
 }
 
 fn exempt_verdict(standing: &Standing) -> Option<Verdict> {
     match standing {
-        Standing::Exempt { reason, until } => Some(Verdict {
-            compliance: Compliance::NotApplicable,
-            annotation: match until {
-                Some(until) => format!("exempt: {reason} (until {until})"),
-                None => format!("exempt: {reason}"),
-            },
-        }),
+        Standing::Exempt { reason, until } => Some(Verdict::not_applicable(match until {
+            Some(until) => format!("exempt: {reason} (until {until})"),
+            None => format!("exempt: {reason}"),
+        })),
         _ => None,
     }
 }

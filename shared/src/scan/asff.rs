@@ -124,7 +124,7 @@ fn finding(row: &Row, now: &str) -> Finding {
         created_at: now.to_owned(),
         updated_at: now.to_owned(),
         severity: Severity {
-            label: severity(&row.rule).to_owned(),
+            label: row.severity.to_owned(),
         },
         title: truncate(
             &format!(
@@ -196,14 +196,6 @@ pub fn within(id: &str, accounts: &[&str], regions: &[&str], rules: &[&str]) -> 
     }
 }
 
-/// How urgent a rule's findings are: a door open to anyone or a secret in plain sight is HIGH.
-fn severity(rule: &str) -> &'static str {
-    match rule {
-        "resource-policies" | "temporary-credentials" => "HIGH",
-        _ => "MEDIUM",
-    }
-}
-
 /// Security Hub's resource type for a CloudFormation one; `Other` where it has none.
 fn resource_type(cloudformation: &str) -> &'static str {
     match cloudformation {
@@ -261,6 +253,8 @@ mod tests {
             compliance,
             annotation: "Statement[0] allows everyone".to_owned(),
             exemption: exemption.map(str::to_owned),
+            findings: Vec::new(),
+            severity: "MEDIUM",
         }
     }
 

@@ -124,6 +124,8 @@ mod tests {
             compliance,
             annotation: annotation.to_owned(),
             exemption: exemption.map(str::to_owned),
+            findings: Vec::new(),
+            severity: "MEDIUM",
         }
     }
 

@@ -247,6 +247,8 @@ mod tests {
             compliance,
             annotation: annotation.to_owned(),
             exemption: None,
+            findings: Vec::new(),
+            severity: "MEDIUM",
         }
     }
 

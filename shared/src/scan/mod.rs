@@ -22,7 +22,12 @@ pub struct Row {
     pub resource_type: String,
     pub resource_id: String,
     pub compliance: Compliance,
+    /// Every finding, joined with "; " (never cut, unlike the annotation Config keeps).
     pub annotation: String,
+    /// Each finding on its own.
+    pub findings: Vec<String>,
+    /// How urgent the rule's findings are (ASFF's labels: HIGH, MEDIUM).
+    pub severity: &'static str,
     /// Why the resource is exempt from the rule (and until when), when it is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exemption: Option<String>,
@@ -77,7 +82,17 @@ fn row<R: Rule>(
                 .map(str::to_owned),
             _ => None,
         },
+        findings: verdict.messages().into_iter().map(str::to_owned).collect(),
+        severity: severity(R::NAME),
         annotation: verdict.annotation,
+    }
+}
+
+/// How urgent a rule's findings are: a door open to anyone or a secret in plain sight is HIGH.
+pub fn severity(rule: &str) -> &'static str {
+    match rule {
+        "resource-policies" | "temporary-credentials" => "HIGH",
+        _ => "MEDIUM",
     }
 }
 
@@ -115,10 +130,7 @@ pub async fn evaluate_rule<R: Rule>(
             .filter(|failure| in_scope(&failure.resource_type))
             .map(|failure| {
                 let standing = exempting.standing::<R>(&failure.resource_id, None);
-                let verdict = Verdict {
-                    compliance: Compliance::NonCompliant,
-                    annotation: failure.reason.clone(),
-                };
+                let verdict = Verdict::non_compliant(failure.reason.clone());
                 row::<R>(
                     exempting,
                     &failure.resource_type,

@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use super::controls::{Caller, Guardrail};
 use super::organization::{Account, Decision, Organization, Placed, Unit};
 use super::Parameters;
-use crate::config::evaluation::annotate;
 use crate::config::Verdict;
 
 /// The guardrails the parameters turn on.
@@ -192,9 +191,9 @@ fn verdict(held: &[(Guardrail, Held)], path: &[&Unit], tally: &Tally<'_>) -> Ver
         }
     }
     if missing.is_empty() {
-        Verdict::compliant(annotate(&holding))
+        Verdict::listing(crate::config::Compliance::Compliant, &holding)
     } else {
-        Verdict::non_compliant(annotate(&missing))
+        Verdict::listing(crate::config::Compliance::NonCompliant, &missing)
     }
 }
 

@@ -3,7 +3,6 @@
 
 use super::severity::{self, Severity};
 use super::{Parameters, PolicyText, RoleGrant, BLOCKED_MANAGED_POLICIES};
-use crate::config::evaluation::annotate;
 use crate::config::Verdict;
 use crate::policy::{
     analyze_identity_policies, write_services, Catalog, FindingKind, IdentityPolicyAnalysis,
@@ -150,15 +149,18 @@ pub(super) fn verdict(mut problems: Problems, threshold: Severity, compliant: St
         .partition(|(level, _)| *level >= threshold);
     if !failing.is_empty() {
         let messages: Vec<String> = failing.into_iter().map(|(_, message)| message).collect();
-        return Verdict::non_compliant(annotate(&messages));
+        return Verdict::listing(crate::config::Compliance::NonCompliant, &messages);
     }
     if below.is_empty() {
         return Verdict::compliant(compliant);
     }
     let messages: Vec<String> = below.into_iter().map(|(_, message)| message).collect();
-    Verdict::compliant(annotate(&[format!(
-        "no finding at or above {}; baseline: {}",
-        threshold.as_str(),
-        messages.join("; ")
-    )]))
+    Verdict::listing(
+        crate::config::Compliance::Compliant,
+        &[format!(
+            "no finding at or above {}; baseline: {}",
+            threshold.as_str(),
+            messages.join("; ")
+        )],
+    )
 }

@@ -276,7 +276,7 @@ pub fn judge_private_api(api_id: &str, facts: &RestApiFacts) -> Verdict {
         },
     }
     if !problems.is_empty() {
-        return Verdict::non_compliant(crate::config::evaluation::annotate(&problems));
+        return Verdict::listing(crate::config::Compliance::NonCompliant, &problems);
     }
     Verdict::compliant(format!(
         "REST API {api_id} is private and admits callers only through {}",

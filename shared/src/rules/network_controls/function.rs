@@ -1,7 +1,6 @@
 //! The verdict on one function's network: VPC placement, egress, flow logs, endpoints, and its
 //! URL. Pure: everything read comes in, each read as a result whose error says why.
 
-use crate::config::evaluation::annotate;
 use crate::config::{ReadError, Verdict};
 use crate::rules::public_by_design::Marking;
 
@@ -80,7 +79,7 @@ pub fn judge_function(function: &FunctionNetwork, parameters: &Parameters) -> Ve
     if problems.is_empty() {
         Verdict::compliant(good.join("; "))
     } else {
-        Verdict::non_compliant(annotate(&problems))
+        Verdict::listing(crate::config::Compliance::NonCompliant, &problems)
     }
 }
 

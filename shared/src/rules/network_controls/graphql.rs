@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use crate::config::evaluation::annotate;
 use crate::config::{Compliance, ConfigurationItem, Verdict};
 use crate::rules::network_controls::api::judge_web_acl;
 use crate::rules::public_by_design::Marking;
@@ -109,11 +108,11 @@ pub fn judge_graphql_api(
         problems.push(waf.annotation);
     }
     if problems.is_empty() {
-        Verdict::compliant(annotate(&good))
+        Verdict::listing(crate::config::Compliance::Compliant, &good)
     } else {
         // What holds is said after what fails, so a public-by-design mark stays in view.
         problems.extend(good);
-        Verdict::non_compliant(annotate(&problems))
+        Verdict::listing(crate::config::Compliance::NonCompliant, &problems)
     }
 }
 

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use crate::config::evaluation::annotate;
 use crate::config::Verdict;
 use crate::rules::public_by_design::Marking;
 
@@ -79,11 +78,11 @@ pub fn judge_http_api(api_id: &str, facts: &HttpApiFacts, marking: &Marking, tag
         } else {
             format!("every route of HTTP API {api_id} has an authorizer")
         };
-        return Verdict::compliant(annotate(&with(summary, &notes)));
+        return Verdict::listing(crate::config::Compliance::Compliant, &with(summary, &notes));
     }
     if let Some(public) = marking.honoured() {
         let summary = format!("HTTP API {api_id} has routes anyone can call, {public}");
-        return Verdict::compliant(annotate(&with(summary, &notes)));
+        return Verdict::listing(crate::config::Compliance::Compliant, &with(summary, &notes));
     }
     let named: Vec<&str> = open.iter().take(NAMED_ROUTES).copied().collect();
     let routes = match open.len().saturating_sub(NAMED_ROUTES) {
@@ -95,7 +94,10 @@ pub fn judge_http_api(api_id: &str, facts: &HttpApiFacts, marking: &Marking, tag
         if open.len() == 1 { "is" } else { "are" },
         marking.advice(tag)
     );
-    Verdict::non_compliant(annotate(&with(finding, &notes)))
+    Verdict::listing(
+        crate::config::Compliance::NonCompliant,
+        &with(finding, &notes),
+    )
 }
 
 fn with(first: String, rest: &[String]) -> Vec<String> {

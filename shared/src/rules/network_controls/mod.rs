@@ -40,7 +40,6 @@ use std::future::Future;
 use futures_util::StreamExt;
 
 use crate::config::engine::Periodic;
-use crate::config::evaluation::annotate;
 use crate::config::periodic::{judge_recorded, PeriodicContext, READ_CONCURRENCY};
 use crate::config::views::LambdaFunction;
 use crate::config::{
@@ -381,9 +380,9 @@ impl<R: NetworkReader + RecordedResources> NetworkControls<R> {
             }
         }
         if problems.is_empty() {
-            Verdict::compliant(annotate(&good))
+            Verdict::listing(crate::config::Compliance::Compliant, &good)
         } else {
-            Verdict::non_compliant(annotate(&problems))
+            Verdict::listing(crate::config::Compliance::NonCompliant, &problems)
         }
     }
 }

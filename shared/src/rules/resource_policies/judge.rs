@@ -4,7 +4,6 @@ use serde_json::Value;
 
 use super::bucket::BucketAccess;
 use super::Parameters;
-use crate::config::evaluation::annotate;
 use crate::config::{Compliance, ConfigurationItem, Verdict};
 use crate::policy::{
     analyze_resource_policy, FindingKind, Policy, ResourceContext, ResourceService,
@@ -92,7 +91,9 @@ pub fn judge_bucket(
         let by_design = format!("the bucket ACL's public grants are {public}");
         return match verdict.compliance {
             Compliance::Compliant => {
-                Verdict::compliant(annotate(&[by_design.as_str(), &verdict.annotation]))
+                let mut messages = vec![by_design.as_str()];
+                messages.extend(verdict.messages());
+                Verdict::listing(crate::config::Compliance::Compliant, &messages)
             }
             _ => verdict,
         };
@@ -105,7 +106,7 @@ pub fn judge_bucket(
     if verdict.compliance != Compliance::Compliant {
         messages.push(&verdict.annotation);
     }
-    Verdict::non_compliant(annotate(&messages))
+    Verdict::listing(crate::config::Compliance::NonCompliant, &messages)
 }
 
 /// A bucket's tags: Config records them in the supplementary BucketTaggingConfiguration
@@ -174,7 +175,7 @@ pub(super) fn judge_policy(
             .map(String::as_str)
             .chain(std::iter::once(summary))
             .collect();
-        return Verdict::compliant(annotate(&messages));
+        return Verdict::listing(crate::config::Compliance::Compliant, &messages);
     };
     let Some(account) = account else {
         return Verdict::non_compliant(
@@ -251,7 +252,7 @@ pub(super) fn judge_policy(
             .chain(advice.iter().map(|finding| finding.message.as_str()))
             .chain(std::iter::once(summary))
             .collect();
-        return Verdict::compliant(annotate(&messages));
+        return Verdict::listing(crate::config::Compliance::Compliant, &messages);
     }
     problems.sort_by_key(|finding| severity(finding.kind));
     let mut messages: Vec<String> = problems
@@ -266,7 +267,7 @@ pub(super) fn judge_policy(
     {
         messages.insert(0, marking.advice(tag));
     }
-    Verdict::non_compliant(annotate(&messages))
+    Verdict::listing(crate::config::Compliance::NonCompliant, &messages)
 }
 
 fn severity(kind: FindingKind) -> u8 {

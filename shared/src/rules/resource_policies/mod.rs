@@ -35,7 +35,6 @@ use futures_util::StreamExt;
 use serde_json::Value;
 
 use crate::config::engine::{Assessed, Periodic};
-use crate::config::evaluation::annotate;
 use crate::config::periodic::{judge_recorded, PeriodicContext, READ_CONCURRENCY};
 use crate::config::views::LambdaFunction;
 use crate::config::{
@@ -282,7 +281,11 @@ impl<R: PolicyReader + RecordedResources> ResourcePolicies<R> {
                     "the account's Block Public Access was not read ({}, {})",
                     error.action, error.kind
                 );
-                Verdict::non_compliant(annotate(&[verdict.annotation.as_str(), why.as_str()]))
+                {
+                    let mut messages = verdict.messages();
+                    messages.push(why.as_str());
+                    Verdict::listing(crate::config::Compliance::NonCompliant, &messages)
+                }
             }
         }
     }

@@ -4,7 +4,6 @@
 
 use std::fmt;
 
-use crate::config::evaluation::annotate;
 use crate::config::{Compliance, Verdict};
 
 /// How many aliases and versions a function may have before its policies are too many to read
@@ -52,19 +51,22 @@ pub fn combine(function: Verdict, qualified: &[(Qualifier, Verdict)]) -> Verdict
         let messages: Vec<&str> = std::iter::once(function.annotation.as_str())
             .chain(failing.iter().map(String::as_str))
             .collect();
-        return Verdict::non_compliant(annotate(&messages));
+        return Verdict::listing(crate::config::Compliance::NonCompliant, &messages);
     }
     if !failing.is_empty() {
-        return Verdict::non_compliant(annotate(&failing));
+        return Verdict::listing(crate::config::Compliance::NonCompliant, &failing);
     }
     if qualified.is_empty() {
         return function;
     }
     let names: Vec<&str> = qualified.iter().map(|(q, _)| q.name()).collect();
-    Verdict::compliant(annotate(&[
-        function.annotation.as_str(),
-        &format!("so do its aliases and versions ({})", names.join(", ")),
-    ]))
+    Verdict::listing(
+        crate::config::Compliance::Compliant,
+        &[
+            function.annotation.as_str(),
+            &format!("so do its aliases and versions ({})", names.join(", ")),
+        ],
+    )
 }
 
 /// The function's verdict when its qualifiers' policies were not read (`why`): never
@@ -73,7 +75,11 @@ pub fn unjudged(function: Verdict, why: &str) -> Verdict {
     if function.compliance == Compliance::Compliant {
         Verdict::non_compliant(why)
     } else {
-        Verdict::non_compliant(annotate(&[function.annotation.as_str(), why]))
+        {
+            let mut messages = function.messages();
+            messages.push(why);
+            Verdict::listing(crate::config::Compliance::NonCompliant, &messages)
+        }
     }
 }
 

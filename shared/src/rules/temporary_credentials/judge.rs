@@ -4,7 +4,6 @@ use super::role_sharing::sharing_problem;
 use super::secrets::find_secrets;
 use super::trust::{role_name, trust_findings, Trust};
 use super::{FunctionFacts, Parameters};
-use crate::config::evaluation::annotate;
 use crate::config::{ReadError, Verdict};
 use crate::policy::LAMBDA_SERVICE;
 
@@ -33,7 +32,7 @@ pub fn judge(
     let (trust_problems, mut guards) = trust_findings(&function.role_arn, trust);
     problems.extend(trust_problems);
     if !problems.is_empty() {
-        return Verdict::non_compliant(annotate(&problems));
+        return Verdict::listing(crate::config::Compliance::NonCompliant, &problems);
     }
     let guard = if guards.is_empty() {
         String::new()

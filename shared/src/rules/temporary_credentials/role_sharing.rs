@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 
 use super::trust::role_name;
-use crate::config::evaluation::annotate;
 use crate::config::{Compliance, FunctionRole, ReadError, Verdict};
 
 /// Joins names as "a, b, c and 2 more".
@@ -80,12 +79,12 @@ pub(super) fn with_shared_policies(verdict: Verdict, shared: &[String]) -> Verdi
         return verdict;
     }
     if verdict.compliance == Compliance::Compliant {
-        return Verdict::non_compliant(annotate(shared));
+        return Verdict::listing(crate::config::Compliance::NonCompliant, shared);
     }
     let messages: Vec<&str> = std::iter::once(verdict.annotation.as_str())
         .chain(shared.iter().map(String::as_str))
         .collect();
-    Verdict::non_compliant(annotate(&messages))
+    Verdict::listing(crate::config::Compliance::NonCompliant, &messages)
 }
 
 /// Each function role's name and its functions (another region's as `REGION:NAME`).
