@@ -231,7 +231,7 @@ fn each_rule_honours_a_listed_exemption_until_it_expires() {
         assert_eq!(expired[0]["ComplianceType"], "NON_COMPLIANT", "{rule}");
         assert_starts_with(
             expired[0]["Annotation"].as_str().unwrap(),
-            "exemption expired 2020-01-31 (accepted by the CISO, RISK-7); ",
+            "exemption expired 2020-01-31 (accepted by the CISO, RISK-7)",
         );
 
         // Another rule's exemption does not apply.

@@ -750,7 +750,7 @@ async fn an_appsync_api_on_an_api_key_alone_is_open_and_cognito_by_default_is_no
     assert_eq!(compliance, "NON_COMPLIANT");
     assert_contains(
         &annotation,
-        &format!("AppSync API {key_only} is authenticated by an API key alone"),
+        &format!("AppSync API {key_only} answers to an API key alone"),
     );
     // The missing web ACL follows, past Config's 256 characters.
     assert_ends_with(&annotation, "(+1 more in the log)");

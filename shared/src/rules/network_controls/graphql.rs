@@ -91,7 +91,7 @@ pub fn judge_graphql_api(
         ));
     } else if stronger.is_empty() {
         problems.push(format!(
-            "{name} is authenticated by an API key alone, which anyone holding it can use; make IAM, Cognito, OIDC or Lambda auth the default; {}",
+            "{name} answers to an API key alone, which anyone holding it can use; default to IAM, Cognito, OIDC or Lambda auth; {}",
             marking.advice(tag)
         ));
     } else {
@@ -165,7 +165,7 @@ mod tests {
         assert_eq!(verdict.compliance, Compliance::NonCompliant);
         assert_contains(
             &verdict.annotation,
-            "AppSync API g1 is authenticated by an API key alone",
+            "AppSync API g1 answers to an API key alone",
         );
         assert_contains(
             &verdict.annotation,
