@@ -140,8 +140,13 @@ def run(runtime, endpoint, event, account=None):
 
 
 endpoint = Endpoint()
+# Every sample event comes from one caller, stamped as it is handed over: with the per-caller
+# bound (one start per rule a minute) each would wait out the minute. The bench times the path
+# from event to start, so the bound is off here (CALLER_SPACING_SECONDS=0); the bound itself is
+# tested in shared/tests/library/reevaluate.rs.
 env = {**runtime_api.aws_env(endpoint.url),
-       "CONFIG_RULE_NAMES": ",".join(f"{rule}=sec2-{rule}" for rule in RULES)}
+       "CONFIG_RULE_NAMES": ",".join(f"{rule}=sec2-{rule}" for rule in RULES),
+       "CALLER_SPACING_SECONDS": "0"}
 events = load_events()
 first_name, first_event = events[0]
 results = {"families": {}, "events": len(events)}

@@ -16,6 +16,9 @@ use serde_json::Value;
 const CONFIG_RULE_NAMES: &str = "CONFIG_RULE_NAMES";
 /// Organization scope: the member role to start the rules with in the change's account.
 const EXECUTION_ROLE_NAME: &str = "EXECUTION_ROLE_NAME";
+/// The least time, in seconds, between two starts of a rule one caller's changes cause
+/// (default 60; 0 turns the bound off, as the freshness bench does to time the path itself).
+const CALLER_SPACING_SECONDS: &str = "CALLER_SPACING_SECONDS";
 
 fn diagnostic(message: String) -> Diagnostic {
     Diagnostic {
@@ -44,6 +47,21 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             )))
         }
     };
+    let caller_spacing = match std::env::var(CALLER_SPACING_SECONDS) {
+        Err(_) => CALLER_SPACING,
+        Ok(text) => text
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|seconds| *seconds <= 3600)
+            .map(std::time::Duration::from_secs)
+            .ok_or_else(|| {
+                format!(
+                    "{CALLER_SPACING_SECONDS}: `{}` is not a number of seconds from 0 to 3600",
+                    sec2_shared::config::limits::excerpt(&text)
+                )
+            })?,
+    };
     let coalescer = Coalescer::default();
     let (names, scope, coalescer) = (&names, &scope, &coalescer);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
@@ -52,7 +70,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         let timing = Timing {
             deadline: Deadline::from_lambda_deadline(event.context.deadline),
             backoff: Backoff::STANDARD,
-            caller_spacing: CALLER_SPACING,
+            caller_spacing,
             clock: std::time::SystemTime::now,
         };
         let outcome = reevaluate(&event.payload, names, coalescer, scope, timing)
