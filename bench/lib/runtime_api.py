@@ -50,13 +50,20 @@ class QuietHandler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-def _next_headers(request_id, timeout_s):
-    """The headers of a `GET /invocation/next` answer, as Lambda sends them."""
+def _next_headers(request_id, timeout_s, event=b""):
+    """The headers of a `GET /invocation/next` answer, as Lambda sends them. The function runs
+    in the account whose AWS Config sent the event (its `accountId`; moto's otherwise), as a
+    stack deployed in that account does: the rule functions refuse another account's event
+    that names no member role."""
+    try:
+        account = json.loads(event).get("accountId") or "123456789012"
+    except (ValueError, AttributeError):
+        account = "123456789012"
     return [
         ("Content-Type", "application/json"),
         ("Lambda-Runtime-Aws-Request-Id", request_id),
         ("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000 + timeout_s * 1000))),
-        ("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:111122223333:function:sec2-bench"),
+        ("Lambda-Runtime-Invoked-Function-Arn", f"arn:aws:lambda:us-east-1:{account}:function:sec2-bench"),
         ("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Sampled=0"),
     ]
 
@@ -88,7 +95,8 @@ def _handler(invocation):
                 time.sleep(60)
                 return
             invocation.served = True
-            self._reply(200, invocation.event, _next_headers(invocation.request_id, invocation.timeout_s))
+            self._reply(200, invocation.event,
+                        _next_headers(invocation.request_id, invocation.timeout_s, invocation.event))
 
         def _body(self):
             length = int(self.headers.get("Content-Length") or 0)
@@ -193,8 +201,8 @@ class WarmRuntime:
                 if event is None:
                     return
                 runtime.handed_ns = time.monotonic_ns()
-                self._reply(200, json.dumps(event).encode(),
-                            _next_headers(str(uuid.uuid4()), runtime.timeout_s))
+                body = json.dumps(event).encode()
+                self._reply(200, body, _next_headers(str(uuid.uuid4()), runtime.timeout_s, body))
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
