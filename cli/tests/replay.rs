@@ -69,10 +69,7 @@ fn replay(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_sec2"))
         .arg("replay")
         .args(args)
-        .env("AWS_ENDPOINT_URL", sec2_testkit::moto_endpoint())
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .envs(sec2_testkit::moto_env())
         .output()
         .unwrap()
 }

@@ -35,10 +35,7 @@ fn scan(exemptions: &std::path::Path, format: &str) -> Output {
             "--exemptions",
         ])
         .arg(exemptions)
-        .env("AWS_ENDPOINT_URL", sec2_testkit::moto_endpoint())
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .envs(sec2_testkit::moto_env())
         .output()
         .unwrap()
 }

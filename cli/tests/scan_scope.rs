@@ -44,10 +44,7 @@ fn scan(args: &[&str]) -> Vec<Value> {
     let output = Command::new(env!("CARGO_BIN_EXE_sec2"))
         .args(["scan", "--rules", "resource-policies", "--format", "json"])
         .args(args)
-        .env("AWS_ENDPOINT_URL", sec2_testkit::moto_endpoint())
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .envs(sec2_testkit::moto_env())
         .output()
         .unwrap();
     assert_eq!(
@@ -145,10 +142,7 @@ async fn an_organization_scan_assumes_the_member_role_in_every_member_account() 
     // Without --role-name, other accounts are refused before anything is read.
     let output = Command::new(env!("CARGO_BIN_EXE_sec2"))
         .args(["scan", "--organization"])
-        .env("AWS_ENDPOINT_URL", sec2_testkit::moto_endpoint())
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .envs(sec2_testkit::moto_env())
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
@@ -218,11 +212,8 @@ async fn an_account_that_cannot_be_reached_is_reported_and_the_rest_scanned() {
             "--role-name",
             ROLE,
         ])
-        .env("AWS_ENDPOINT_URL", sec2_testkit::moto_endpoint())
+        .envs(sec2_testkit::moto_env())
         .env("AWS_ENDPOINT_URL_STS", &sts)
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
         .output()
         .unwrap();
     assert_eq!(
@@ -266,10 +257,7 @@ async fn access_advisor_is_read_only_with_usage() {
         let output = Command::new(env!("CARGO_BIN_EXE_sec2"))
             .args(["scan", "--format", "json"])
             .args(&args)
-            .env("AWS_ENDPOINT_URL", sec2_testkit::moto_endpoint())
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .envs(sec2_testkit::moto_env())
             .output()
             .unwrap();
         let rows: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();

@@ -33,6 +33,16 @@ pub fn moto_endpoint() -> String {
     })
 }
 
+/// The environment a command needs to reach moto (`sec2` run by a test).
+pub fn moto_env() -> [(&'static str, String); 4] {
+    [
+        ("AWS_ENDPOINT_URL", moto_endpoint()),
+        ("AWS_REGION", "us-east-1".to_owned()),
+        ("AWS_ACCESS_KEY_ID", "testing".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".to_owned()),
+    ]
+}
+
 /// SDK configuration that reaches moto, whatever the environment holds.
 pub fn sdk_config() -> SdkConfig {
     SdkConfig::builder()
@@ -103,16 +113,7 @@ pub fn recorded_calls(operation: &str) -> Vec<Value> {
                 .and_then(|(_, v)| v.as_str())
                 .is_some_and(|target| target.ends_with(&format!(".{operation}")))
         })
-        .map(|entry| {
-            let body = entry["body"].as_str().unwrap_or_default();
-            let text = if entry["body_encoded"] == Value::Bool(true) {
-                String::from_utf8(aws_smithy_types::base64::decode(body).expect("base64 body"))
-                    .expect("UTF-8 body")
-            } else {
-                body.to_owned()
-            };
-            serde_json::from_str(&text).expect("a JSON request body")
-        })
+        .map(|entry| serde_json::from_str(&body_text(&entry)).expect("a JSON request body"))
         .collect()
 }
 
@@ -138,17 +139,24 @@ pub fn recorded_rest_calls(method: &str, path: &str) -> Vec<(String, Value)> {
         .filter(|entry| entry["method"] == method)
         .filter(|entry| entry["url"].as_str().is_some_and(|url| url.contains(path)))
         .map(|entry| {
-            let body = entry["body"].as_str().unwrap_or_default();
-            let text = if entry["body_encoded"] == Value::Bool(true) {
-                String::from_utf8(aws_smithy_types::base64::decode(body).expect("base64 body"))
-                    .expect("UTF-8 body")
-            } else {
-                body.to_owned()
-            };
             let url = entry["url"].as_str().unwrap_or_default().to_owned();
-            (url, serde_json::from_str(&text).unwrap_or(Value::Null))
+            (
+                url,
+                serde_json::from_str(&body_text(&entry)).unwrap_or(Value::Null),
+            )
         })
         .collect()
+}
+
+/// A recorded request's body, as text (moto's recorder base64-encodes some).
+fn body_text(entry: &Value) -> String {
+    let body = entry["body"].as_str().unwrap_or_default();
+    if entry["body_encoded"] == Value::Bool(true) {
+        String::from_utf8(aws_smithy_types::base64::decode(body).expect("base64 body"))
+            .expect("UTF-8 body")
+    } else {
+        body.to_owned()
+    }
 }
 
 fn recorded_requests() -> Vec<Value> {
