@@ -10,7 +10,7 @@ use sec2_shared::aws::security_hub;
 use sec2_shared::aws::{call_time_limits, AwsClients};
 use sec2_shared::config::exemption::{date_of, Exemptions};
 use sec2_shared::config::parameters::parse_parameters;
-use sec2_shared::config::{Compliance, ConfigurationItem, Rule};
+use sec2_shared::config::{Compliance, ConfigurationItem, Finding, Rule, Severity};
 use sec2_shared::registry::RuleId;
 use sec2_shared::rules::least_privilege::RoleReader;
 use sec2_shared::rules::{with_rule, RuleVisitor};
@@ -429,8 +429,11 @@ async fn targets(
                         resource_type: "AWS::::Account".to_owned(),
                         resource_id: account.clone(),
                         compliance: Compliance::NonCompliant,
-                        findings: vec![why.clone()],
-                        severity: "MEDIUM",
+                        findings: vec![Finding::note(why.clone())
+                            .at(format!("role {role}"))
+                            .rated(Severity::Medium)
+                            .fixed_by("Deploy member-role.yaml in the account (or name the role it has with --role-name) so the scan can assume it.")],
+                        severity: Severity::Medium.label(),
                         annotation: why,
                         exemption: None,
                     })

@@ -12,32 +12,14 @@
 
 use std::process::Command;
 
-use aws_sdk_sqs::types::QueueAttributeName;
 use sec2_shared::aws::AwsClients;
-use sec2_testkit::{sdk_config, unique};
-use serde_json::{json, Value};
+use sec2_testkit::{sdk_config, seed, unique};
+use serde_json::Value;
 
 const ROLE: &str = "sec2-rules-member";
 
-/// A queue whose policy lets anyone send to it; its URL.
 async fn public_queue(sqs: &aws_sdk_sqs::Client) -> String {
-    let url = sqs
-        .create_queue()
-        .queue_name(unique("public"))
-        .send()
-        .await
-        .unwrap()
-        .queue_url()
-        .unwrap()
-        .to_owned();
-    let policy = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage", "Resource": "*"}]});
-    sqs.set_queue_attributes()
-        .queue_url(&url)
-        .attributes(QueueAttributeName::Policy, policy.to_string())
-        .send()
-        .await
-        .unwrap();
-    url
+    seed::public_queue(sqs, "public").await
 }
 
 fn scan(args: &[&str]) -> Vec<Value> {
@@ -78,16 +60,22 @@ async fn a_two_region_scan_finds_the_resources_of_both() {
         let row = row_for(&rows, queue);
         assert_eq!(row["region"], region);
         assert_eq!(row["compliance"], "NON_COMPLIANT", "{row}");
-        // Every finding, whole: the annotation is all of them, never cut.
-        let findings: Vec<&str> = row["findings"]
-            .as_array()
-            .unwrap()
+        // Every finding, whole and structured: the annotation is all of them, never cut.
+        let findings = row["findings"].as_array().unwrap();
+        let messages: Vec<&str> = findings
             .iter()
-            .map(|f| f.as_str().unwrap())
+            .map(|f| f["message"].as_str().unwrap())
             .collect();
-        assert!(!findings.is_empty(), "{row}");
-        assert_eq!(row["annotation"], findings.join("; "));
-        assert_eq!(row["severity"], "HIGH");
+        assert!(!messages.is_empty(), "{row}");
+        assert_eq!(row["annotation"], messages.join("; "));
+        // The statement at fault, how urgent and how to fix it.
+        assert_eq!(findings[0]["element"], "Statement[0]", "{row}");
+        assert_eq!(findings[0]["severity"], "CRITICAL", "{row}");
+        assert!(
+            findings[0]["fix"].as_str().unwrap().contains("Principal"),
+            "{row}"
+        );
+        assert_eq!(row["severity"], "CRITICAL");
     }
     // One region only: the other's queue is not there.
     let rows = scan(&["--regions", "eu-west-1"]);

@@ -5,8 +5,7 @@
 
 use std::process::Command;
 
-use aws_sdk_sqs::types::QueueAttributeName;
-use sec2_testkit::{sdk_config, unique};
+use sec2_testkit::{sdk_config, seed};
 use serde_json::json;
 
 fn scan_into_security_hub() {
@@ -56,22 +55,7 @@ async fn findings_are_imported_updated_in_place_and_archived_when_fixed() {
     // Enabled already when another run of this test went first.
     let _ = hub.enable_security_hub().send().await;
     let sqs = aws_sdk_sqs::Client::new(&sdk_config());
-    let queue = sqs
-        .create_queue()
-        .queue_name(unique("hub"))
-        .send()
-        .await
-        .unwrap()
-        .queue_url()
-        .unwrap()
-        .to_owned();
-    let public = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage", "Resource": "*"}]});
-    sqs.set_queue_attributes()
-        .queue_url(&queue)
-        .attributes(QueueAttributeName::Policy, public.to_string())
-        .send()
-        .await
-        .unwrap();
+    let queue = seed::public_queue(&sqs, "hub").await;
 
     scan_into_security_hub();
     let first = findings_of(&queue).await;
@@ -98,12 +82,7 @@ async fn findings_are_imported_updated_in_place_and_archived_when_fixed() {
 
     // Fixed: only this account may send.
     let private = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sqs:SendMessage", "Resource": "*"}]});
-    sqs.set_queue_attributes()
-        .queue_url(&queue)
-        .attributes(QueueAttributeName::Policy, private.to_string())
-        .send()
-        .await
-        .unwrap();
+    seed::set_queue_policy(&sqs, &queue, &private).await;
     scan_into_security_hub();
     let fixed = findings_of(&queue).await;
     assert_eq!(fixed.len(), 1);

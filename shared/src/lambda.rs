@@ -89,7 +89,12 @@ where
 }
 
 fn summary<R: Rule>(evaluations: &[Evaluation]) -> Value {
+    let spec = crate::registry::find(R::NAME);
     for evaluation in evaluations {
+        let findings = match spec {
+            Some(spec) => spec.reported(evaluation.compliance_type, &evaluation.findings),
+            None => evaluation.findings.clone(),
+        };
         tracing::info!(
             rule = R::NAME,
             resource_type = %evaluation.compliance_resource_type,
@@ -97,7 +102,7 @@ fn summary<R: Rule>(evaluations: &[Evaluation]) -> Value {
             compliance = evaluation.compliance_type.as_str(),
             annotation = evaluation.annotation.as_deref().unwrap_or_default(),
             // Every finding whole: the annotation Config keeps is cut at 256 characters.
-            findings = %serde_json::Value::from(evaluation.findings.clone()),
+            findings = %serde_json::to_value(&findings).unwrap_or_default(),
             "evaluated"
         );
     }

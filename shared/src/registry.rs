@@ -5,6 +5,8 @@
 
 use serde::Serialize;
 
+use crate::config::{Compliance, Finding, Severity};
+
 /// The sec2 rules, by the name their function carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -58,6 +60,9 @@ pub struct RuleSpec {
     pub summary: &'static str,
     /// How to fix what it finds, in general (each finding says what is wrong in particular).
     pub remediation: &'static str,
+    /// How urgent a finding is that does not rate itself: a door open to anyone or a secret
+    /// in plain sight is HIGH.
+    pub severity: Severity,
     pub resource_types: &'static [&'static str],
     pub triggers: Triggers,
     /// The rule parameters it takes, as AWS Config passes them.
@@ -86,6 +91,7 @@ pub const RESOURCE_POLICIES: RuleSpec = RuleSpec {
     },
     summary: "resource policies only permit necessary callers: nothing public, no unexpected account, every service principal guarded against the confused deputy",
     remediation: "Remove Principal \"*\" and unknown accounts from the policy (or add them to AllowedAccountIds / AllowedOrganizationIds when they are meant), guard every service principal with aws:SourceArn or aws:SourceAccount, keep Block Public Access on, and give function URLs AuthType AWS_IAM.",
+    severity: Severity::High,
     resource_types: &[
         "AWS::Lambda::Function",
         "AWS::SQS::Queue",
@@ -129,6 +135,7 @@ pub const TEMPORARY_CREDENTIALS: RuleSpec = RuleSpec {
     },
     summary: "no long-term keys or secrets in function configuration; each function its own role, assumable only by Lambda",
     remediation: "Move secrets out of environment variables into Secrets Manager or Parameter Store and read them at run time; delete access keys; give each function a role of its own whose trust policy admits only lambda.amazonaws.com, guarded by aws:SourceAccount.",
+    severity: Severity::High,
     resource_types: &["AWS::Lambda::Function"],
     triggers: Triggers {
         change: true,
@@ -154,6 +161,7 @@ pub const LEAST_PRIVILEGE: RuleSpec = RuleSpec {
     },
     summary: "roles hold only what small, single-purpose functions use: no admin, escalation or wildcard grants; unused services found with Access Advisor",
     remediation: "Replace admin, wildcard and escalation grants with the actions and resources the function uses (Access Advisor and CloudTrail show which), drop the services it has not used, and attach a permissions boundary where required.",
+    severity: Severity::Medium,
     resource_types: &["AWS::Lambda::Function"],
     triggers: Triggers {
         change: true,
@@ -180,6 +188,7 @@ pub const NETWORK_CONTROLS: RuleSpec = RuleSpec {
     },
     summary: "ingress and egress controlled at every layer: VPC placement, security group egress, flow logs, endpoints, function URL auth, API methods and routes, WAF on stages and AppSync, private APIs",
     remediation: "Put functions that reach private resources in private subnets of an allowed VPC, restrict security group egress to the ports they need, keep flow logs and the required VPC endpoints, authorize every API method and route, require AWS_IAM on function URLs, and associate a WAF web ACL with public stages and GraphQL APIs.",
+    severity: Severity::Medium,
     resource_types: &[
         "AWS::Lambda::Function",
         "AWS::ApiGateway::Stage",
@@ -223,6 +232,7 @@ pub const GUARDRAILS: RuleSpec = RuleSpec {
     summary: "the organization's service control policies deny public functions, function URLs without IAM auth, access keys and stopping AWS Config, for every account (from the management account)",
     remediation: "Attach service control policies that deny the unsafe calls (public function permissions, function URLs without IAM auth, access keys, stopping AWS Config) at the root or the OU the finding names.",
     // Judged on the periodic run only: an account's SCPs change without a configuration item.
+    severity: Severity::Medium,
     resource_types: &[],
     triggers: Triggers {
         change: false,
@@ -242,6 +252,21 @@ pub const GUARDRAILS: RuleSpec = RuleSpec {
     function: "guardrails",
     template_function: "GuardrailsFunction",
 };
+
+impl RuleSpec {
+    /// The findings as they are reported: a failing resource's each with a severity and a fix
+    /// (the rule's own where the finding has none); a passing one's as they are.
+    pub fn reported(&self, compliance: Compliance, findings: &[Finding]) -> Vec<Finding> {
+        findings
+            .iter()
+            .cloned()
+            .map(|finding| match compliance {
+                Compliance::NonCompliant => finding.completed(self.severity, self.remediation),
+                _ => finding,
+            })
+            .collect()
+    }
+}
 
 /// An AWS account, as AWS Config names it.
 pub const ACCOUNT: &str = "AWS::::Account";

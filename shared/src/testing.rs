@@ -47,3 +47,15 @@ pub fn assert_ends_with(text: &str, suffix: &str) {
         "expected {suffix:?} last in:\n{text}"
     );
 }
+
+/// What an advanced query for `key`-tagged resources of `resource_type` finds among `items`.
+pub fn tagged_with<'a>(
+    items: impl Iterator<Item = &'a crate::config::ConfigurationItem>,
+    resource_type: &str,
+    key: &str,
+) -> crate::config::seams::TagsById {
+    items
+        .filter(|item| item.resource_type == resource_type && item.tags.contains_key(key))
+        .map(|item| (item.resource_id.clone(), item.tags.clone()))
+        .collect()
+}

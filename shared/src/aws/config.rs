@@ -2,7 +2,7 @@
 //! (`ItemHistory`), ListDiscoveredResources and BatchGetResourceConfig (`RecordedResources`) and
 //! GetComplianceDetailsByConfigRule (`PreviousResults`).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_config::types::{
     BaseConfigurationItem, ComplianceType, ConfigurationItemStatus, Relationship, ResourceKey,
@@ -15,6 +15,7 @@ use serde_json::{json, Map, Value};
 use super::error::read_error;
 use super::AwsClients;
 use crate::config::limits::within_event_bytes;
+use crate::config::seams::TagsById;
 use crate::config::{
     ConfigurationItem, Evaluation, EvaluationSink, ItemHistory, PreviousResults, ReadError,
     ReadErrorKind, RecordedResources,
@@ -128,6 +129,54 @@ impl ItemHistory for aws_sdk_config::Client {
             }
         }
         Ok(None)
+    }
+
+    async fn tagged_with(&self, resource_type: &str, key: &str) -> Result<TagsById, ReadError> {
+        const ACTION: &str = "config:SelectResourceConfig";
+        if resource_type.contains('\'') || key.contains('\'') {
+            return Err(ReadError::invalid(
+                ACTION,
+                format!("`{resource_type}` or `{key}` cannot be quoted in a query"),
+            ));
+        }
+        let expression = format!(
+            "SELECT resourceId, tags WHERE resourceType = '{resource_type}' AND tags.key = '{key}'"
+        );
+        let rows = every_item!(
+            self.select_resource_config()
+                .expression(&expression)
+                .limit(100),
+            ACTION
+        )?;
+        rows.iter()
+            .map(|row| {
+                let value: Value = serde_json::from_str(row).map_err(|err| {
+                    ReadError::invalid(ACTION, format!("unreadable query result: {err}"))
+                })?;
+                Ok(value
+                    .get("resourceId")
+                    .and_then(Value::as_str)
+                    .map(|id| (id.to_owned(), queried_tags(value.get("tags")))))
+            })
+            .filter_map(Result::transpose)
+            .collect()
+    }
+}
+
+/// Tags as an advanced query returns them: a list of `{"key", "value"}` (or, tolerated, an
+/// object of key to value).
+fn queried_tags(tags: Option<&Value>) -> BTreeMap<String, String> {
+    let text = |value: Option<&Value>| value.and_then(Value::as_str).unwrap_or_default().to_owned();
+    match tags {
+        Some(Value::Array(list)) => list
+            .iter()
+            .filter_map(|tag| Some((tag.get("key")?.as_str()?.to_owned(), text(tag.get("value")))))
+            .collect(),
+        Some(Value::Object(map)) => map
+            .iter()
+            .map(|(key, value)| (key.clone(), text(Some(value))))
+            .collect(),
+        _ => BTreeMap::new(),
     }
 }
 

@@ -3,7 +3,6 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use futures_util::StreamExt;
 use std::future::Future;
 use std::time::Duration;
 
@@ -273,7 +272,7 @@ async fn periodic<R: Rule, P: PreviousResults, H: ItemHistory>(
         );
         return Ok((Vec::new(), None));
     };
-    let tags = failing_resource_tags::<R, H>(&assessed, history, notification_time).await;
+    let tags = failing_resource_tags::<R, H>(&assessed, history).await;
     let mut evaluations: Vec<Evaluation> = assessed
         .iter()
         .map(|a| {
@@ -358,36 +357,44 @@ async fn periodic<R: Rule, P: PreviousResults, H: ItemHistory>(
 }
 
 /// The tags of each failing resource the run judged without reading them (a function judged
-/// through its role), from AWS Config's latest item: a tag exemption then holds on the daily run
-/// as on a change. Only the rule's change types, which Config records, are asked for; a read
-/// that fails leaves the verdict as judged, and says so in the log.
+/// through its role), from AWS Config: a tag exemption then holds on the daily run as on a
+/// change. Only resources that carry the exemption tag can be exempt by tag, so one query per
+/// change type finds them all; a query that fails leaves the verdicts as judged, and says so
+/// in the log.
 async fn failing_resource_tags<'a, R: Rule, H: ItemHistory>(
     assessed: &'a [Assessed],
     history: &H,
-    notification_time: &str,
 ) -> BTreeMap<(&'a str, &'a str), BTreeMap<String, String>> {
-    let untagged = assessed.iter().filter(|a| {
-        a.tags.is_none()
-            && a.verdict.compliance == super::evaluation::Compliance::NonCompliant
-            && R::SPEC.resource_types.contains(&a.resource_type.as_str())
-    });
-    futures_util::stream::iter(untagged)
-        .map(|a| async move {
-            match history
-                .latest_item(&a.resource_type, &a.resource_id, notification_time)
-                .await
-            {
-                Ok(item) => item.map(|item| ((a.resource_type.as_str(), a.resource_id.as_str()), item.tags)),
-                Err(error) => {
-                    tracing::warn!(rule = R::NAME, resource_id = %a.resource_id, %error, "could not read the tags an exemption may be in");
-                    None
+    let untagged: Vec<&Assessed> = assessed
+        .iter()
+        .filter(|a| {
+            a.tags.is_none()
+                && a.verdict.compliance == super::evaluation::Compliance::NonCompliant
+                && R::SPEC.resource_types.contains(&a.resource_type.as_str())
+        })
+        .collect();
+    let mut types: Vec<&str> = untagged.iter().map(|a| a.resource_type.as_str()).collect();
+    types.sort_unstable();
+    types.dedup();
+    let mut found = BTreeMap::new();
+    for resource_type in types {
+        match history
+            .tagged_with(resource_type, exemption::TAG_EXEMPT)
+            .await
+        {
+            Ok(mut tagged) => {
+                for a in untagged.iter().filter(|a| a.resource_type == resource_type) {
+                    if let Some(tags) = tagged.remove(&a.resource_id) {
+                        found.insert((a.resource_type.as_str(), a.resource_id.as_str()), tags);
+                    }
                 }
             }
-        })
-        .buffer_unordered(super::periodic::READ_CONCURRENCY)
-        .filter_map(std::future::ready)
-        .collect()
-        .await
+            Err(error) => {
+                tracing::warn!(rule = R::NAME, resource_type, %error, "could not read the tags an exemption may be in");
+            }
+        }
+    }
+    found
 }
 
 /// Sends evaluations in batches of 100; refused ones are retried, then the invocation fails so
@@ -453,6 +460,7 @@ mod tests {
         },
         summary: "queues whose name starts with ok-",
         remediation: "rename the queue",
+        severity: crate::config::Severity::Low,
         resource_types: &["AWS::SQS::Queue"],
         triggers: Triggers {
             change: true,
@@ -553,6 +561,18 @@ mod tests {
             _: &str,
         ) -> Result<Option<ConfigurationItem>, ReadError> {
             Ok(self.0.clone())
+        }
+
+        async fn tagged_with(
+            &self,
+            resource_type: &str,
+            key: &str,
+        ) -> Result<crate::config::seams::TagsById, ReadError> {
+            Ok(crate::testing::tagged_with(
+                self.0.iter(),
+                resource_type,
+                key,
+            ))
         }
     }
 

@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use super::finding::Finding;
+
 /// The compliance types PutEvaluations accepts (it refuses INSUFFICIENT_DATA).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Compliance {
@@ -28,10 +30,10 @@ impl Compliance {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
     pub compliance: Compliance,
-    /// Every finding, joined with "; ".
+    /// Every finding's message, joined with "; ".
     pub annotation: String,
-    /// Each finding on its own, when there are several (empty: the annotation is the one).
-    pub findings: Vec<String>,
+    /// Each finding on its own.
+    pub findings: Vec<Finding>,
 }
 
 impl Verdict {
@@ -48,41 +50,58 @@ impl Verdict {
     }
 
     fn of(compliance: Compliance, annotation: String) -> Self {
-        Verdict {
+        Self::detailed(compliance, vec![Finding::note(annotation)])
+    }
+
+    /// A verdict of several findings that are only their messages.
+    pub fn listing<S: AsRef<str>>(compliance: Compliance, messages: &[S]) -> Self {
+        Self::detailed(
             compliance,
-            annotation,
-            findings: Vec::new(),
-        }
+            messages.iter().map(|m| Finding::note(m.as_ref())).collect(),
+        )
     }
 
     /// A verdict of several findings, each kept whole.
-    pub fn listing<S: AsRef<str>>(compliance: Compliance, messages: &[S]) -> Self {
-        let findings: Vec<String> = messages
-            .iter()
-            .map(|m| m.as_ref().trim().to_owned())
-            .filter(|m| !m.is_empty())
+    pub fn detailed(compliance: Compliance, findings: Vec<Finding>) -> Self {
+        let findings: Vec<Finding> = findings
+            .into_iter()
+            .map(|mut finding| {
+                finding.message = finding.message.trim().to_owned();
+                finding
+            })
+            .filter(|finding| !finding.message.is_empty())
             .collect();
         Verdict {
             compliance,
-            annotation: findings.join("; "),
-            findings: if findings.len() > 1 {
-                findings
-            } else {
-                Vec::new()
-            },
+            annotation: findings
+                .iter()
+                .map(|finding| finding.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+            findings,
         }
     }
 
-    /// Every finding, one by one.
+    /// Every finding's message, one by one.
     pub fn messages(&self) -> Vec<&str> {
-        if self.findings.is_empty() {
-            Some(self.annotation.as_str())
-                .filter(|a| !a.trim().is_empty())
-                .into_iter()
-                .collect()
-        } else {
-            self.findings.iter().map(String::as_str).collect()
-        }
+        self.findings
+            .iter()
+            .map(|finding| finding.message.as_str())
+            .collect()
+    }
+
+    /// The verdict with `finding` before the others, as compliant as `compliance` says.
+    pub fn led_by(self, compliance: Compliance, finding: Finding) -> Self {
+        let mut findings = vec![finding];
+        findings.extend(self.findings);
+        Self::detailed(compliance, findings)
+    }
+
+    /// The verdict with `finding` after the others, as compliant as `compliance` says.
+    pub fn followed_by(self, compliance: Compliance, finding: Finding) -> Self {
+        let mut findings = self.findings;
+        findings.push(finding);
+        Self::detailed(compliance, findings)
     }
 }
 
@@ -99,7 +118,7 @@ pub struct Evaluation {
     pub ordering_timestamp: String,
     /// Every finding whole, for the function's log (the annotation is cut to what Config keeps).
     #[serde(skip)]
-    pub findings: Vec<String>,
+    pub findings: Vec<Finding>,
 }
 
 /// The longest annotation AWS Config accepts, in characters.
@@ -112,12 +131,12 @@ impl Evaluation {
         verdict: Verdict,
         ordering_timestamp: &str,
     ) -> Self {
-        let findings: Vec<String> = verdict.messages().into_iter().map(str::to_owned).collect();
-        let annotation = if findings.len() > 1 {
-            fit_annotation(&annotate(&findings))
+        let annotation = if verdict.findings.len() > 1 {
+            fit_annotation(&annotate(&verdict.messages()))
         } else {
             fit_annotation(&verdict.annotation)
         };
+        let findings = verdict.findings;
         Evaluation {
             compliance_resource_type: resource_type.to_owned(),
             compliance_resource_id: resource_id.to_owned(),
@@ -201,7 +220,12 @@ mod tests {
         let kept = evaluation.annotation.unwrap();
         assert!(kept.chars().count() <= MAX_ANNOTATION_CHARS, "{kept}");
         assert!(kept.ends_with("more in the log)"), "{kept}");
-        assert_eq!(evaluation.findings, messages);
+        let logged: Vec<&str> = evaluation
+            .findings
+            .iter()
+            .map(|f| f.message.as_str())
+            .collect();
+        assert_eq!(logged, messages);
         // One finding is the annotation itself.
         let one = Evaluation::new(
             "AWS::Lambda::Function",
@@ -209,7 +233,7 @@ mod tests {
             Verdict::non_compliant("x"),
             "t",
         );
-        assert_eq!(one.findings, ["x"]);
+        assert_eq!(one.findings, [Finding::note("x")]);
     }
     use crate::testing::assert_ends_with;
 

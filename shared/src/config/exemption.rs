@@ -164,9 +164,8 @@ pub fn apply(standing: &Standing, verdict: Verdict) -> Verdict {
         Standing::None => verdict,
         Standing::Exempt { .. } => exempt_verdict(standing).unwrap_or(verdict),
         Standing::Lapsed(why) => {
-            let mut messages = vec![why.as_str()];
-            messages.extend(verdict.messages());
-            Verdict::listing(verdict.compliance, &messages)
+            let compliance = verdict.compliance;
+            verdict.led_by(compliance, super::Finding::note(why.as_str()))
         }
     }
 }

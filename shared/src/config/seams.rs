@@ -1,6 +1,7 @@
 //! The engine's I/O, each behind a small trait: where evaluations go, where oversized items come
 //! from, and what the rule reported before. The AWS Config implementations are in `aws::config`.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Mutex;
 
@@ -27,7 +28,18 @@ pub trait ItemHistory: Sync {
         resource_id: &str,
         later_time: &str,
     ) -> impl Future<Output = Result<Option<ConfigurationItem>, ReadError>> + Send;
+
+    /// The tags of every resource of `resource_type` Config records with the tag `key`, by
+    /// resource id: one query (100 a page) for what would be a history read per resource.
+    fn tagged_with(
+        &self,
+        resource_type: &str,
+        key: &str,
+    ) -> impl Future<Output = Result<TagsById, ReadError>> + Send;
 }
+
+/// Resources' tags, by resource id.
+pub type TagsById = BTreeMap<String, BTreeMap<String, String>>;
 
 /// The resources AWS Config records of a type, as configuration items: what a periodic run
 /// judges when the services' own listings are not what the rule reads.

@@ -58,3 +58,50 @@ pub struct Finding {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub restricted_by: Vec<String>,
 }
+
+impl FindingKind {
+    /// How to fix a finding of this kind, in one sentence.
+    pub fn fix(self) -> &'static str {
+        match self {
+            FindingKind::Public => "Remove Principal \"*\" from the statement, or add a condition that names who may call (aws:PrincipalOrgID, aws:SourceAccount, aws:SourceVpce).",
+            FindingKind::CrossAccount => "Remove the account from the statement, or list it in AllowedAccountIds / AllowedOrganizationIds if it is meant to call.",
+            FindingKind::UnguardedServicePrincipal => "Add aws:SourceArn (the resource that calls) or aws:SourceAccount (your account) to the statement's condition.",
+            FindingKind::FullAdmin => "Replace Action \"*\" on Resource \"*\" with the actions and resources the function uses.",
+            FindingKind::WildcardAction | FindingKind::ServiceWildcard => "Name the actions the function calls instead of a wildcard (Access Advisor and CloudTrail show which).",
+            FindingKind::PrivilegeEscalation => "Remove the IAM actions that let the role grant itself more, or scope them to named resources with a permissions boundary.",
+            FindingKind::PassRoleOnEveryRole => "Scope iam:PassRole to the roles the function passes, with iam:PassedToService.",
+            FindingKind::WildcardResourceOnWrite => "Name the resources the writes apply to instead of \"*\".",
+            FindingKind::CannotDecide => "Rewrite the statement so its principals, actions and conditions can be read: what cannot be read is not passed.",
+            FindingKind::UnknownAction => "Check the action's name against the service's documented actions.",
+            FindingKind::UnpinnedApi => "Name the API id in aws:SourceArn (arn:aws:execute-api:REGION:ACCOUNT:API_ID/*).",
+            FindingKind::UnpinnedApiRoute => "Name the stage, method and path in aws:SourceArn so only the route that needs it may call.",
+        }
+    }
+}
+
+impl Finding {
+    /// The statement at fault, as a person finds it: `Statement[0] "Sid" of POLICY`.
+    pub fn element(&self) -> Option<String> {
+        let statement = self.statement.map(|index| match &self.sid {
+            Some(sid) => format!("Statement[{index}] \"{sid}\""),
+            None => format!("Statement[{index}]"),
+        });
+        match (statement, &self.policy) {
+            (Some(statement), Some(policy)) => Some(format!("{statement} of {policy}")),
+            (Some(statement), None) => Some(statement),
+            (None, Some(policy)) => Some(policy.clone()),
+            (None, None) => None,
+        }
+    }
+
+    /// The finding as a verdict reports it, with how urgent it is.
+    pub fn reported(&self, severity: crate::config::Severity) -> crate::config::Finding {
+        let reported = crate::config::Finding::note(self.message.clone())
+            .rated(severity)
+            .fixed_by(self.kind.fix());
+        match self.element() {
+            Some(element) => reported.at(element),
+            None => reported,
+        }
+    }
+}

@@ -139,9 +139,14 @@ fn finding(row: &Row, now: &str) -> Finding {
         remediation: Remediation {
             recommendation: Recommendation {
                 text: truncate(
-                    spec.map_or("Re-run the scan once the account can be read.", |spec| {
-                        spec.remediation
-                    }),
+                    &match row.fixes() {
+                        fixes if !fixes.is_empty() => fixes.join(" "),
+                        _ => spec
+                            .map_or("Re-run the scan once the account can be read.", |spec| {
+                                spec.remediation
+                            })
+                            .to_owned(),
+                    },
                     512,
                 ),
             },
@@ -244,17 +249,15 @@ mod tests {
     use super::*;
 
     fn row(compliance: Compliance, exemption: Option<&str>) -> Row {
+        let finding = crate::config::Finding::note("Statement[0] allows everyone");
         Row {
-            account: "111122223333".to_owned(),
-            region: "eu-west-1".to_owned(),
-            rule: "resource-policies".to_owned(),
-            resource_type: "AWS::SQS::Queue".to_owned(),
-            resource_id: "https://sqs.eu-west-1.amazonaws.com/111122223333/orders".to_owned(),
-            compliance,
-            annotation: "Statement[0] allows everyone".to_owned(),
             exemption: exemption.map(str::to_owned),
-            findings: Vec::new(),
-            severity: "MEDIUM",
+            ..crate::scan::sample_row(
+                "resource-policies",
+                "https://sqs.eu-west-1.amazonaws.com/111122223333/orders",
+                compliance,
+                finding,
+            )
         }
     }
 

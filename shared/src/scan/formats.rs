@@ -10,7 +10,7 @@ use crate::registry::RuleId;
 use crate::sarif::{log, rule_index};
 
 /// The CSV columns, in order.
-pub const CSV_HEADER: [&str; 9] = [
+pub const CSV_HEADER: [&str; 12] = [
     "account",
     "region",
     "rule",
@@ -18,7 +18,10 @@ pub const CSV_HEADER: [&str; 9] = [
     "resource_type",
     "resource_id",
     "compliance",
+    "severity",
     "annotation",
+    "elements",
+    "fix",
     "exemption",
 ];
 
@@ -41,7 +44,14 @@ pub fn csv(rows: &[Row]) -> Result<String, String> {
                 &row.resource_type,
                 &row.resource_id,
                 row.compliance.as_str(),
+                if row.compliance == Compliance::NonCompliant {
+                    row.severity
+                } else {
+                    ""
+                },
                 &row.annotation,
+                &row.elements().join("; "),
+                &row.fixes().join(" "),
                 row.exemption.as_deref().unwrap_or_default(),
             ])
             .map_err(|err| err.to_string())?;
@@ -69,7 +79,7 @@ pub fn sarif(rows: &[Row]) -> Value {
             let mut result = json!({
                 "ruleId": row.rule,
                 "ruleIndex": rule_index(&row.rule),
-                "level": "error",
+                "level": level(row.severity),
                 "message": {"text": format!("{} {}: {}", row.resource_type, row.resource_id, row.annotation)},
                 "locations": [{
                     "physicalLocation": {"artifactLocation": {"uri": uri_safe(&name)}},
@@ -80,6 +90,7 @@ pub fn sarif(rows: &[Row]) -> Value {
                     }],
                 }],
                 "partialFingerprints": {"sec2/v1": format!("{}/{}", row.rule, name)},
+                "properties": {"severity": row.severity, "findings": row.findings},
             });
             if let (Some(reason), Some(fields)) = (&row.exemption, result.as_object_mut()) {
                 fields.insert(
@@ -91,6 +102,15 @@ pub fn sarif(rows: &[Row]) -> Value {
         })
         .collect();
     log(results)
+}
+
+/// SARIF's level for an ASFF severity label: what must be fixed is an error, the rest less.
+fn level(severity: &str) -> &'static str {
+    match severity {
+        "CRITICAL" | "HIGH" => "error",
+        "MEDIUM" => "warning",
+        _ => "note",
+    }
 }
 
 /// `text` with what a URI reference may not hold percent-encoded (spaces, `%`, quotes, ...).
@@ -113,19 +133,14 @@ fn uri_safe(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Finding;
+    use crate::scan::sample_row;
 
     fn row(id: &str, compliance: Compliance, annotation: &str, exemption: Option<&str>) -> Row {
+        let finding = Finding::note(annotation).at("Statement[0]");
         Row {
-            account: "111122223333".to_owned(),
-            region: "eu-west-1".to_owned(),
-            rule: "resource-policies".to_owned(),
-            resource_type: "AWS::SQS::Queue".to_owned(),
-            resource_id: id.to_owned(),
-            compliance,
-            annotation: annotation.to_owned(),
             exemption: exemption.map(str::to_owned),
-            findings: Vec::new(),
-            severity: "MEDIUM",
+            ..sample_row("resource-policies", id, compliance, finding)
         }
     }
 
@@ -147,9 +162,15 @@ mod tests {
         assert_eq!(records.len(), 1);
         assert_eq!(&records[0][3], "1");
         assert_eq!(&records[0][6], "NON_COMPLIANT");
+        assert_eq!(&records[0][7], "HIGH");
         assert_eq!(
-            &records[0][7],
+            &records[0][8],
             "Statement[0] allows \"*\", everyone;\nsee the policy"
+        );
+        assert_eq!(&records[0][9], "Statement[0]");
+        assert!(
+            records[0][10].contains("Block Public Access"),
+            "{records:?}"
         );
     }
 

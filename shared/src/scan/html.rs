@@ -11,6 +11,36 @@ use super::Row;
 use crate::config::Compliance;
 use crate::registry::{RuleId, RULES};
 
+/// One finding as a list item: how urgent, where, what is wrong and, when it says more than
+/// the rule's general advice, how to fix it.
+fn finding_item(finding: &crate::config::Finding) -> String {
+    let severity = finding
+        .severity
+        .map(|s| {
+            format!(
+                "<span class=\"severity {}\">{}</span> ",
+                s.as_str(),
+                s.label()
+            )
+        })
+        .unwrap_or_default();
+    let element = finding
+        .element
+        .as_deref()
+        .map(|e| format!("<code>{}</code>: ", escape(e)))
+        .unwrap_or_default();
+    let fix = finding
+        .fix
+        .as_deref()
+        .filter(|fix| !RULES.iter().any(|spec| spec.remediation == *fix))
+        .map(|fix| format!("<br><i>Fix:</i> {}", escape(fix)))
+        .unwrap_or_default();
+    format!(
+        "<li>{severity}{element}{}{fix}</li>",
+        escape(&finding.message)
+    )
+}
+
 /// When and where a scan ran.
 #[derive(Debug, Clone)]
 pub struct ScanFacts {
@@ -106,12 +136,12 @@ pub fn html(rows: &[Row], facts: &ScanFacts) -> String {
         for row in mine {
             let _ = writeln!(
                 page,
-                "<tr class=\"finding\"><td>{}/{}</td><td>{} <code>{}</code></td><td>{}</td></tr>",
+                "<tr class=\"finding\"><td>{}/{}</td><td>{} <code>{}</code></td><td><ul>{}</ul></td></tr>",
                 escape(&row.account),
                 escape(&row.region),
                 escape(&row.resource_type),
                 escape(&row.resource_id),
-                escape(&row.annotation)
+                row.findings.iter().map(finding_item).collect::<String>()
             );
         }
         page.push_str("</table>\n");
@@ -228,6 +258,10 @@ th, td { text-align: left; padding: .25rem .6rem; border-bottom: 1px solid #eee;
 table.chart td { border: none; }
 code { font-size: .9em; word-break: break-all; }
 .fix { background: #f5f5f5; padding: .5rem; }
+td ul { margin: 0; padding-left: 1rem; }
+.severity { font-size: .75em; font-weight: bold; padding: 0 .3em; border-radius: .2em; color: #fff; }
+.severity.critical { background: #8e0000; } .severity.high { background: #c62828; }
+.severity.medium { background: #ef6c00; } .severity.low { background: #757575; }
 </style>
 </head>
 <body>
@@ -236,19 +270,13 @@ code { font-size: .9em; word-break: break-all; }
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Finding;
+    use crate::scan::sample_row;
 
     fn row(rule: &str, id: &str, compliance: Compliance, annotation: &str) -> Row {
         Row {
-            account: "111122223333".to_owned(),
-            region: "us-east-1".to_owned(),
-            rule: rule.to_owned(),
             resource_type: "AWS::Lambda::Function".to_owned(),
-            resource_id: id.to_owned(),
-            compliance,
-            annotation: annotation.to_owned(),
-            exemption: None,
-            findings: Vec::new(),
-            severity: "MEDIUM",
+            ..sample_row(rule, id, compliance, Finding::note(annotation))
         }
     }
 

@@ -11,7 +11,7 @@ pub mod html;
 pub use crate::aws::inventory::{self, Inventory, Place, Unreadable, SCANNED_TYPES};
 use crate::config::exemption::{self, Exemptions, Standing, Subject};
 use crate::config::periodic::{PeriodicContext, READ_CONCURRENCY};
-use crate::config::{Compliance, ConfigurationItem, Rule, Verdict};
+use crate::config::{Compliance, ConfigurationItem, Finding, Rule, Severity, Verdict};
 
 /// One (rule, resource) verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -24,13 +24,68 @@ pub struct Row {
     pub compliance: Compliance,
     /// Every finding, joined with "; " (never cut, unlike the annotation Config keeps).
     pub annotation: String,
-    /// Each finding on its own.
-    pub findings: Vec<String>,
-    /// How urgent the rule's findings are (ASFF's labels: HIGH, MEDIUM).
+    /// Each finding on its own: the element at fault, what is wrong and, when the resource
+    /// fails, how urgent it is and how to fix it.
+    pub findings: Vec<Finding>,
+    /// How urgent the resource's most urgent finding is (ASFF's labels: CRITICAL, HIGH, ...).
     pub severity: &'static str,
     /// Why the resource is exempt from the rule (and until when), when it is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exemption: Option<String>,
+}
+
+impl Row {
+    /// How to fix the row's findings, each fix once, in the findings' order.
+    pub fn fixes(&self) -> Vec<&str> {
+        distinct(self.findings.iter().filter_map(|f| f.fix.as_deref()))
+    }
+
+    /// The elements at fault, each once, in the findings' order.
+    pub fn elements(&self) -> Vec<&str> {
+        distinct(self.findings.iter().filter_map(|f| f.element.as_deref()))
+    }
+}
+
+/// A row of a queue in the tests' account, judged by `rule` as its verdict says (one finding).
+#[cfg(test)]
+pub(crate) fn sample_row(
+    rule: &str,
+    resource_id: &str,
+    compliance: Compliance,
+    finding: Finding,
+) -> Row {
+    let verdict = Verdict::detailed(compliance, vec![finding]);
+    let spec = crate::registry::find(rule);
+    let findings = spec.map_or_else(
+        || verdict.findings.clone(),
+        |spec| spec.reported(compliance, &verdict.findings),
+    );
+    Row {
+        account: "111122223333".to_owned(),
+        region: "eu-west-1".to_owned(),
+        rule: rule.to_owned(),
+        resource_type: "AWS::SQS::Queue".to_owned(),
+        resource_id: resource_id.to_owned(),
+        compliance,
+        annotation: verdict.annotation,
+        severity: findings
+            .iter()
+            .filter_map(|finding| finding.severity)
+            .max()
+            .map_or("MEDIUM", Severity::label),
+        findings,
+        exemption: None,
+    }
+}
+
+fn distinct<'a>(texts: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut seen: Vec<&str> = Vec::new();
+    for text in texts {
+        if !seen.contains(&text) {
+            seen.push(text);
+        }
+    }
+    seen
 }
 
 /// Where a scan judges (an account in a region), and the exemptions it applies, the way the
@@ -68,6 +123,13 @@ fn row<R: Rule>(
     verdict: Verdict,
 ) -> Row {
     let verdict = exemption::apply(standing, verdict);
+    let (findings, default_severity) = match crate::registry::find(R::NAME) {
+        Some(spec) => (
+            spec.reported(verdict.compliance, &verdict.findings),
+            spec.severity,
+        ),
+        None => (verdict.findings.clone(), Severity::Medium),
+    };
     Row {
         account: at.account.to_owned(),
         region: at.region.to_owned(),
@@ -82,17 +144,13 @@ fn row<R: Rule>(
                 .map(str::to_owned),
             _ => None,
         },
-        findings: verdict.messages().into_iter().map(str::to_owned).collect(),
-        severity: severity(R::NAME),
+        findings: findings.clone(),
+        severity: findings
+            .iter()
+            .filter_map(|finding| finding.severity)
+            .max()
+            .map_or(default_severity.label(), Severity::label),
         annotation: verdict.annotation,
-    }
-}
-
-/// How urgent a rule's findings are: a door open to anyone or a secret in plain sight is HIGH.
-pub fn severity(rule: &str) -> &'static str {
-    match rule {
-        "resource-policies" | "temporary-credentials" => "HIGH",
-        _ => "MEDIUM",
     }
 }
 

@@ -241,3 +241,46 @@ async fn previous_results_are_read_across_pages() {
         ]
     );
 }
+
+/// moto answers advanced queries over none of the items it records, so the query that finds
+/// the resources an exemption tag may be on is tested on the SDK's mock layer.
+#[tokio::test]
+async fn exemption_tags_are_found_with_one_advanced_query_per_page() {
+    use aws_sdk_config::operation::select_resource_config::SelectResourceConfigOutput;
+    let first = mock!(Client::select_resource_config)
+        .match_requests(|req| {
+            req.next_token().is_none()
+                && req.limit() == Some(100)
+                && req.expression()
+                    == Some("SELECT resourceId, tags WHERE resourceType = 'AWS::Lambda::Function' AND tags.key = 'sec2:exempt'")
+        })
+        .then_output(|| {
+            SelectResourceConfigOutput::builder()
+                .results(r#"{"resourceId":"legacy-export","tags":[{"key":"sec2:exempt","value":"least-privilege","tag":"sec2:exempt=least-privilege"},{"key":"sec2:exempt-reason","value":"RISK-7"}]}"#)
+                .next_token("page-2")
+                .build()
+        });
+    let second = mock!(Client::select_resource_config)
+        .match_requests(|req| req.next_token() == Some("page-2"))
+        .then_output(|| {
+            SelectResourceConfigOutput::builder()
+                .results(
+                    r#"{"resourceId":"batch-import","tags":[{"key":"sec2:exempt","value":"all"}]}"#,
+                )
+                .build()
+        });
+    let client = mock_client!(aws_sdk_config, RuleMode::Sequential, [&first, &second]);
+    let tagged = client
+        .tagged_with("AWS::Lambda::Function", "sec2:exempt")
+        .await
+        .unwrap();
+    assert_eq!(tagged.len(), 2);
+    assert_eq!(tagged["legacy-export"]["sec2:exempt-reason"], "RISK-7");
+    assert_eq!(tagged["batch-import"]["sec2:exempt"], "all");
+    // A name that would break out of the query's quotes is refused, not sent.
+    let error = client
+        .tagged_with("AWS::Lambda::Function", "x' OR '1'='1")
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("cannot be quoted"), "{error}");
+}

@@ -77,6 +77,14 @@ impl ItemHistory for PublicBucketHistory {
         .map(Some)
         .map_err(|e| ReadError::invalid("config:GetResourceConfigHistory", e.to_string()))
     }
+
+    async fn tagged_with(
+        &self,
+        _: &str,
+        _: &str,
+    ) -> Result<sec2_shared::config::seams::TagsById, ReadError> {
+        Ok(Default::default())
+    }
 }
 
 #[tokio::test]

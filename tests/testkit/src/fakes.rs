@@ -76,6 +76,18 @@ impl ItemHistory for HistoryOf {
     ) -> Result<Option<ConfigurationItem>, ReadError> {
         Ok(self.0.clone())
     }
+
+    async fn tagged_with(
+        &self,
+        resource_type: &str,
+        key: &str,
+    ) -> Result<sec2_shared::config::seams::TagsById, ReadError> {
+        Ok(sec2_shared::testing::tagged_with(
+            self.0.iter(),
+            resource_type,
+            key,
+        ))
+    }
 }
 
 /// `PreviousResults` of a rule that has reported nothing before.

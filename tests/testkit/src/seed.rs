@@ -111,3 +111,40 @@ pub async fn publish_layer(count: usize) -> (String, Vec<String>) {
     }
     (name, arns)
 }
+
+/// A policy that lets anyone send to a queue.
+pub fn public_send_policy() -> serde_json::Value {
+    serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage", "Resource": "*"}]})
+}
+
+/// Sets a queue's resource policy.
+pub async fn set_queue_policy(
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    policy: &serde_json::Value,
+) {
+    sqs.set_queue_attributes()
+        .queue_url(queue_url)
+        .attributes(
+            aws_sdk_sqs::types::QueueAttributeName::Policy,
+            policy.to_string(),
+        )
+        .send()
+        .await
+        .expect("moto sets the queue's policy");
+}
+
+/// A new queue, named from `prefix`, whose policy lets anyone send to it; its URL.
+pub async fn public_queue(sqs: &aws_sdk_sqs::Client, prefix: &str) -> String {
+    let url = sqs
+        .create_queue()
+        .queue_name(unique(prefix))
+        .send()
+        .await
+        .expect("moto creates the queue")
+        .queue_url()
+        .expect("a created queue has a URL")
+        .to_owned();
+    set_queue_policy(sqs, &url, &public_send_policy()).await;
+    url
+}

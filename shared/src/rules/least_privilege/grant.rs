@@ -3,14 +3,14 @@
 
 use super::severity::{self, Severity};
 use super::{Parameters, PolicyText, RoleGrant, BLOCKED_MANAGED_POLICIES};
-use crate::config::Verdict;
+use crate::config::{Finding, Verdict};
 use crate::policy::{
     analyze_identity_policies, write_services, Catalog, FindingKind, IdentityPolicyAnalysis,
     NamedPolicy, Policy,
 };
 
-/// Problems with the grant, each with its severity.
-pub(super) type Problems = Vec<(Severity, String)>;
+/// Problems with the grant, each rated.
+pub(super) type Problems = Vec<Finding>;
 
 fn parse_all(policies: &[PolicyText], problems: &mut Problems) -> Vec<(String, Policy)> {
     policies
@@ -19,7 +19,12 @@ fn parse_all(policies: &[PolicyText], problems: &mut Problems) -> Vec<(String, P
             Ok(policy) => Some((text.name.clone(), policy)),
             Err(err) => {
                 let problem = format!("could not read {}: {err}", text.name);
-                problems.push((Severity::Critical, problem));
+                problems.push(
+                    Finding::note(problem)
+                        .at(text.name.clone())
+                        .rated(Severity::Critical)
+                        .fixed_by(FindingKind::CannotDecide.fix()),
+                );
                 None
             }
         })
@@ -56,10 +61,10 @@ pub(super) fn problems(
             .any(|arn| *arn == attached.name)
             || parameters.blocked_policy_arns.contains(&attached.name);
         if blocked {
-            problems.push((Severity::Critical, format!(
+            problems.push(Finding::note(format!(
                 "role {} has {} attached; replace it with a policy naming the actions and resources the function uses",
                 grant.role_name, attached.name
-            )));
+            )).at(attached.name.clone()).rated(Severity::Critical));
         }
     }
     let mut policies = parse_all(&grant.inline, &mut problems);
@@ -96,22 +101,23 @@ pub(super) fn problems(
                 } else {
                     finding.message.clone()
                 };
-                problems.push((
-                    level.capped(),
-                    format!("{message} (capped by permissions boundary {boundary})"),
-                ));
+                let mut capped = finding.reported(level.capped());
+                capped.message = format!("{message} (capped by permissions boundary {boundary})");
+                problems.push(capped);
             }
-            _ => problems.push((level, finding.message.clone())),
+            _ => problems.push(finding.reported(level)),
         }
     }
     if parameters.require_permissions_boundary && grant.boundary.is_none() {
-        problems.push((
-            Severity::Medium,
-            format!(
+        problems.push(
+            Finding::note(format!(
                 "role {} has no permissions boundary, which RequirePermissionsBoundary asks for",
                 grant.role_name
-            ),
-        ));
+            ))
+            .at(format!("role {}", grant.role_name))
+            .rated(Severity::Medium)
+            .fixed_by("Attach the permissions boundary your organization requires to the role (PermissionsBoundary in the template)."),
+        );
     }
     let services = write_services(&named, catalog);
     if services.len() > parameters.max_services as usize {
@@ -122,13 +128,13 @@ pub(super) fn problems(
         } else {
             String::new()
         };
-        problems.push((Severity::Medium, format!(
+        problems.push(Finding::note(format!(
             "role {} can write to {} services ({}{more}), more than MaxServices {}; split the function by purpose",
             grant.role_name,
             services.len(),
             listed.join(", "),
             parameters.max_services
-        )));
+        )).at(format!("role {}", grant.role_name)).rated(Severity::Medium).fixed_by("Split the function by purpose, each with a role writing to the services it uses."));
     }
     let compliant = format!(
         "role {} grants named actions on named resources in {} services through {} policies",
@@ -143,18 +149,20 @@ pub(super) fn problems(
 /// naming those below it ("baseline: ...").
 pub(super) fn verdict(mut problems: Problems, threshold: Severity, compliant: String) -> Verdict {
     // A stable sort keeps the analyzer's order within a severity.
-    problems.sort_by_key(|(level, _)| std::cmp::Reverse(*level));
+    problems.sort_by_key(|problem| std::cmp::Reverse(problem.severity));
     let (failing, below): (Vec<_>, Vec<_>) = problems
         .into_iter()
-        .partition(|(level, _)| *level >= threshold);
+        .partition(|problem| problem.severity >= Some(threshold));
     if !failing.is_empty() {
-        let messages: Vec<String> = failing.into_iter().map(|(_, message)| message).collect();
-        return Verdict::listing(crate::config::Compliance::NonCompliant, &messages);
+        return Verdict::detailed(crate::config::Compliance::NonCompliant, failing);
     }
     if below.is_empty() {
         return Verdict::compliant(compliant);
     }
-    let messages: Vec<String> = below.into_iter().map(|(_, message)| message).collect();
+    let messages: Vec<&str> = below
+        .iter()
+        .map(|problem| problem.message.as_str())
+        .collect();
     Verdict::listing(
         crate::config::Compliance::Compliant,
         &[format!(

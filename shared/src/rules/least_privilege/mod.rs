@@ -473,10 +473,20 @@ mod tests {
             .annotation
             .contains("baseline: Statement[0] of inline policy p0"));
         let escalation = r#"{"Statement":[{"Effect":"Allow","Action":["iam:PassRole","ec2:RunInstances"],"Resource":"*"}]}"#;
+        let escalating = verdict(&grant(&[escalation], &[], None), &lenient);
+        assert_eq!(escalating.compliance, Compliance::NonCompliant);
+        // The finding names the policy and statement, rates it and says how to fix it.
+        let finding = &escalating.findings[0];
         assert_eq!(
-            verdict(&grant(&[escalation], &[], None), &lenient).compliance,
-            Compliance::NonCompliant
+            finding.element.as_deref(),
+            Some("Statement[0] of inline policy p0")
         );
+        assert_eq!(finding.severity, Some(Severity::High));
+        assert!(finding
+            .fix
+            .as_deref()
+            .unwrap_or_default()
+            .contains("IAM actions"));
         let critical_only = Parameters {
             severity_threshold: Severity::Critical,
             ..defaults()

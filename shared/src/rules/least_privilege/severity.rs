@@ -4,48 +4,7 @@
 
 use crate::policy::{Finding, FindingKind};
 
-/// The severity of a finding, lowest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
-    /// The baseline of a Lambda function: writes on `*` from AWS's own execution policies.
-    Low,
-    Medium,
-    High,
-    /// Full administrator, and anything that could not be read or decided: always fails.
-    Critical,
-}
-
-impl Severity {
-    pub const NAMES: &'static [&'static str] = &["low", "medium", "high", "critical"];
-
-    pub fn parse(text: &str) -> Option<Severity> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "low" => Some(Severity::Low),
-            "medium" => Some(Severity::Medium),
-            "high" => Some(Severity::High),
-            "critical" => Some(Severity::Critical),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
-    }
-
-    /// One level lower, for a grant a permissions boundary caps.
-    pub fn capped(self) -> Severity {
-        match self {
-            Severity::Critical => Severity::High,
-            Severity::High => Severity::Medium,
-            Severity::Medium | Severity::Low => Severity::Low,
-        }
-    }
-}
+pub use crate::config::Severity;
 
 /// The AWS managed policies Lambda documents for execution roles (logs, VPC interfaces, event
 /// sources, tracing). Their writes on `*` are what every function of that kind needs; SAM

@@ -4,7 +4,7 @@
 use super::grant::{problems, verdict};
 use super::severity::Severity;
 use super::{AccessAdvice, Parameters, RoleGrant};
-use crate::config::{ReadError, Verdict};
+use crate::config::{Finding, ReadError, Verdict};
 use crate::policy::Catalog;
 
 pub const DAY: i64 = 86_400;
@@ -40,24 +40,29 @@ pub fn judge_with_usage(
 ) -> Verdict {
     let (mut problems, compliant) = problems(grant, parameters, catalog);
     match advice {
-        Err(error) => problems.push((
-            Severity::Critical,
-            error.annotation(&format!("IAM Access Advisor for role {}", grant.role_name)),
-        )),
+        Err(error) => problems.push(
+            Finding::note(
+                error.annotation(&format!("IAM Access Advisor for role {}", grant.role_name)),
+            )
+            .at(format!("role {}", grant.role_name))
+            .rated(Severity::Critical),
+        ),
         Ok(advice) => {
             if let Some(unused) =
                 unused_services(grant.created, advice, now, parameters.unused_days)
                     .filter(|unused| !unused.is_empty())
             {
-                problems.push((
-                    Severity::Medium,
-                    format!(
+                problems.push(
+                    Finding::note(format!(
                         "role {} has not used {} in {} days; remove those permissions",
                         grant.role_name,
                         unused.join(", "),
                         parameters.unused_days
-                    ),
-                ));
+                    ))
+                    .at(format!("role {}", grant.role_name))
+                    .rated(Severity::Medium)
+                    .fixed_by("Remove the permissions for the services the role has not used."),
+                );
             }
         }
     }

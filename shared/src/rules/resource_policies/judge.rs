@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use super::bucket::BucketAccess;
 use super::Parameters;
-use crate::config::{Compliance, ConfigurationItem, Verdict};
+use crate::config::{Compliance, ConfigurationItem, Finding, Severity, Verdict};
 use crate::policy::{
     analyze_resource_policy, FindingKind, Policy, ResourceContext, ResourceService,
 };
@@ -91,22 +91,30 @@ pub fn judge_bucket(
         let by_design = format!("the bucket ACL's public grants are {public}");
         return match verdict.compliance {
             Compliance::Compliant => {
-                let mut messages = vec![by_design.as_str()];
-                messages.extend(verdict.messages());
-                Verdict::listing(crate::config::Compliance::Compliant, &messages)
+                verdict.led_by(Compliance::Compliant, Finding::note(by_design).at("ACL"))
             }
             _ => verdict,
         };
     }
-    let advice = marking.advice(tag);
-    let mut messages: Vec<&str> = problems.iter().map(String::as_str).collect();
+    let mut findings: Vec<Finding> = problems
+        .into_iter()
+        .map(|problem| {
+            Finding::note(problem)
+                .at("ACL")
+                .rated(Severity::Critical)
+                .fixed_by("Remove the ACL's grants to AllUsers and AuthenticatedUsers (or set Object Ownership to BucketOwnerEnforced), and keep Block Public Access on.")
+        })
+        .collect();
     if matches!(marking, Marking::Refused { .. }) {
-        messages.insert(0, &advice);
+        findings.insert(
+            0,
+            Finding::note(marking.advice(tag)).at(format!("tag {tag}")),
+        );
     }
     if verdict.compliance != Compliance::Compliant {
-        messages.push(&verdict.annotation);
+        findings.extend(verdict.findings);
     }
-    Verdict::listing(crate::config::Compliance::NonCompliant, &messages)
+    Verdict::detailed(Compliance::NonCompliant, findings)
 }
 
 /// A bucket's tags: Config records them in the supplementary BucketTaggingConfiguration
@@ -244,20 +252,25 @@ pub(super) fn judge_policy(
             .collect();
         // What is public by design or neutralised by Block Public Access, then advice: what a
         // person should know first.
-        let messages: Vec<&str> = by_design
+        let findings: Vec<Finding> = by_design
             .iter()
             .chain(&neutralised)
             .chain(notes)
-            .map(String::as_str)
-            .chain(advice.iter().map(|finding| finding.message.as_str()))
-            .chain(std::iter::once(summary))
+            .map(Finding::note)
+            .chain(advice.iter().map(|finding| {
+                let mut advice = finding.reported(Severity::Low);
+                advice.severity = None;
+                advice
+            }))
+            .chain(std::iter::once(Finding::note(summary)))
             .collect();
-        return Verdict::listing(crate::config::Compliance::Compliant, &messages);
+        return Verdict::detailed(crate::config::Compliance::Compliant, findings);
     }
-    problems.sort_by_key(|finding| severity(finding.kind));
-    let mut messages: Vec<String> = problems
+    // Most severe first; a stable sort keeps the policy's order within a severity.
+    problems.sort_by_key(|finding| std::cmp::Reverse(severity(finding.kind)));
+    let mut findings: Vec<Finding> = problems
         .iter()
-        .map(|finding| finding.message.clone())
+        .map(|finding| finding.reported(severity(finding.kind)))
         .collect();
     // A mark that is there but not honoured comes first: its owner meant the grant to be public.
     if matches!(marking, Marking::Refused { .. })
@@ -265,17 +278,21 @@ pub(super) fn judge_policy(
             .iter()
             .any(|finding| finding.kind == FindingKind::Public)
     {
-        messages.insert(0, marking.advice(tag));
+        findings.insert(
+            0,
+            Finding::note(marking.advice(tag)).at(format!("tag {tag}")),
+        );
     }
-    Verdict::listing(crate::config::Compliance::NonCompliant, &messages)
+    Verdict::detailed(crate::config::Compliance::NonCompliant, findings)
 }
 
-fn severity(kind: FindingKind) -> u8 {
+/// How urgent a resource policy's finding is: anyone may call, then what cannot be read, then
+/// an unexpected account, then a principal that could be a confused deputy.
+fn severity(kind: FindingKind) -> Severity {
     match kind {
-        FindingKind::Public => 0,
-        FindingKind::CannotDecide => 1,
-        FindingKind::CrossAccount => 2,
-        FindingKind::UnguardedServicePrincipal | FindingKind::UnpinnedApi => 3,
-        _ => 4,
+        FindingKind::Public => Severity::Critical,
+        FindingKind::CannotDecide | FindingKind::CrossAccount => Severity::High,
+        FindingKind::UnguardedServicePrincipal | FindingKind::UnpinnedApi => Severity::Medium,
+        _ => Severity::Low,
     }
 }

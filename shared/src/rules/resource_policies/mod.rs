@@ -281,11 +281,12 @@ impl<R: PolicyReader + RecordedResources> ResourcePolicies<R> {
                     "the account's Block Public Access was not read ({}, {})",
                     error.action, error.kind
                 );
-                {
-                    let mut messages = verdict.messages();
-                    messages.push(why.as_str());
-                    Verdict::listing(crate::config::Compliance::NonCompliant, &messages)
-                }
+                verdict.followed_by(
+                    crate::config::Compliance::NonCompliant,
+                    crate::config::Finding::note(why)
+                        .at("Block Public Access (account)")
+                        .rated(crate::config::Severity::High),
+                )
             }
         }
     }
@@ -733,6 +734,17 @@ mod tests {
         assert_starts_with(
             &verdict.annotation,
             "alias prod: Statement[0] (Sid \"Open\") allows anyone",
+        );
+        // Each finding names the element at fault, how urgent and how to fix it.
+        let finding = &verdict.findings[0];
+        assert_eq!(
+            finding.element.as_deref(),
+            Some("alias prod Statement[0] \"Open\"")
+        );
+        assert_eq!(finding.severity, Some(crate::config::Severity::Critical));
+        assert_contains(
+            finding.fix.as_deref().unwrap_or_default(),
+            "Principal \"*\"",
         );
         let private = Reads {
             qualifiers: Ok(versions(&["1", "2"])),

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::config::{Compliance, Verdict};
+use crate::config::{Compliance, Finding, Verdict};
 
 /// How many aliases and versions a function may have before its policies are too many to read
 /// in one evaluation: beyond it the verdict says so instead of passing what it did not read.
@@ -39,22 +39,27 @@ impl fmt::Display for Qualifier {
 /// The function's verdict given its own and each qualifier's: non-compliant when any is, with
 /// the function's problems first and each qualifier's after its name.
 pub fn combine(function: Verdict, qualified: &[(Qualifier, Verdict)]) -> Verdict {
-    let failing: Vec<String> = qualified
+    let failing: Vec<Finding> = qualified
         .iter()
         .filter(|(_, verdict)| verdict.compliance != Compliance::Compliant)
-        .map(|(qualifier, verdict)| format!("{qualifier}: {}", verdict.annotation))
+        .flat_map(|(qualifier, verdict)| {
+            let part = qualifier.to_string();
+            verdict
+                .findings
+                .iter()
+                .map(move |finding| finding.clone().within(&part))
+        })
         .collect();
     if function.compliance != Compliance::Compliant {
         if failing.is_empty() {
             return function;
         }
-        let messages: Vec<&str> = std::iter::once(function.annotation.as_str())
-            .chain(failing.iter().map(String::as_str))
-            .collect();
-        return Verdict::listing(crate::config::Compliance::NonCompliant, &messages);
+        let mut findings = function.findings;
+        findings.extend(failing);
+        return Verdict::detailed(Compliance::NonCompliant, findings);
     }
     if !failing.is_empty() {
-        return Verdict::listing(crate::config::Compliance::NonCompliant, &failing);
+        return Verdict::detailed(Compliance::NonCompliant, failing);
     }
     if qualified.is_empty() {
         return function;
@@ -75,11 +80,7 @@ pub fn unjudged(function: Verdict, why: &str) -> Verdict {
     if function.compliance == Compliance::Compliant {
         Verdict::non_compliant(why)
     } else {
-        {
-            let mut messages = function.messages();
-            messages.push(why);
-            Verdict::listing(crate::config::Compliance::NonCompliant, &messages)
-        }
+        function.followed_by(Compliance::NonCompliant, Finding::note(why))
     }
 }
 
