@@ -10,7 +10,7 @@ use sec2_shared::aws::security_hub;
 use sec2_shared::aws::{call_time_limits, AwsClients};
 use sec2_shared::config::exemption::{date_of, Exemptions};
 use sec2_shared::config::parameters::parse_parameters;
-use sec2_shared::config::{Compliance, ConfigurationItem, Finding, Rule, Severity};
+use sec2_shared::config::{Compliance, ConfigurationItem, Finding, Rule, Severity, Verdict};
 use sec2_shared::registry::RuleId;
 use sec2_shared::rules::least_privilege::RoleReader;
 use sec2_shared::rules::{with_rule, RuleVisitor};
@@ -422,21 +422,17 @@ async fn targets(
                 Ok(clients) => reached.push((clients, target)),
                 Err(error) => {
                     let why = format!("not scanned: could not assume `{role}`: {}", error.message);
-                    unreachable.push(Row {
-                        account: account.clone(),
-                        region: region.clone(),
-                        rule: "scan".to_owned(),
-                        resource_type: "AWS::::Account".to_owned(),
-                        resource_id: account.clone(),
-                        compliance: Compliance::NonCompliant,
-                        findings: vec![Finding::note(why.clone())
-                            .at(format!("role {role}"))
-                            .rated(Severity::Medium)
-                            .fixed_by("Deploy member-role.yaml in the account (or name the role it has with --role-name) so the scan can assume it.")],
-                        severity: Severity::Medium.label(),
-                        annotation: why,
-                        exemption: None,
-                    })
+                    let finding = Finding::note(why)
+                        .at(format!("role {role}"))
+                        .rated(Severity::Medium)
+                        .fixed_by("Deploy member-role.yaml in the account (or name the role it has with --role-name) so the scan can assume it.");
+                    unreachable.push(Row::new(
+                        (account, region),
+                        "scan",
+                        ("AWS::::Account", account),
+                        Verdict::detailed(Compliance::NonCompliant, vec![finding]),
+                        None,
+                    ))
                 }
             }
         }
@@ -639,7 +635,7 @@ mod tests {
             annotation: "why".to_owned(),
             exemption: None,
             findings: Vec::new(),
-            severity: "MEDIUM",
+            severity: None,
         }
     }
 
@@ -650,7 +646,7 @@ mod tests {
             annotation: "exempt: partner webhook (until 2026-12-31)".to_owned(),
             exemption: Some("partner webhook (until 2026-12-31)".to_owned()),
             findings: Vec::new(),
-            severity: "MEDIUM",
+            severity: None,
             ..row("resource-policies", Compliance::NotApplicable)
         };
         let text = table(

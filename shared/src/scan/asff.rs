@@ -124,7 +124,7 @@ fn finding(row: &Row, now: &str) -> Finding {
         created_at: now.to_owned(),
         updated_at: now.to_owned(),
         severity: Severity {
-            label: row.severity.to_owned(),
+            label: row.severity.unwrap_or("MEDIUM").to_owned(),
         },
         title: truncate(
             &format!(

@@ -44,11 +44,7 @@ pub fn csv(rows: &[Row]) -> Result<String, String> {
                 &row.resource_type,
                 &row.resource_id,
                 row.compliance.as_str(),
-                if row.compliance == Compliance::NonCompliant {
-                    row.severity
-                } else {
-                    ""
-                },
+                row.severity.unwrap_or_default(),
                 &row.annotation,
                 &row.elements().join("; "),
                 &row.fixes().join(" "),
@@ -105,8 +101,8 @@ pub fn sarif(rows: &[Row]) -> Value {
 }
 
 /// SARIF's level for an ASFF severity label: what must be fixed is an error, the rest less.
-fn level(severity: &str) -> &'static str {
-    match severity {
+fn level(severity: Option<&str>) -> &'static str {
+    match severity.unwrap_or_default() {
         "CRITICAL" | "HIGH" => "error",
         "MEDIUM" => "warning",
         _ => "note",

@@ -27,14 +27,57 @@ pub struct Row {
     /// Each finding on its own: the element at fault, what is wrong and, when the resource
     /// fails, how urgent it is and how to fix it.
     pub findings: Vec<Finding>,
-    /// How urgent the resource's most urgent finding is (ASFF's labels: CRITICAL, HIGH, ...).
-    pub severity: &'static str,
+    /// How urgent the failure is (its most urgent finding's, in ASFF's labels: CRITICAL, HIGH,
+    /// ...), or an exempt resource's accepted risk; none when the resource passes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<&'static str>,
     /// Why the resource is exempt from the rule (and until when), when it is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exemption: Option<String>,
 }
 
 impl Row {
+    /// `rule`'s verdict on a resource in an account and region, as a row: the findings as
+    /// reported (a failing one's with severity and fix), and how urgent the failure, or the
+    /// accepted risk of an exempt resource, is.
+    pub fn new(
+        (account, region): (&str, &str),
+        rule: &str,
+        (resource_type, resource_id): (&str, &str),
+        verdict: Verdict,
+        exemption: Option<String>,
+    ) -> Row {
+        let spec = crate::registry::find(rule);
+        let findings = spec.map_or_else(
+            || verdict.findings.clone(),
+            |spec| spec.reported(verdict.compliance, &verdict.findings),
+        );
+        let default = spec.map_or(Severity::Medium, |spec| spec.severity);
+        let severity = match verdict.compliance {
+            Compliance::NonCompliant => Some(
+                findings
+                    .iter()
+                    .filter_map(|finding| finding.severity)
+                    .max()
+                    .unwrap_or(default),
+            ),
+            _ if exemption.is_some() => Some(default),
+            _ => None,
+        };
+        Row {
+            account: account.to_owned(),
+            region: region.to_owned(),
+            rule: rule.to_owned(),
+            resource_type: resource_type.to_owned(),
+            resource_id: resource_id.to_owned(),
+            compliance: verdict.compliance,
+            annotation: verdict.annotation,
+            findings,
+            severity: severity.map(Severity::label),
+            exemption,
+        }
+    }
+
     /// How to fix the row's findings, each fix once, in the findings' order.
     pub fn fixes(&self) -> Vec<&str> {
         distinct(self.findings.iter().filter_map(|f| f.fix.as_deref()))
@@ -54,28 +97,13 @@ pub(crate) fn sample_row(
     compliance: Compliance,
     finding: Finding,
 ) -> Row {
-    let verdict = Verdict::detailed(compliance, vec![finding]);
-    let spec = crate::registry::find(rule);
-    let findings = spec.map_or_else(
-        || verdict.findings.clone(),
-        |spec| spec.reported(compliance, &verdict.findings),
-    );
-    Row {
-        account: "111122223333".to_owned(),
-        region: "eu-west-1".to_owned(),
-        rule: rule.to_owned(),
-        resource_type: "AWS::SQS::Queue".to_owned(),
-        resource_id: resource_id.to_owned(),
-        compliance,
-        annotation: verdict.annotation,
-        severity: findings
-            .iter()
-            .filter_map(|finding| finding.severity)
-            .max()
-            .map_or("MEDIUM", Severity::label),
-        findings,
-        exemption: None,
-    }
+    Row::new(
+        ("111122223333", "eu-west-1"),
+        rule,
+        ("AWS::SQS::Queue", resource_id),
+        Verdict::detailed(compliance, vec![finding]),
+        None,
+    )
 }
 
 fn distinct<'a>(texts: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
@@ -123,35 +151,20 @@ fn row<R: Rule>(
     verdict: Verdict,
 ) -> Row {
     let verdict = exemption::apply(standing, verdict);
-    let (findings, default_severity) = match crate::registry::find(R::NAME) {
-        Some(spec) => (
-            spec.reported(verdict.compliance, &verdict.findings),
-            spec.severity,
-        ),
-        None => (verdict.findings.clone(), Severity::Medium),
+    let exemption = match standing {
+        Standing::Exempt { .. } => verdict
+            .annotation
+            .strip_prefix("exempt: ")
+            .map(str::to_owned),
+        _ => None,
     };
-    Row {
-        account: at.account.to_owned(),
-        region: at.region.to_owned(),
-        rule: R::NAME.to_owned(),
-        resource_type: resource_type.to_owned(),
-        resource_id: resource_id.to_owned(),
-        compliance: verdict.compliance,
-        exemption: match standing {
-            Standing::Exempt { .. } => verdict
-                .annotation
-                .strip_prefix("exempt: ")
-                .map(str::to_owned),
-            _ => None,
-        },
-        findings: findings.clone(),
-        severity: findings
-            .iter()
-            .filter_map(|finding| finding.severity)
-            .max()
-            .map_or(default_severity.label(), Severity::label),
-        annotation: verdict.annotation,
-    }
+    Row::new(
+        (at.account, at.region),
+        R::NAME,
+        (resource_type, resource_id),
+        verdict,
+        exemption,
+    )
 }
 
 /// Runs one rule over the items in its scope, `READ_CONCURRENCY` evaluations at a time;
@@ -260,4 +273,35 @@ pub async fn evaluate_periodic_only<R: Rule>(
     };
     rows.sort_by(|a, b| a.resource_id.cmp(&b.resource_id));
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_is_as_urgent_as_its_worst_finding_and_a_passing_row_not_at_all() {
+        let failing = Verdict::detailed(
+            Compliance::NonCompliant,
+            vec![
+                Finding::note("unguarded").rated(Severity::Medium),
+                Finding::note("public").rated(Severity::Critical),
+                Finding::note("unrated"),
+            ],
+        );
+        let place = ("111122223333", "eu-west-1");
+        let queue = ("AWS::SQS::Queue", "orders");
+        let row = Row::new(place, "resource-policies", queue, failing, None);
+        assert_eq!(row.severity, Some("CRITICAL"));
+        // A finding that does not rate itself takes the rule's severity and remediation.
+        assert_eq!(row.findings[2].severity, Some(Severity::High));
+        assert!(row.findings[2].fix.is_some());
+        let passing = Verdict::compliant("only this account");
+        let row = Row::new(place, "resource-policies", queue, passing, None);
+        assert_eq!((row.severity, row.findings[0].fix.as_deref()), (None, None));
+        let exempt = Verdict::not_applicable("exempt: partner webhook");
+        let reason = Some("partner webhook".to_owned());
+        let row = Row::new(place, "resource-policies", queue, exempt, reason);
+        assert_eq!(row.severity, Some("HIGH"));
+    }
 }
