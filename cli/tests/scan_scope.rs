@@ -272,3 +272,30 @@ async fn access_advisor_is_read_only_with_usage() {
         "{without}"
     );
 }
+
+/// moto has no configuration recorder (and no advanced queries over what it holds): a scan
+/// asked to read through Config says so and reads every type from the services, judging the
+/// same resources the same way.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_scan_through_config_reads_what_config_does_not_record_from_the_services() {
+    let queue = public_queue(&aws_sdk_sqs::Client::new(&sdk_config())).await;
+    let output = Command::new(env!("CARGO_BIN_EXE_sec2"))
+        .args(["scan", "--rules", "resource-policies", "--format", "json"])
+        .args(["--source", "config"])
+        .envs(sec2_testkit::moto_env())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("read from the services, as AWS Config does not record them here"),
+        "{stderr}"
+    );
+    let rows: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(row_for(&rows, &queue)["compliance"], "NON_COMPLIANT");
+    let through_services = scan(&[]);
+    assert_eq!(
+        row_for(&through_services, &queue)["annotation"],
+        row_for(&rows, &queue)["annotation"]
+    );
+}

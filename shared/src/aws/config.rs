@@ -319,38 +319,183 @@ impl RecordedResources for aws_sdk_config::Client {
                 Some(key.map_err(|err| ReadError::invalid(ACTION, err.to_string())))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let mut items = Vec::with_capacity(keys.len());
-        for batch in keys.chunks(MAX_BATCH_KEYS) {
-            let mut pending = batch.to_vec();
-            for _ in 0..MAX_BATCH_ATTEMPTS {
-                if pending.is_empty() {
-                    break;
-                }
-                let output = call!(
-                    self.batch_get_resource_config()
-                        .set_resource_keys(Some(pending.clone())),
-                    ACTION
-                )?;
-                for item in output.base_configuration_items() {
-                    let fields = ItemFields::of_base(item);
-                    within_event_bytes("a recorded configuration item", fields.bytes())
-                        .map_err(|err| ReadError::invalid(ACTION, err.to_string()))?;
-                    let item = ConfigurationItem::from_json(&api_form(fields))
-                        .map_err(|err| ReadError::invalid(ACTION, err.to_string()))?;
-                    items.push(item);
-                }
-                pending = output.unprocessed_resource_keys().to_vec();
-            }
-            if !pending.is_empty() {
-                return Err(ReadError::new(
-                    ACTION,
-                    ReadErrorKind::Throttled,
-                    format!("{} resources were left unprocessed", pending.len()),
-                ));
-            }
-        }
-        Ok(items)
+        batch_items(self, &keys).await
     }
+}
+
+/// The recorded items of `keys`, 100 a call; keys Config leaves unprocessed are asked for
+/// again, and a listing that still leaves some fails rather than coming back short.
+async fn batch_items(
+    config: &aws_sdk_config::Client,
+    keys: &[ResourceKey],
+) -> Result<Vec<ConfigurationItem>, ReadError> {
+    const ACTION: &str = "config:BatchGetResourceConfig";
+    let mut items = Vec::with_capacity(keys.len());
+    for batch in keys.chunks(MAX_BATCH_KEYS) {
+        let mut pending = batch.to_vec();
+        for _ in 0..MAX_BATCH_ATTEMPTS {
+            if pending.is_empty() {
+                break;
+            }
+            let output = call!(
+                config
+                    .batch_get_resource_config()
+                    .set_resource_keys(Some(pending.clone())),
+                ACTION
+            )?;
+            for item in output.base_configuration_items() {
+                let fields = ItemFields::of_base(item);
+                within_event_bytes("a recorded configuration item", fields.bytes())
+                    .map_err(|err| ReadError::invalid(ACTION, err.to_string()))?;
+                let item = ConfigurationItem::from_json(&api_form(fields))
+                    .map_err(|err| ReadError::invalid(ACTION, err.to_string()))?;
+                items.push(item);
+            }
+            pending = output.unprocessed_resource_keys().to_vec();
+        }
+        if !pending.is_empty() {
+            return Err(ReadError::new(
+                ACTION,
+                ReadErrorKind::Throttled,
+                format!("{} resources were left unprocessed", pending.len()),
+            ));
+        }
+    }
+    Ok(items)
+}
+
+/// Which resource types the account's configuration recorder records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recording {
+    /// No recorder, or one that is stopped: Config holds nothing current.
+    Nothing,
+    /// Every supported type (but those excluded).
+    AllBut(Vec<String>),
+    /// Only these types.
+    Only(Vec<String>),
+}
+
+impl Recording {
+    pub fn records(&self, resource_type: &str) -> bool {
+        match self {
+            Recording::Nothing => false,
+            Recording::AllBut(excluded) => !excluded.iter().any(|t| t == resource_type),
+            Recording::Only(types) => types.iter().any(|t| t == resource_type),
+        }
+    }
+}
+
+/// What the account's configuration recorder records in this region, as it is now
+/// (config:DescribeConfigurationRecorders and config:DescribeConfigurationRecorderStatus).
+pub async fn recording(config: &aws_sdk_config::Client) -> Result<Recording, ReadError> {
+    use aws_sdk_config::types::RecordingStrategyType;
+    let recorders = call!(
+        config.describe_configuration_recorders(),
+        "config:DescribeConfigurationRecorders"
+    )?;
+    let statuses = call!(
+        config.describe_configuration_recorder_status(),
+        "config:DescribeConfigurationRecorderStatus"
+    )?;
+    let recording = statuses
+        .configuration_recorders_status()
+        .iter()
+        .any(|status| status.recording());
+    let Some(group) = recorders
+        .configuration_recorders()
+        .first()
+        .filter(|_| recording)
+        .and_then(|recorder| recorder.recording_group())
+    else {
+        return Ok(Recording::Nothing);
+    };
+    let names = |types: &[ResourceType]| types.iter().map(|t| t.as_str().to_owned()).collect();
+    let strategy = group
+        .recording_strategy()
+        .and_then(|s| s.use_only())
+        .cloned();
+    Ok(match strategy {
+        Some(RecordingStrategyType::ExclusionByResourceTypes) => Recording::AllBut(
+            group
+                .exclusion_by_resource_types()
+                .map_or_else(Vec::new, |e| names(e.resource_types())),
+        ),
+        Some(RecordingStrategyType::InclusionByResourceTypes) => {
+            Recording::Only(names(group.resource_types()))
+        }
+        _ if group.all_supported() => Recording::AllBut(Vec::new()),
+        _ => Recording::Only(names(group.resource_types())),
+    })
+}
+
+/// Every resource of `types` Config records now, as its latest configuration item with its
+/// tags: one advanced query lists them with their tags (100 a page) and BatchGetResourceConfig
+/// reads their items (100 a call). Advanced queries index neither the policies nor the
+/// variables the rules judge, so the items come from the batch read.
+pub async fn recorded_with_tags(
+    config: &aws_sdk_config::Client,
+    types: &[&str],
+) -> Result<Vec<ConfigurationItem>, ReadError> {
+    const ACTION: &str = "config:SelectResourceConfig";
+    if types.is_empty() {
+        return Ok(Vec::new());
+    }
+    if types.iter().any(|t| t.contains('\'')) {
+        return Err(ReadError::invalid(
+            ACTION,
+            "a resource type cannot be quoted in a query",
+        ));
+    }
+    let quoted: Vec<String> = types.iter().map(|t| format!("'{t}'")).collect();
+    let expression = format!(
+        "SELECT resourceId, resourceType, tags WHERE resourceType IN ({})",
+        quoted.join(", ")
+    );
+    let rows = every_item!(
+        config
+            .select_resource_config()
+            .expression(&expression)
+            .limit(100),
+        ACTION
+    )?;
+    let mut tags_of: HashMap<(String, String), BTreeMap<String, String>> = HashMap::new();
+    let mut keys = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let value: Value = serde_json::from_str(row)
+            .map_err(|err| ReadError::invalid(ACTION, format!("unreadable query result: {err}")))?;
+        let field = |name: &str| value.get(name).and_then(Value::as_str).map(str::to_owned);
+        let (Some(resource_type), Some(resource_id)) = (field("resourceType"), field("resourceId"))
+        else {
+            return Err(ReadError::invalid(
+                ACTION,
+                format!("a query result names no resource: {}", echo(row)),
+            ));
+        };
+        keys.push(
+            ResourceKey::builder()
+                .resource_type(ResourceType::from(resource_type.as_str()))
+                .resource_id(&resource_id)
+                .build()
+                .map_err(|err| ReadError::invalid(ACTION, err.to_string()))?,
+        );
+        tags_of.insert(
+            (resource_type, resource_id),
+            queried_tags(value.get("tags")),
+        );
+    }
+    let mut items = batch_items(config, &keys).await?;
+    for item in &mut items {
+        if let Some(tags) = tags_of.remove(&(item.resource_type.clone(), item.resource_id.clone()))
+        {
+            item.tags = tags;
+        }
+    }
+    Ok(items)
+}
+
+/// The start of `text`, for an error message.
+fn echo(text: &str) -> String {
+    text.chars().take(80).collect()
 }
 
 impl RecordedResources for AwsClients {

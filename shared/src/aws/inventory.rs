@@ -46,6 +46,57 @@ pub struct Unreadable {
 pub struct Inventory {
     pub items: Vec<ConfigurationItem>,
     pub unreadable: Vec<Unreadable>,
+    /// How the listing went where it did not go as asked (read from the services instead of
+    /// AWS Config, and why), for the person scanning.
+    pub notes: Vec<String>,
+}
+
+/// Where a scan reads the resources' configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Each service's own API, resource by resource (no Config recorder needed).
+    Services,
+    /// AWS Config's recorded items, in bulk, and the services for what Config does not record.
+    Config,
+}
+
+/// Lists every resource of `types`: from AWS Config's recorded items where the recorder
+/// records the type (an advanced query and BatchGetResourceConfig, 100 a call: two reads per
+/// hundred resources instead of one or more per resource), and from the service APIs for the
+/// types it does not record, or when Config cannot be read.
+pub async fn list_recorded(clients: &AwsClients, place: &Place, types: &[&str]) -> Inventory {
+    let recording = match super::config::recording(clients.config()).await {
+        Ok(recording) => recording,
+        Err(error) => {
+            let note = format!(
+                "read from the services: AWS Config's recorder could not be read ({error})"
+            );
+            let mut inventory = list(clients, place, types).await;
+            inventory.notes.push(note);
+            return inventory;
+        }
+    };
+    let (recorded, unrecorded): (Vec<&str>, Vec<&str>) =
+        types.iter().partition(|t| recording.records(t));
+    let mut inventory = list(clients, place, &unrecorded).await;
+    if !unrecorded.is_empty() {
+        inventory.notes.push(format!(
+            "read from the services, as AWS Config does not record them here: {}",
+            unrecorded.join(", ")
+        ));
+    }
+    match super::config::recorded_with_tags(clients.config(), &recorded).await {
+        Ok(items) => inventory.items.extend(items),
+        Err(error) => {
+            let fallback = list(clients, place, &recorded).await;
+            inventory.items.extend(fallback.items);
+            inventory.unreadable.extend(fallback.unreadable);
+            inventory.notes.push(format!(
+                "read from the services: AWS Config's items could not be read ({error})"
+            ));
+        }
+    }
+    inventory
 }
 
 /// Where the items live.

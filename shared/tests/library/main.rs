@@ -13,6 +13,7 @@
 
 mod access_advisor;
 mod appsync;
+mod config_inventory;
 mod config_sdk_seams;
 mod corpus;
 mod faults;
