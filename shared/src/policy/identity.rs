@@ -101,23 +101,6 @@ impl Grant<'_> {
             .is_none_or(Names::reaches_everything)
     }
 
-    /// Whether a Deny takes away this catalogue action.
-    /// Whether any Deny could take away an action of the service.
-    fn may_deny_in(&self, service: &Service<'_>) -> bool {
-        self.denies.iter().any(|deny| match &deny.action {
-            Names::Only(denied) => denied.iter().any(|pattern| service.may_match(pattern)),
-            Names::AllExcept(_) => true,
-        })
-    }
-
-    fn action_denied(&self, action: &Action<'_>) -> bool {
-        self.denies.iter().any(|deny| match &deny.action {
-            Names::Only(denied) => denied.iter().any(|d| action.matches(d)),
-            // A Deny with NotAction takes away every action it does not list.
-            Names::AllExcept(kept) => !kept.iter().any(|k| action.matches(k)),
-        })
-    }
-
     /// Whether a Deny takes away every action the pattern could match.
     fn pattern_denied(&self, pattern: &str) -> bool {
         self.denies.iter().any(|deny| match &deny.action {
@@ -286,40 +269,139 @@ fn may_overlap(a: &str, b: &str) -> bool {
     }
 }
 
+/// The action patterns of a list that could match actions of one service, split once so that
+/// matching each of the service's actions compares only names (the hot path of the analyzer:
+/// a grant on `*` is checked against every write action of every service it reaches). The
+/// first is kept apart: most lists name one pattern per service, and need no allocation.
+struct ServicePatterns<'a> {
+    first: Option<ServicePattern<'a>>,
+    rest: Vec<ServicePattern<'a>>,
+}
+
+#[derive(Clone, Copy)]
+enum ServicePattern<'a> {
+    /// The name part of `prefix:name`, whose prefix matches the service.
+    Name(&'a str),
+    /// A pattern with no service part, matched against the full action name.
+    Whole(&'a str),
+}
+
+impl<'a> ServicePatterns<'a> {
+    fn of(patterns: &'a [String], service: &Service<'_>) -> Self {
+        let mut relevant = patterns
+            .iter()
+            .filter_map(|pattern| match pattern.split_once(':') {
+                Some((prefix, name)) => {
+                    glob::matches(prefix, service.prefix).then_some(ServicePattern::Name(name))
+                }
+                None => Some(ServicePattern::Whole(pattern)),
+            });
+        ServicePatterns {
+            first: relevant.next(),
+            rest: relevant.collect(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.first.is_none()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &ServicePattern<'a>> {
+        self.first.iter().chain(&self.rest)
+    }
+
+    /// Whether any of the patterns matches `action`, an action of the service.
+    fn match_any(&self, action: &Action<'_>) -> bool {
+        self.iter().any(|pattern| match pattern {
+            ServicePattern::Name(name) => glob::matches(name, action.name),
+            ServicePattern::Whole(pattern) => action.matches(pattern),
+        })
+    }
+}
+
+/// The Deny statements of a grant, as they bear on one service's actions.
+struct ServiceDenies<'a> {
+    /// `(true, listed)`: a Deny of the listed actions; `(false, kept)`: a Deny with NotAction,
+    /// taking away every action it does not keep.
+    denies: Vec<(bool, ServicePatterns<'a>)>,
+}
+
+impl<'a> ServiceDenies<'a> {
+    fn of(grant: &Grant<'a>, service: &Service<'_>) -> Self {
+        let denies = grant
+            .denies
+            .iter()
+            .map(|deny| match &deny.action {
+                Names::Only(denied) => (true, ServicePatterns::of(denied, service)),
+                Names::AllExcept(kept) => (false, ServicePatterns::of(kept, service)),
+            })
+            .filter(|(listed, patterns)| !(*listed && patterns.is_empty()))
+            .collect();
+        ServiceDenies { denies }
+    }
+
+    /// Whether no Deny could take away an action of the service.
+    fn is_empty(&self) -> bool {
+        self.denies.is_empty()
+    }
+
+    /// Whether a Deny takes away `action`, an action of the service.
+    fn deny(&self, action: &Action<'_>) -> bool {
+        self.denies.iter().any(|(listed, patterns)| {
+            if *listed {
+                patterns.match_any(action)
+            } else {
+                !patterns.match_any(action)
+            }
+        })
+    }
+}
+
 /// What a statement's `Action` or `NotAction` allows within one service.
 struct Allowed<'a, 'c> {
     action: &'a Names,
     service: Service<'c>,
+    /// The patterns of `action` that bear on the service.
+    relevant: ServicePatterns<'a>,
 }
 
 impl<'a, 'c> Allowed<'a, 'c> {
+    fn new(action: &'a Names, service: Service<'c>) -> Self {
+        let patterns = match action {
+            Names::Only(patterns) | Names::AllExcept(patterns) => patterns,
+        };
+        Allowed {
+            action,
+            relevant: ServicePatterns::of(patterns, &service),
+            service,
+        }
+    }
+
     /// `None` when the statement allows nothing in the service.
     fn in_service(action: &'a Names, service: Service<'c>) -> Option<Self> {
+        let allowed = Self::new(action, service);
         match action {
-            Names::Only(patterns) if !patterns.iter().any(|p| service.may_match(p)) => None,
-            _ => Some(Allowed { action, service }),
+            Names::Only(_) if allowed.relevant.is_empty() => None,
+            _ => Some(allowed),
         }
     }
 
     /// Whether every action of the service is allowed: `*`, `s3:*`, or a `NotAction` that
     /// names nothing in it.
     fn is_whole_service(&self) -> bool {
-        let names_it = |pattern: &&String| self.service.may_match(pattern);
         match self.action {
-            Names::Only(patterns) => patterns.iter().filter(names_it).any(|pattern| {
-                pattern
-                    .rsplit(':')
-                    .next()
-                    .is_some_and(|name| name.bytes().all(|b| b == b'*'))
+            Names::Only(_) => self.relevant.iter().any(|pattern| {
+                let (ServicePattern::Name(name) | ServicePattern::Whole(name)) = pattern;
+                name.bytes().all(|b| b == b'*')
             }),
-            Names::AllExcept(excluded) => !excluded.iter().any(|p| names_it(&p)),
+            Names::AllExcept(_) => self.relevant.is_empty(),
         }
     }
 
     fn admits(&self, action: &Action<'_>) -> bool {
         match self.action {
-            Names::Only(patterns) => patterns.iter().any(|pattern| action.matches(pattern)),
-            Names::AllExcept(excluded) => !excluded.iter().any(|pattern| action.matches(pattern)),
+            Names::Only(_) => self.relevant.match_any(action),
+            Names::AllExcept(_) => !self.relevant.match_any(action),
         }
     }
 }
@@ -346,7 +428,7 @@ fn for_each_reachable<'a, 'c>(
             prefixes.sort_by_key(|prefix| prefix.to_ascii_lowercase());
             prefixes.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
             for service in prefixes.iter().filter_map(|prefix| catalog.service(prefix)) {
-                visit(Allowed { action, service });
+                visit(Allowed::new(action, service));
             }
         }
         _ => catalog
@@ -394,21 +476,44 @@ fn judge_writes_on_everything(
         return;
     }
     let mut tally = WriteTally::default();
+    let every_action = match &grant.statement.action {
+        Names::Only(patterns) => patterns.iter().any(|p| is_every_action(p)),
+        Names::AllExcept(_) => false,
+    };
+    if every_action && grant.denies.is_empty() {
+        // Every write of every service: counted from the catalogue, service by service.
+        catalog
+            .services()
+            .filter(|service| service.scopable_writes > 0)
+            .for_each(|service| tally.add_whole(&service));
+    } else {
+        tally_writes(grant, catalog, &mut tally);
+    }
+    report_writes(grant, tally, analysis);
+}
+
+/// The writes on every resource a grant that does not name every action allows, service by
+/// service, less what its Deny statements take away.
+fn tally_writes(grant: &Grant<'_>, catalog: &Catalog, tally: &mut WriteTally) {
     for_each_reachable(&grant.statement.action, catalog, |allowed| {
         let service = allowed.service;
         if service.scopable_writes == 0 {
             return;
         }
-        if allowed.is_whole_service() && !grant.may_deny_in(&service) {
+        let denies = ServiceDenies::of(grant, &service);
+        if allowed.is_whole_service() && denies.is_empty() {
             tally.add_whole(&service);
             return;
         }
         service
             .actions()
             .filter(|action| action.level.is_write_or_permissions() && action.resource_level)
-            .filter(|action| allowed.admits(action) && !grant.action_denied(action))
+            .filter(|action| allowed.admits(action) && !denies.deny(action))
             .for_each(|action| tally.add(&action));
     });
+}
+
+fn report_writes(grant: &Grant<'_>, tally: WriteTally, analysis: &mut IdentityPolicyAnalysis) {
     let WriteTally {
         count,
         shown: writes,

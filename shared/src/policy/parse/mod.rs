@@ -77,9 +77,16 @@ impl Policy {
         if size > limit {
             return Err(too_large(size));
         }
-        let mut deserializer = serde_json::Deserializer::from_str(&json);
-        let raw: RawPolicy = serde_path_to_error::deserialize(&mut deserializer)
-            .map_err(|err| PolicyError::Syntax(located(&err)))?;
+        // Most policies read cleanly: read them directly, and only a refused one again to say
+        // where it went wrong (tracking the path costs on every field).
+        let raw: RawPolicy = match serde_json::from_str(&json) {
+            Ok(raw) => raw,
+            Err(_) => {
+                let mut deserializer = serde_json::Deserializer::from_str(&json);
+                serde_path_to_error::deserialize(&mut deserializer)
+                    .map_err(|err| PolicyError::Syntax(located(&err)))?
+            }
+        };
         raw.validate()
     }
 
