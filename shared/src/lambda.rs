@@ -26,7 +26,7 @@ where
     F: Fn(AwsClients) -> R,
 {
     lambda_runtime::tracing::init_default_subscriber();
-    let clients = AwsClients::from_environment().await;
+    let clients = AwsClients::for_lambda().await;
     let (clients, make_rule) = (&clients, &make_rule);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         let deadline = Deadline::from_lambda_deadline(event.context.deadline);

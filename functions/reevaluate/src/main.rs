@@ -27,7 +27,8 @@ fn diagnostic(message: String) -> Diagnostic {
     }
 }
 
-#[tokio::main]
+// One thread: the work is waiting on AWS, and a 128 MB function has a fraction of a vCPU.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let names = std::env::var(CONFIG_RULE_NAMES)

@@ -74,13 +74,14 @@ impl RoleUser for FunctionRole {
     }
 }
 
-/// Judges every function in `users`: `read_role` runs once per role, `READ_CONCURRENCY` at a
-/// time, until `deadline` (a read still in flight then is dropped); `judge` gives each function
+/// Judges every function in `users`: `read_role` runs once per role, `concurrency` at a time
+/// (`READ_CONCURRENCY` for plain reads), until `deadline` (a read still in flight then is dropped); `judge` gives each function
 /// its verdict from its role's read. Functions whose role was not read in time are counted in
 /// `Periodic::unfinished`.
 pub async fn judge_by_role<U, T, Read, Fut, Judge>(
     users: &[U],
     deadline: Deadline,
+    concurrency: usize,
     read_role: Read,
     judge: Judge,
 ) -> Periodic
@@ -101,7 +102,7 @@ where
             let value = deadline.bound(read_role(role_arn.clone())).await?;
             Some((role_arn, value))
         })
-        .buffer_unordered(READ_CONCURRENCY)
+        .buffer_unordered(concurrency.max(1))
         .filter_map(future::ready)
         .collect()
         .await;
@@ -206,6 +207,7 @@ mod tests {
         let periodic = judge_by_role(
             &all,
             Deadline::NONE,
+            READ_CONCURRENCY,
             |role| {
                 reads.fetch_add(1, Ordering::SeqCst);
                 async move { role }
@@ -234,6 +236,7 @@ mod tests {
         let periodic = judge_by_role(
             &all,
             deadline,
+            READ_CONCURRENCY,
             |role| async move {
                 if role == "hung" {
                     future::pending::<()>().await;

@@ -284,3 +284,25 @@ async fn exemption_tags_are_found_with_one_advanced_query_per_page() {
         .unwrap_err();
     assert!(error.to_string().contains("cannot be quoted"), "{error}");
 }
+
+/// The rule functions' HTTPS client trusts the embedded Amazon roots alone, and reads them on
+/// its first connection with an `expect`: each must be a whole certificate, and all five there.
+#[test]
+fn the_embedded_trust_store_holds_the_five_roots_aws_endpoints_chain_to() {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::CertificateDer;
+    let pem = sec2_shared::aws::AMAZON_ROOT_CAS.as_bytes();
+    let certificates: Vec<CertificateDer<'_>> = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(certificates.len(), 5);
+    assert!(certificates.iter().all(|der| der.len() > 300));
+    let text = sec2_shared::aws::AMAZON_ROOT_CAS;
+    for root in [
+        "Amazon Root CA 1",
+        "Amazon Root CA 4",
+        "Starfield Services Root",
+    ] {
+        assert!(text.contains(root), "{root} is missing");
+    }
+}

@@ -212,6 +212,7 @@ impl<R: RoleReader> Rule for LeastPrivilege<R> {
         let periodic = judge_by_role(
             &functions,
             context.deadline,
+            ACCESS_ADVISOR_CONCURRENCY,
             |role_arn| async move {
                 let grant = self.reader.role_grant(role_name(&role_arn)).await?;
                 let advice = self.usage(&role_arn, parameters).await;
@@ -229,6 +230,11 @@ impl<R: RoleReader> Rule for LeastPrivilege<R> {
         Ok(Some(periodic))
     }
 }
+
+/// Roles judged at once on the periodic run. Each waits on its Access Advisor report, a job IAM
+/// runs for seconds, so more jobs are kept in flight than plain reads (the SDK's retries absorb
+/// IAM's throttling); the grants themselves come from the one listing of every role.
+const ACCESS_ADVISOR_CONCURRENCY: usize = 32;
 
 #[cfg(test)]
 mod tests {

@@ -257,6 +257,7 @@ impl<R: FunctionReader> Rule for TemporaryCredentials<R> {
         let periodic = judge_by_role(
             &functions,
             context.deadline,
+            crate::config::periodic::READ_CONCURRENCY,
             |role_arn| async move {
                 let trust = self.trust(&role_arn).await;
                 let shared = self.shared_policies(&role_arn, parameters).await;
