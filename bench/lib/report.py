@@ -82,14 +82,15 @@ def criterion():
 cold = load("cold.json") or []
 for f in cold:
     name = f["function"]
-    row(f"{name}: init (process start to first /next)", "< 30 ms", f"{f['init_ms']:.1f} ms",
-        f["init_ms"] < 30)
+    # Issue 23's budgets: 10x below the lightest Python peer measured here (46.7 MB).
+    row(f"{name}: init (process start to first /next)", "<= 3 ms", f"{f['init_ms']:.1f} ms",
+        f["init_ms"] <= 3)
     row(f"{name}: first evaluation reported ({f['event']})", "", f"{f['first_ms']:.1f} ms", None)
     if "warm_ms" in f:
         row(f"{name}: warm invocation (median of 10)", "", f"{f['warm_ms']:.1f} ms", None)
         row(f"{name}: Lambda cost per million evaluations (arm64, {MEMORY_MB} MB, warm / cold)", "",
             f"${cost_per_million(f['warm_ms']):.2f} / ${cost_per_million(f['first_ms']):.2f}", None)
-    row(f"{name}: peak RSS", "< 30 MB", f"{f['peak_rss_mb']:.1f} MB", f["peak_rss_mb"] < 30)
+    row(f"{name}: peak RSS", "<= 4.6 MB", f"{f['peak_rss_mb']:.1f} MB", f["peak_rss_mb"] <= 4.6)
     row(f"{name}: stripped bootstrap ({platform.machine()})", "< 10 MB", f"{f['size_mb']:.2f} MB",
         f["size_mb"] < 10)
     row(f"{name}: zipped bootstrap", "", f"{f['zipped_mb']:.2f} MB", None)
@@ -140,7 +141,7 @@ measured = criterion()
 for full_id, (ns, _) in sorted(measured.items()):
     if full_id.startswith(tuple(f"{rule['name']}:" for rule in RULES)):
         row(f"logic per item: {full_id}", "< 100 µs", f"{ns / 1000:.1f} µs", ns < 100_000)
-for full_id, budget in [("resource_policies/parse_and_analyze_corpus", 100_000),
+for full_id, budget in [("resource_policies/parse_and_analyze_corpus", 1_000_000),
                         ("identity_policies/parse_and_analyze_corpus", 100_000)]:
     if full_id in measured:
         ns, throughput = measured[full_id]

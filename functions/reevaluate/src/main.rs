@@ -35,7 +35,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         .map_err(|_| format!("{CONFIG_RULE_NAMES} is not set"))
         .and_then(|text| RuleNames::parse(&text).map_err(|problem| problem.to_string()))
         .map_err(|problem| format!("{CONFIG_RULE_NAMES}: {problem}"))?;
-    let clients = AwsClients::from_environment().await;
+    let clients = AwsClients::for_lambda().await;
     let scope = match std::env::var(EXECUTION_ROLE_NAME)
         .ok()
         .filter(|n| !n.is_empty())
