@@ -84,17 +84,7 @@ for function, event_name, event, description, env in CASES:
         samples.append(runtime_api.cold_start(binary, event, {**AWS_ENV, **env}, timeout_s=120,
                                               error_is_an_answer=function in ("reevaluate", "guardrails")))
     per_operation, repeated = recording.summary(recording.calls(endpoint))
-    # The same event again and again in one warm process, as Lambda reuses a container: what
-    # most evaluations cost.
-    warm = runtime_api.WarmRuntime(binary, {**AWS_ENV, **env}, timeout_s=120)
-    try:
-        warm.invoke(event)
-        warm_ms = []
-        for _ in range(WARM_RUNS):
-            handed, done, _result, _error = warm.invoke(event)
-            warm_ms.append((done - handed) / 1e6)
-    finally:
-        warm.stop()
+    warm_ms = runtime_api.warm_median_ms(binary, event, {**AWS_ENV, **env}, WARM_RUNS)
     results.append({
         "function": function,
         "event": event_name,
@@ -102,7 +92,7 @@ for function, event_name, event, description, env in CASES:
         "runs": runs,
         "init_ms": statistics.median(s["init_ms"] for s in samples),
         "first_ms": statistics.median(s["first_ms"] for s in samples),
-        "warm_ms": statistics.median(warm_ms),
+        "warm_ms": warm_ms,
         "peak_rss_mb": max(s["peak_rss_mb"] for s in samples),
         "size_mb": os.path.getsize(binary) / 1e6,
         "zipped_mb": zipped_size(binary) / 1e6,

@@ -72,22 +72,14 @@ results = []
 for peer, ours, bootstrap, event_name, event in CASES:
     samples = [runtime_api.cold_start(bootstrap, event, ENV, timeout_s=120, error_is_an_answer=True)
                for _ in range(runs)]
-    warm = runtime_api.WarmRuntime(bootstrap, ENV, timeout_s=120)
-    try:
-        warm.invoke(event)
-        warm_ms = []
-        for _ in range(10):
-            handed, done, _result, _error = warm.invoke(event)
-            warm_ms.append((done - handed) / 1e6)
-    finally:
-        warm.stop()
+    warm_ms = runtime_api.warm_median_ms(bootstrap, event, ENV)
     results.append({
         "peer": peer,
         "ours": ours,
         "event": event_name,
         "init_ms": statistics.median(s["init_ms"] for s in samples),
         "first_ms": statistics.median(s["first_ms"] for s in samples),
-        "warm_ms": statistics.median(warm_ms),
+        "warm_ms": warm_ms,
         "peak_rss_mb": max(s["peak_rss_mb"] for s in samples),
         "answer": samples[-1]["error"] or samples[-1]["result"],
     })

@@ -238,6 +238,22 @@ class WarmRuntime:
         self._server.server_close()
 
 
+def warm_median_ms(binary, event, env, runs=10, timeout_s=120):
+    """The median time of `runs` invocations of `event` in one warm process (after a first,
+    cold one), as Lambda reuses a container: what most evaluations cost."""
+    import statistics
+    warm = WarmRuntime(binary, env, timeout_s=timeout_s)
+    try:
+        warm.invoke(event)
+        times = []
+        for _ in range(runs):
+            handed, done, _result, _error = warm.invoke(event)
+            times.append((done - handed) / 1e6)
+    finally:
+        warm.stop()
+    return statistics.median(times)
+
+
 class _QuietServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
