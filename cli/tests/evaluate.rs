@@ -12,14 +12,7 @@ fn evaluate(event: &str) -> std::process::Output {
 
 /// The evaluations `sec2 evaluate --dry-run` prints for `events/RULE/EVENT`; it must exit 0.
 fn evaluations(rule: &str, event: &str) -> serde_json::Value {
-    let output = evaluate_rule(rule, event);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    sec2_testkit::json_printed(&evaluate_rule(rule, event))
 }
 
 /// Runs `sec2 evaluate --dry-run` on `events/RULE/EVENT`, with AWS out of reach.

@@ -83,13 +83,7 @@ async fn tagged_and_listed_exemptions_hold_until_they_expire() {
     .unwrap();
 
     let output = scan(&file, "json");
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let rows: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let rows: Vec<Value> = serde_json::from_value(sec2_testkit::json_printed(&output)).unwrap();
     let row = |name: &str| {
         rows.iter()
             .find(|row| {

@@ -13,7 +13,7 @@
 use std::process::Command;
 
 use sec2_shared::aws::AwsClients;
-use sec2_testkit::{sdk_config, seed, unique};
+use sec2_testkit::{json_printed, sdk_config, seed, unique};
 use serde_json::Value;
 
 const ROLE: &str = "sec2-rules-member";
@@ -22,20 +22,18 @@ async fn public_queue(sqs: &aws_sdk_sqs::Client) -> String {
     seed::public_queue(sqs, "public").await
 }
 
-fn scan(args: &[&str]) -> Vec<Value> {
-    let output = Command::new(env!("CARGO_BIN_EXE_sec2"))
+/// What `sec2 scan` of resource-policies printed and said, with `args`.
+fn scan_output(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_sec2"))
         .args(["scan", "--rules", "resource-policies", "--format", "json"])
         .args(args)
         .envs(sec2_testkit::moto_env())
         .output()
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+        .unwrap()
+}
+
+fn scan(args: &[&str]) -> Vec<Value> {
+    serde_json::from_value(json_printed(&scan_output(args))).unwrap()
 }
 
 fn row_for<'a>(rows: &'a [Value], queue_url: &str) -> &'a Value {
@@ -204,13 +202,7 @@ async fn an_account_that_cannot_be_reached_is_reported_and_the_rest_scanned() {
         .env("AWS_ENDPOINT_URL_STS", &sts)
         .output()
         .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let rows: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let rows: Vec<Value> = serde_json::from_value(json_printed(&output)).unwrap();
     let refused = rows
         .iter()
         .find(|row| row["account"] == "999988887777")
@@ -279,19 +271,13 @@ async fn access_advisor_is_read_only_with_usage() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_scan_through_config_reads_what_config_does_not_record_from_the_services() {
     let queue = public_queue(&aws_sdk_sqs::Client::new(&sdk_config())).await;
-    let output = Command::new(env!("CARGO_BIN_EXE_sec2"))
-        .args(["scan", "--rules", "resource-policies", "--format", "json"])
-        .args(["--source", "config"])
-        .envs(sec2_testkit::moto_env())
-        .output()
-        .unwrap();
+    let output = scan_output(&["--source", "config"]);
+    let rows: Vec<Value> = serde_json::from_value(json_printed(&output)).unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(
         stderr.contains("read from the services, as AWS Config does not record them here"),
         "{stderr}"
     );
-    let rows: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(row_for(&rows, &queue)["compliance"], "NON_COMPLIANT");
     let through_services = scan(&[]);
     assert_eq!(

@@ -70,6 +70,17 @@ where
         .expect("the invocation succeeds")
 }
 
+/// The JSON a command printed, once it exited 0 (else the test fails with what it said).
+pub fn json_printed(output: &std::process::Output) -> Value {
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("the command prints JSON")
+}
+
 /// A name no other test (or run against the same server) uses.
 pub fn unique(prefix: &str) -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
