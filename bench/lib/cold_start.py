@@ -12,7 +12,6 @@ import io
 import json
 import os
 import subprocess
-import statistics
 import sys
 import zipfile
 
@@ -90,10 +89,8 @@ for function, event_name, event, description, env in CASES:
         "event": event_name,
         "description": description,
         "runs": runs,
-        "init_ms": statistics.median(s["init_ms"] for s in samples),
-        "first_ms": statistics.median(s["first_ms"] for s in samples),
+        **runtime_api.cold_figures(samples),
         "warm_ms": warm_ms,
-        "peak_rss_mb": max(s["peak_rss_mb"] for s in samples),
         "size_mb": os.path.getsize(binary) / 1e6,
         "zipped_mb": zipped_size(binary) / 1e6,
         "calls": dict(per_operation),

@@ -16,7 +16,6 @@ import glob
 import json
 import os
 import stat
-import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -77,10 +76,8 @@ for peer, ours, bootstrap, event_name, event in CASES:
         "peer": peer,
         "ours": ours,
         "event": event_name,
-        "init_ms": statistics.median(s["init_ms"] for s in samples),
-        "first_ms": statistics.median(s["first_ms"] for s in samples),
+        **runtime_api.cold_figures(samples),
         "warm_ms": warm_ms,
-        "peak_rss_mb": max(s["peak_rss_mb"] for s in samples),
         "answer": samples[-1]["error"] or samples[-1]["result"],
     })
     print(f"peers: {peer}: init {results[-1]['init_ms']:.1f} ms, first evaluation "

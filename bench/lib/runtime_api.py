@@ -238,6 +238,16 @@ class WarmRuntime:
         self._server.server_close()
 
 
+def cold_figures(samples):
+    """Cold starts' figures as the bench reports them: median times, the largest memory."""
+    import statistics
+    return {
+        "init_ms": statistics.median(s["init_ms"] for s in samples),
+        "first_ms": statistics.median(s["first_ms"] for s in samples),
+        "peak_rss_mb": max(s["peak_rss_mb"] for s in samples),
+    }
+
+
 def warm_median_ms(binary, event, env, runs=10, timeout_s=120):
     """The median time of `runs` invocations of `event` in one warm process (after a first,
     cold one), as Lambda reuses a container: what most evaluations cost."""
