@@ -4,15 +4,20 @@ Usage: cold_start.py ENDPOINT BIN_DIR EVENTS_DIR RUNS OUT.json RULES.json
 
 Each function is started RUNS times under the Runtime API emulator (runtime_api.py) with one
 Config event built from the seeded sample app; the figures are medians, the memory the maximum.
-The last run is recorded by moto, and its calls are counted per operation.
+The last run is recorded by moto, and its calls are counted per operation and sent again by a
+plain HTTP client (round_trip_ms): the emulator's own time for the calls, which the function's
+first evaluation and warm invocation are compared with.
 """
 
 import glob
+import http.client
 import io
 import json
 import os
-import subprocess
+import statistics
 import sys
+import time
+import urllib.parse
 import zipfile
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -72,6 +77,29 @@ def zipped_size(path):
     return len(buffer.getvalue())
 
 
+def round_trip_ms(endpoint, entries, repeats=10):
+    """The emulator's time for a run's calls: each recorded request sent again, in order, on one
+    new keep-alive connection (a cold function opens one too) by a client that does nothing else;
+    the median of `repeats` replays. The requests are the run's own, signature and body, so moto
+    does the same work for them (reads, and PutEvaluations in test mode)."""
+    address = urllib.parse.urlsplit(endpoint)
+    skipped = {"content-length", "connection", "transfer-encoding"}
+    totals = []
+    for _ in range(repeats):
+        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=60)
+        began = time.perf_counter()
+        for entry in entries:
+            url = urllib.parse.urlsplit(entry.get("url", ""))
+            target = url.path + (f"?{url.query}" if url.query else "")
+            headers = {k: v for k, v in (entry.get("headers") or {}).items() if k.lower() not in skipped}
+            connection.request(entry.get("method", "GET"), target, body=recording.raw_body(entry),
+                               headers=headers)
+            connection.getresponse().read()
+        totals.append((time.perf_counter() - began) * 1000)
+        connection.close()
+    return statistics.median(totals)
+
+
 WARM_RUNS = 10
 results = []
 for function, event_name, event, description, env in CASES:
@@ -83,6 +111,7 @@ for function, event_name, event, description, env in CASES:
         samples.append(runtime_api.cold_start(binary, event, {**AWS_ENV, **env}, timeout_s=120,
                                               error_is_an_answer=function in ("reevaluate", "guardrails")))
     per_operation, repeated = recording.summary(recording.calls(endpoint))
+    round_trip = round_trip_ms(endpoint, recording.entries(endpoint))
     warm_ms = runtime_api.warm_median_ms(binary, event, {**AWS_ENV, **env}, WARM_RUNS)
     results.append({
         "function": function,
@@ -91,6 +120,7 @@ for function, event_name, event, description, env in CASES:
         "runs": runs,
         **runtime_api.cold_figures(samples),
         "warm_ms": warm_ms,
+        "round_trip_ms": round_trip,
         "size_mb": os.path.getsize(binary) / 1e6,
         "zipped_mb": zipped_size(binary) / 1e6,
         "calls": dict(per_operation),
@@ -99,6 +129,7 @@ for function, event_name, event, description, env in CASES:
     })
     print(f"cold start: {function}: init {results[-1]['init_ms']:.1f} ms, first evaluation "
           f"{results[-1]['first_ms']:.1f} ms, warm {results[-1]['warm_ms']:.1f} ms, "
+          f"emulator round trip {round_trip:.1f} ms, "
           f"{results[-1]['peak_rss_mb']:.1f} MB, calls "
           f"{dict(per_operation)}", file=sys.stderr)
 

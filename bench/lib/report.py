@@ -90,6 +90,20 @@ for f in cold:
         row(f"{name}: warm invocation (median of 10)", "", f"{f['warm_ms']:.1f} ms", None)
         row(f"{name}: Lambda cost per million evaluations (arm64, {MEMORY_MB} MB, warm / cold)", "",
             f"${cost_per_million(f['warm_ms']):.2f} / ${cost_per_million(f['first_ms']):.2f}", None)
+    if "round_trip_ms" in f:
+        # Issue 23: our own time on top of the emulator's. moto fails calls the daily runs make
+        # (the SDK retries them with back-off), so theirs are shown without a budget.
+        retried = name in ("guardrails", "reevaluate")
+        trip = max(f["round_trip_ms"], 1e-9)
+        for label, key, limit in (("first evaluation", "first_ms", 2.0),
+                                  ("warm invocation", "warm_ms", 1.2)):
+            if key not in f:
+                continue
+            ratio = f[key] / trip
+            row(f"{name}: {label} / the emulator's round trip for its calls "
+                f"({f['round_trip_ms']:.1f} ms)",
+                "n/a: moto fails calls the SDK retries" if retried else f"<= {limit}x",
+                f"{ratio:.2f}x", None if retried else ratio <= limit)
     row(f"{name}: peak RSS", "<= 4.6 MB", f"{f['peak_rss_mb']:.1f} MB", f["peak_rss_mb"] <= 4.6)
     row(f"{name}: stripped bootstrap ({platform.machine()})", "< 10 MB", f"{f['size_mb']:.2f} MB",
         f["size_mb"] < 10)

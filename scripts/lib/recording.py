@@ -31,11 +31,14 @@ _TARGET_PREFIXES = {"StarlingDoveService": "config", "AWSEvents": "events", "Ama
                     "DynamoDB": "dynamodb", "AWSWAF": "wafv2"}
 
 
-def body(entry):
+def raw_body(entry):
+    """The request's body as it was sent."""
     body = entry.get("body") or ""
-    if entry.get("body_encoded"):
-        body = base64.b64decode(body).decode(errors="replace")
-    return body
+    return base64.b64decode(body) if entry.get("body_encoded") else body.encode()
+
+
+def body(entry):
+    return raw_body(entry).decode(errors="replace")
 
 
 def operation(entry):
