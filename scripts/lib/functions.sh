@@ -6,6 +6,8 @@
 #                                              their output and the emulator's go to LOG
 #   functions_invoke FUNCTION ARGS...          `cargo lambda invoke FUNCTION ARGS...` against it
 #   functions_alive                            fails, printing LOG, when a process has exited
+#   functions_ready FUNCTION EVENT-FILE        waits until FUNCTION answers EVENT-FILE (best one
+#                                              that makes no reads, such as a deleted resource's)
 #   functions_stop                             stops them (call it from the caller's EXIT trap)
 # Requires ./scripts/setup (cargo-lambda in .venv) and sec2_build.
 
@@ -50,6 +52,16 @@ functions_alive() {
   for pid in "${FUNCTIONS_PIDS[@]}"; do
     kill -0 "$pid" 2>/dev/null || { echo "a rule function or the Runtime API exited:"; cat "$FUNCTIONS_LOG"; return 1; }
   done
+}
+
+functions_ready() {
+  local function=$1 event=$2
+  for _ in $(seq 1 100); do
+    functions_invoke "$function" --data-file "$event" >/dev/null 2>&1 && return 0
+    functions_alive || return 1
+    sleep 0.2
+  done
+  echo "$function did not answer $event:"; cat "$FUNCTIONS_LOG"; return 1
 }
 
 functions_stop() {
