@@ -3,7 +3,7 @@
 # (the fuzz entry points; the dev-dependencies' SDK test utilities) and exports SEC2_BIN_DIR, the
 # directory of the binaries (`sec2` and each rule function). Building one package alone
 # (`cargo build -p`, or `cargo lambda watch` building a function) resolves other features and
-# compiles the AWS SDK crates again; this build is the same one `cargo test` below reuses.
+# compiles the AWS SDK crates again. `cargo test "${sec2_build_args[@]}"` runs on this build.
 sec2_build_args=(--workspace --all-targets --locked --features sec2-shared/fuzzing)
 
 sec2_build() {
