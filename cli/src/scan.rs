@@ -14,7 +14,7 @@ use sec2_shared::config::{Compliance, ConfigurationItem, Finding, Rule, Severity
 use sec2_shared::registry::RuleId;
 use sec2_shared::rules::least_privilege::RoleReader;
 use sec2_shared::rules::{with_rule, RuleVisitor};
-use sec2_shared::scan::inventory::{self, Inventory, Place, Unreadable, SCANNED_TYPES};
+use sec2_shared::scan::inventory::{self, Aggregated, Inventory, Place, Unreadable, SCANNED_TYPES};
 use sec2_shared::scan::{
     asff, evaluate_periodic_only, evaluate_rule, formats, html, Exempting, Row,
 };
@@ -88,6 +88,12 @@ pub struct Args {
     /// services for the types Config does not record).
     #[arg(long, value_enum, default_value_t = SourceArg::Services)]
     source: SourceArg,
+    /// With `--source config`: read every scanned account's and region's items at once through
+    /// this configuration aggregator in the caller's account and --region (the organization's
+    /// management account or its delegated administrator), instead of from each account's own
+    /// Config.
+    #[arg(long, value_name = "NAME")]
+    aggregator: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
     /// Write the results to FILE instead of standard output.
@@ -242,6 +248,7 @@ struct Plan<'a> {
     security_hub: bool,
     source: SourceArg,
     kinds: &'a [RuleId],
+    aggregated: Option<&'a Aggregated>,
     by_rule: &'a Map<String, Value>,
     exemptions: &'a Exemptions,
     today: &'a str,
@@ -265,6 +272,7 @@ async fn scan(args: &Args) -> Result<Vec<Row>, String> {
     let today = date_of(sec2_shared::config::periodic::system_now());
     let (home, place) = connect(args.region.as_deref()).await?;
     let (targets, mut rows) = targets(args, &home, &place).await?;
+    let aggregated = aggregated(args, &home, &kinds, &targets).await?;
     let bars = indicatif::MultiProgress::new();
     if !std::io::stderr().is_terminal() {
         bars.set_draw_target(indicatif::ProgressDrawTarget::hidden());
@@ -273,6 +281,7 @@ async fn scan(args: &Args) -> Result<Vec<Row>, String> {
         security_hub: args.security_hub,
         source: args.source,
         kinds: &kinds,
+        aggregated: aggregated.as_ref(),
         by_rule: &by_rule,
         exemptions: &exemptions,
         today: &today,
@@ -349,6 +358,53 @@ async fn sync_security_hub(
         )));
     }
     Ok(())
+}
+
+/// With `--aggregator`, every target's recorded items read at once through it; None, said on
+/// stderr, when it cannot be read (each account's own Config is read instead).
+async fn aggregated(
+    args: &Args,
+    home: &AwsClients,
+    kinds: &[RuleId],
+    targets: &[(AwsClients, Place)],
+) -> Result<Option<Aggregated>, String> {
+    let Some(aggregator) = args.aggregator.as_deref() else {
+        return Ok(None);
+    };
+    if !matches!(args.source, SourceArg::Config) {
+        return Err("--aggregator reads AWS Config's items: pass --source config".to_owned());
+    }
+    let mut accounts: Vec<String> = targets.iter().map(|(_, p)| p.account.clone()).collect();
+    let mut regions: Vec<String> = targets.iter().map(|(_, p)| p.region.clone()).collect();
+    for list in [&mut accounts, &mut regions] {
+        list.sort();
+        list.dedup();
+    }
+    // An organization's aggregator covers its members: a scan of the organization knows them.
+    let members = if args.organization {
+        Some(accounts.clone())
+    } else {
+        home.active_accounts().await.ok()
+    };
+    let types = scanned_types(kinds);
+    match Aggregated::read(
+        home.config(),
+        aggregator,
+        &types,
+        &accounts,
+        &regions,
+        members,
+    )
+    .await
+    {
+        Ok(aggregated) => Ok(Some(aggregated)),
+        Err(error) => {
+            eprintln!(
+                "sec2: the aggregator `{aggregator}` could not be read ({error}): each account's own AWS Config is read instead"
+            );
+            Ok(None)
+        }
+    }
 }
 
 /// least-privilege's `UnusedDays` 0 (no Access Advisor) unless `--with-usage` or the
@@ -469,7 +525,9 @@ async fn scan_target(
         notes,
     } = match plan.source {
         SourceArg::Services => inventory::list(clients, place, &types).await,
-        SourceArg::Config => inventory::list_recorded(clients, place, &types).await,
+        SourceArg::Config => {
+            inventory::list_recorded(clients, place, &types, plan.aggregated).await
+        }
     };
     for note in notes {
         bar.suspend(|| eprintln!("sec2: {}/{}: {note}", place.account, place.region));

@@ -12,7 +12,10 @@
 
 use std::process::Command;
 
+use sec2_shared::aws::config::AggregatorSource;
 use sec2_shared::aws::AwsClients;
+use sec2_shared::config::ConfigurationItem;
+use sec2_shared::scan::inventory::{self, Aggregated, Place};
 use sec2_testkit::{json_printed, sdk_config, seed, unique};
 use serde_json::Value;
 
@@ -284,4 +287,142 @@ async fn a_scan_through_config_reads_what_config_does_not_record_from_the_servic
         row_for(&through_services, &queue)["annotation"],
         row_for(&rows, &queue)["annotation"]
     );
+}
+
+/// moto has no advanced queries nor aggregator source status: a scan asked to read through an
+/// aggregator says it cannot and reads each account's own Config (here, the services), so
+/// nothing is skipped; asked without `--source config`, it is refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_scan_through_an_aggregator_it_cannot_read_reads_each_account_instead() {
+    let queue = public_queue(&aws_sdk_sqs::Client::new(&sdk_config())).await;
+    let output = scan_output(&["--source", "config", "--aggregator", "organization"]);
+    let rows: Vec<Value> = serde_json::from_value(json_printed(&output)).unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("the aggregator `organization` could not be read")
+            && stderr.contains("config:DescribeConfigurationAggregatorSourcesStatus"),
+        "{stderr}"
+    );
+    assert_eq!(row_for(&rows, &queue)["compliance"], "NON_COMPLIANT");
+    let refused = scan_output(&["--aggregator", "organization"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("pass --source config"));
+}
+
+/// A member account of the emulator whose configuration recorder records every type.
+async fn recording_member() -> (AwsClients, Place) {
+    use aws_sdk_config::types::{ConfigurationRecorder, DeliveryChannel, RecordingGroup};
+    let account = format!("{:012}", 300_000_000_000u64 + u64::from(std::process::id()));
+    let there = AwsClients::from_sdk_config(sdk_config())
+        .assume(&format!("arn:aws:iam::{account}:role/{ROLE}"), "seed")
+        .await
+        .unwrap();
+    let config = there.config();
+    config
+        .put_configuration_recorder()
+        .configuration_recorder(
+            ConfigurationRecorder::builder()
+                .name("default")
+                .role_arn(format!("arn:aws:iam::{account}:role/config"))
+                .recording_group(RecordingGroup::builder().all_supported(true).build())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    config
+        .put_delivery_channel()
+        .delivery_channel(
+            DeliveryChannel::builder()
+                .name("default")
+                .s3_bucket_name("config-bucket")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    config
+        .start_configuration_recorder()
+        .configuration_recorder_name("default")
+        .send()
+        .await
+        .unwrap();
+    let place = Place {
+        account,
+        region: "us-east-1".to_owned(),
+    };
+    (there, place)
+}
+
+/// The organization's aggregator stands for a member account whose recorder records the types
+/// and whose aggregation succeeded: its items are taken as they are, and the account's queue
+/// is not listed again. Where the aggregation failed, the scan says so and reads the account's
+/// own Config instead (moto's recorder is real; its advanced queries answer nothing).
+#[tokio::test(flavor = "multi_thread")]
+async fn an_aggregator_stands_for_a_member_only_where_its_aggregation_succeeded() {
+    let (there, place) = recording_member().await;
+    let live_queue = public_queue(there.sqs()).await;
+    let aggregated_queue = format!(
+        "https://sqs.us-east-1.amazonaws.com/{}/aggregated",
+        place.account
+    );
+    let item = ConfigurationItem::from_json(&serde_json::json!({
+        "accountId": place.account, "awsRegion": place.region,
+        "resourceType": "AWS::SQS::Queue", "resourceId": aggregated_queue,
+        "configurationItemCaptureTime": "2026-12-05T10:00:00Z",
+        "configurationItemStatus": "OK",
+        "configuration": {"QueueUrl": aggregated_queue}
+    }))
+    .unwrap();
+    let source = |problem: Option<&str>| AggregatorSource {
+        source_id: "o-exampleorgid".to_owned(),
+        organization: true,
+        region: place.region.clone(),
+        problem: problem.map(str::to_owned),
+    };
+    let members = Some(vec![place.account.clone()]);
+    let types = ["AWS::SQS::Queue"];
+    let succeeded = Aggregated::from_parts(
+        "organization",
+        vec![item.clone()],
+        vec![source(None)],
+        members.clone(),
+    );
+    let listed = inventory::list_recorded(&there, &place, &types, Some(&succeeded)).await;
+    let ids: Vec<&str> = listed
+        .items
+        .iter()
+        .map(|item| item.resource_id.as_str())
+        .collect();
+    assert_eq!(ids, [aggregated_queue.as_str()], "{:?}", listed.notes);
+    assert!(listed.notes.is_empty(), "{:?}", listed.notes);
+    let failed = Aggregated::from_parts(
+        "organization",
+        vec![item],
+        vec![source(Some(
+            "its last aggregation failed: recorder stopped",
+        ))],
+        members,
+    );
+    let listed = inventory::list_recorded(&there, &place, &types, Some(&failed)).await;
+    assert!(
+        listed
+            .items
+            .iter()
+            .all(|item| item.resource_id != aggregated_queue),
+        "{:?}",
+        listed.items
+    );
+    assert!(
+        listed.notes.iter().any(|note| note.contains(
+            "read from this account's own AWS Config, as the aggregator `organization` cannot stand for it: its last aggregation failed"
+        )),
+        "{:?}",
+        listed.notes
+    );
+    // The live queue is the services' to list, which a scan through Config does not ask here.
+    assert!(listed
+        .items
+        .iter()
+        .all(|item| item.resource_id != live_queue));
 }

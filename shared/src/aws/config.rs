@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_config::types::{
-    BaseConfigurationItem, ComplianceType, ConfigurationItemStatus, Relationship, ResourceKey,
-    ResourceType,
+    AggregateResourceIdentifier, BaseConfigurationItem, ComplianceType, ConfigurationItemStatus,
+    Relationship, ResourceKey, ResourceType,
 };
 use aws_smithy_types::date_time::Format;
 use aws_smithy_types::DateTime;
@@ -330,6 +330,36 @@ async fn batch_items(
     keys: &[ResourceKey],
 ) -> Result<Vec<ConfigurationItem>, ReadError> {
     const ACTION: &str = "config:BatchGetResourceConfig";
+    in_batches(keys, ACTION, |batch| async move {
+        let output = call!(
+            config
+                .batch_get_resource_config()
+                .set_resource_keys(Some(batch)),
+            ACTION
+        )?;
+        Ok((
+            output.base_configuration_items,
+            output.unprocessed_resource_keys,
+        ))
+    })
+    .await
+}
+
+/// The items of `keys` read `MAX_BATCH_KEYS` at a time by `read`, which answers with the items
+/// it read and the keys it left unprocessed (throttled): those are asked for again, and a
+/// listing that still leaves some fails rather than coming back short.
+async fn in_batches<Key, Read, Reading>(
+    keys: &[Key],
+    action: &'static str,
+    mut read: Read,
+) -> Result<Vec<ConfigurationItem>, ReadError>
+where
+    Key: Clone,
+    Read: FnMut(Vec<Key>) -> Reading,
+    Reading: std::future::Future<
+        Output = Result<(Option<Vec<BaseConfigurationItem>>, Option<Vec<Key>>), ReadError>,
+    >,
+{
     let mut items = Vec::with_capacity(keys.len());
     for batch in keys.chunks(MAX_BATCH_KEYS) {
         let mut pending = batch.to_vec();
@@ -337,25 +367,20 @@ async fn batch_items(
             if pending.is_empty() {
                 break;
             }
-            let output = call!(
-                config
-                    .batch_get_resource_config()
-                    .set_resource_keys(Some(pending.clone())),
-                ACTION
-            )?;
-            for item in output.base_configuration_items() {
-                let fields = ItemFields::of_base(item);
+            let (read_items, unprocessed) = read(pending).await?;
+            for item in read_items.unwrap_or_default() {
+                let fields = ItemFields::of_base(&item);
                 within_event_bytes("a recorded configuration item", fields.bytes())
-                    .map_err(|err| ReadError::invalid(ACTION, err.to_string()))?;
+                    .map_err(|err| ReadError::invalid(action, err.to_string()))?;
                 let item = ConfigurationItem::from_json(&api_form(fields))
-                    .map_err(|err| ReadError::invalid(ACTION, err.to_string()))?;
+                    .map_err(|err| ReadError::invalid(action, err.to_string()))?;
                 items.push(item);
             }
-            pending = output.unprocessed_resource_keys().to_vec();
+            pending = unprocessed.unwrap_or_default();
         }
         if !pending.is_empty() {
             return Err(ReadError::new(
-                ACTION,
+                action,
                 ReadErrorKind::Throttled,
                 format!("{} resources were left unprocessed", pending.len()),
             ));
@@ -440,17 +465,7 @@ pub async fn recorded_with_tags(
     if types.is_empty() {
         return Ok(Vec::new());
     }
-    if types.iter().any(|t| t.contains('\'')) {
-        return Err(ReadError::invalid(
-            ACTION,
-            "a resource type cannot be quoted in a query",
-        ));
-    }
-    let quoted: Vec<String> = types.iter().map(|t| format!("'{t}'")).collect();
-    let expression = format!(
-        "SELECT resourceId, resourceType, tags WHERE resourceType IN ({})",
-        quoted.join(", ")
-    );
+    let expression = listing_expression(ACTION, types, &[], &[])?;
     let rows = every_item!(
         config
             .select_resource_config()
@@ -458,39 +473,284 @@ pub async fn recorded_with_tags(
             .limit(100),
         ACTION
     )?;
-    let mut tags_of: HashMap<(String, String), BTreeMap<String, String>> = HashMap::new();
-    let mut keys = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let value: Value = serde_json::from_str(row)
-            .map_err(|err| ReadError::invalid(ACTION, format!("unreadable query result: {err}")))?;
-        let field = |name: &str| value.get(name).and_then(Value::as_str).map(str::to_owned);
-        let (Some(resource_type), Some(resource_id)) = (field("resourceType"), field("resourceId"))
-        else {
-            return Err(ReadError::invalid(
-                ACTION,
-                format!("a query result names no resource: {}", echo(row)),
-            ));
-        };
-        keys.push(
+    let listed = listed_rows(ACTION, &rows)?;
+    let keys = listed
+        .iter()
+        .map(|row| {
             ResourceKey::builder()
-                .resource_type(ResourceType::from(resource_type.as_str()))
-                .resource_id(&resource_id)
+                .resource_type(ResourceType::from(row.resource_type.as_str()))
+                .resource_id(&row.resource_id)
                 .build()
-                .map_err(|err| ReadError::invalid(ACTION, err.to_string()))?,
-        );
-        tags_of.insert(
-            (resource_type, resource_id),
-            queried_tags(value.get("tags")),
-        );
+                .map_err(|err| ReadError::invalid(ACTION, err.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let items = batch_items(config, &keys).await?;
+    Ok(with_listed_tags(items, listed))
+}
+
+/// Where an organization's resources are read from: a configuration aggregator in the
+/// caller's account and region (the organization's management account or a delegated
+/// administrator), and the accounts and regions asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct AggregatorScope<'a> {
+    pub aggregator: &'a str,
+    pub types: &'a [&'a str],
+    /// Empty for every account the aggregator holds.
+    pub accounts: &'a [String],
+    pub regions: &'a [String],
+}
+
+/// Every resource of the scope's types the aggregator holds in its accounts and regions, as
+/// its latest configuration item with its tags and the account and region it is in: one
+/// advanced query over the aggregator (SelectAggregateResourceConfig, 100 a page) and
+/// BatchGetAggregateResourceConfig (100 a call), however many accounts and regions.
+pub async fn aggregated_with_tags(
+    config: &aws_sdk_config::Client,
+    scope: AggregatorScope<'_>,
+) -> Result<Vec<ConfigurationItem>, ReadError> {
+    const ACTION: &str = "config:SelectAggregateResourceConfig";
+    if scope.types.is_empty() || scope.regions.is_empty() {
+        return Ok(Vec::new());
     }
-    let mut items = batch_items(config, &keys).await?;
+    let expression = listing_expression(ACTION, scope.types, scope.accounts, scope.regions)?;
+    let rows = every_item!(
+        config
+            .select_aggregate_resource_config()
+            .configuration_aggregator_name(scope.aggregator)
+            .expression(&expression)
+            .limit(100),
+        ACTION
+    )?;
+    let wanted =
+        |wanted: &[String], value: &str| wanted.is_empty() || wanted.iter().any(|w| w == value);
+    let mut listed = listed_rows(ACTION, &rows)?;
+    // The query leaves out its account filter when the list is too long for an expression.
+    listed.retain(|row| {
+        wanted(scope.accounts, row.account.as_deref().unwrap_or_default())
+            && wanted(scope.regions, row.region.as_deref().unwrap_or_default())
+    });
+    let identifiers = listed
+        .iter()
+        .map(|row| {
+            let (Some(account), Some(region)) = (&row.account, &row.region) else {
+                return Err(ReadError::invalid(
+                    ACTION,
+                    format!(
+                        "a query result names no account or region: `{}`",
+                        row.resource_id
+                    ),
+                ));
+            };
+            AggregateResourceIdentifier::builder()
+                .source_account_id(account)
+                .source_region(region)
+                .resource_type(ResourceType::from(row.resource_type.as_str()))
+                .resource_id(&row.resource_id)
+                .build()
+                .map_err(|err| ReadError::invalid(ACTION, err.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    const BATCH: &str = "config:BatchGetAggregateResourceConfig";
+    let items = in_batches(&identifiers, BATCH, |batch| async move {
+        let output = call!(
+            config
+                .batch_get_aggregate_resource_config()
+                .configuration_aggregator_name(scope.aggregator)
+                .set_resource_identifiers(Some(batch)),
+            BATCH
+        )?;
+        Ok((
+            output.base_configuration_items,
+            output.unprocessed_resource_identifiers,
+        ))
+    })
+    .await?;
+    Ok(with_listed_tags(items, listed))
+}
+
+/// How far an aggregator's copy of one source (an account, or an organization's accounts, in
+/// one region) can be trusted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AggregatorSource {
+    /// The account, or the organization (`o-...`).
+    pub source_id: String,
+    pub organization: bool,
+    pub region: String,
+    /// None when the last aggregation succeeded; otherwise what went wrong.
+    pub problem: Option<String>,
+}
+
+/// The aggregator's sources and how their last aggregation went
+/// (config:DescribeConfigurationAggregatorSourcesStatus).
+pub async fn aggregator_sources(
+    config: &aws_sdk_config::Client,
+    aggregator: &str,
+) -> Result<Vec<AggregatorSource>, ReadError> {
+    use aws_sdk_config::types::{AggregatedSourceStatusType, AggregatedSourceType};
+    let statuses = every_item!(
+        config
+            .describe_configuration_aggregator_sources_status()
+            .configuration_aggregator_name(aggregator),
+        "config:DescribeConfigurationAggregatorSourcesStatus"
+    )?;
+    Ok(statuses
+        .iter()
+        .map(|status| {
+            let problem = match status.last_update_status() {
+                Some(AggregatedSourceStatusType::Succeeded) => None,
+                Some(AggregatedSourceStatusType::Outdated) => {
+                    Some("its copy is outdated".to_owned())
+                }
+                other => Some(format!(
+                    "its last aggregation {}: {}",
+                    other.map_or("has no status", |_| "failed"),
+                    status
+                        .last_error_message()
+                        .or(status.last_error_code())
+                        .unwrap_or("no reason given")
+                )),
+            };
+            AggregatorSource {
+                source_id: status.source_id().unwrap_or_default().to_owned(),
+                organization: status.source_type() == Some(&AggregatedSourceType::Organization),
+                region: status.aws_region().unwrap_or_default().to_owned(),
+                problem,
+            }
+        })
+        .collect())
+}
+
+/// An advanced query's longest expression.
+const MAX_EXPRESSION_CHARS: usize = 4096;
+
+/// The advanced query listing every resource of `types`, with the account and region of each,
+/// in `accounts` and `regions` when they are named (the accounts left out, and filtered by
+/// the caller, when naming them would make the expression too long).
+fn listing_expression(
+    action: &'static str,
+    types: &[&str],
+    accounts: &[String],
+    regions: &[String],
+) -> Result<String, ReadError> {
+    let quoted = |values: &mut dyn Iterator<Item = &str>| -> Result<String, ReadError> {
+        let mut list = Vec::new();
+        for value in values {
+            if value.contains('\'') {
+                return Err(ReadError::invalid(
+                    action,
+                    format!("`{value}` cannot be quoted in a query"),
+                ));
+            }
+            list.push(format!("'{value}'"));
+        }
+        Ok(list.join(", "))
+    };
+    let aggregate = !regions.is_empty();
+    let mut expression = if aggregate {
+        "SELECT resourceId, resourceType, accountId, awsRegion, tags".to_owned()
+    } else {
+        "SELECT resourceId, resourceType, tags".to_owned()
+    };
+    expression.push_str(&format!(
+        " WHERE resourceType IN ({})",
+        quoted(&mut types.iter().copied())?
+    ));
+    if aggregate {
+        expression.push_str(&format!(
+            " AND awsRegion IN ({})",
+            quoted(&mut regions.iter().map(String::as_str))?
+        ));
+    }
+    if !accounts.is_empty() {
+        let filter = format!(
+            " AND accountId IN ({})",
+            quoted(&mut accounts.iter().map(String::as_str))?
+        );
+        if expression.len() + filter.len() <= MAX_EXPRESSION_CHARS {
+            expression.push_str(&filter);
+        }
+    }
+    if expression.len() > MAX_EXPRESSION_CHARS {
+        return Err(ReadError::invalid(
+            action,
+            format!("a query of {} characters is too long", expression.len()),
+        ));
+    }
+    Ok(expression)
+}
+
+/// One resource an advanced query listed.
+struct ListedRow {
+    account: Option<String>,
+    region: Option<String>,
+    resource_type: String,
+    resource_id: String,
+    tags: BTreeMap<String, String>,
+}
+
+fn listed_rows(action: &'static str, rows: &[String]) -> Result<Vec<ListedRow>, ReadError> {
+    rows.iter()
+        .map(|row| {
+            let value: Value = serde_json::from_str(row).map_err(|err| {
+                ReadError::invalid(action, format!("unreadable query result: {err}"))
+            })?;
+            let field = |name: &str| value.get(name).and_then(Value::as_str).map(str::to_owned);
+            let (Some(resource_type), Some(resource_id)) =
+                (field("resourceType"), field("resourceId"))
+            else {
+                return Err(ReadError::invalid(
+                    action,
+                    format!("a query result names no resource: `{}`", echo(row)),
+                ));
+            };
+            Ok(ListedRow {
+                account: field("accountId"),
+                region: field("awsRegion"),
+                resource_type,
+                resource_id,
+                tags: queried_tags(value.get("tags")),
+            })
+        })
+        .collect()
+}
+
+/// The items with the tags the query listed them with (the batch reads carry none).
+fn with_listed_tags(
+    mut items: Vec<ConfigurationItem>,
+    listed: Vec<ListedRow>,
+) -> Vec<ConfigurationItem> {
+    type Place = (Option<String>, Option<String>, String, String);
+    let mut tags_of: HashMap<Place, BTreeMap<String, String>> = listed
+        .into_iter()
+        .map(|row| {
+            let ListedRow {
+                account,
+                region,
+                resource_type,
+                resource_id,
+                tags,
+            } = row;
+            ((account, region, resource_type, resource_id), tags)
+        })
+        .collect();
+    let aggregate = tags_of.keys().any(|(account, ..)| account.is_some());
     for item in &mut items {
-        if let Some(tags) = tags_of.remove(&(item.resource_type.clone(), item.resource_id.clone()))
-        {
+        let (account, region) = if aggregate {
+            (item.account_id.clone(), item.region.clone())
+        } else {
+            (None, None)
+        };
+        let key = (
+            account,
+            region,
+            item.resource_type.clone(),
+            item.resource_id.clone(),
+        );
+        if let Some(tags) = tags_of.remove(&key) {
             item.tags = tags;
         }
     }
-    Ok(items)
+    items
 }
 
 /// The start of `text`, for an error message.

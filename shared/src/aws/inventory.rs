@@ -4,8 +4,11 @@
 use aws_sdk_apigateway::types::RestApi;
 use aws_sdk_appsync::types::GraphqlApi;
 use futures_util::stream::{self, StreamExt};
+use std::collections::HashMap;
+
 use serde_json::{json, Map, Value};
 
+use super::config::{aggregated_with_tags, aggregator_sources, AggregatorScope, AggregatorSource};
 use super::error::{absent_as_none, read_error};
 use super::functions::facts_of;
 use super::{tag_map, AwsClients};
@@ -63,8 +66,18 @@ pub enum Source {
 /// Lists every resource of `types`: from AWS Config's recorded items where the recorder
 /// records the type (an advanced query and BatchGetResourceConfig, 100 a call: two reads per
 /// hundred resources instead of one or more per resource), and from the service APIs for the
-/// types it does not record, or when Config cannot be read.
-pub async fn list_recorded(clients: &AwsClients, place: &Place, types: &[&str]) -> Inventory {
+/// types it does not record, or when Config cannot be read. With an organization's
+/// `aggregated` items, the recorded types' items come from there, unless the aggregator cannot
+/// stand for this account and region (then from the account's own Config, and the notes say
+/// why).
+pub async fn list_recorded(
+    clients: &AwsClients,
+    place: &Place,
+    types: &[&str],
+    aggregated: Option<&Aggregated>,
+) -> Inventory {
+    // The aggregator cannot tell a type its source does not record from one it has none of:
+    // the account's own recorder says which types its items stand for.
     let recording = match super::config::recording(clients.config()).await {
         Ok(recording) => recording,
         Err(error) => {
@@ -85,6 +98,18 @@ pub async fn list_recorded(clients: &AwsClients, place: &Place, types: &[&str]) 
             unrecorded.join(", ")
         ));
     }
+    if let Some(aggregated) = aggregated {
+        match aggregated.items_at(place, &recorded) {
+            Ok(items) => {
+                inventory.items.extend(items);
+                return inventory;
+            }
+            Err(why) => inventory.notes.push(format!(
+                "read from this account's own AWS Config, as the aggregator `{}` cannot stand for it: {why}",
+                aggregated.aggregator
+            )),
+        }
+    }
     match super::config::recorded_with_tags(clients.config(), &recorded).await {
         Ok(items) => inventory.items.extend(items),
         Err(error) => {
@@ -97,6 +122,112 @@ pub async fn list_recorded(clients: &AwsClients, place: &Place, types: &[&str]) 
         }
     }
     inventory
+}
+
+/// An organization's recorded items, read once for every account and region scanned through a
+/// configuration aggregator, with how far its copy of each source can be trusted.
+#[derive(Debug, Clone)]
+pub struct Aggregated {
+    pub aggregator: String,
+    by_place: HashMap<(String, String), Vec<ConfigurationItem>>,
+    sources: Vec<AggregatorSource>,
+    /// The organization's accounts, which its sources cover; None when they could not be read.
+    members: Option<Vec<String>>,
+}
+
+impl Aggregated {
+    /// Reads every item of `types` in `accounts` (all the aggregator holds when empty) and
+    /// `regions` through the aggregator `aggregator` of `config`'s account and region.
+    /// `members` are the organization's accounts, which its organization sources cover (none
+    /// when they are not known).
+    pub async fn read(
+        config: &aws_sdk_config::Client,
+        aggregator: &str,
+        types: &[&str],
+        accounts: &[String],
+        regions: &[String],
+        members: Option<Vec<String>>,
+    ) -> Result<Self, ReadError> {
+        let sources = aggregator_sources(config, aggregator).await?;
+        let scope = AggregatorScope {
+            aggregator,
+            types,
+            accounts,
+            regions,
+        };
+        let items = aggregated_with_tags(config, scope).await?;
+        Ok(Aggregated::from_parts(aggregator, items, sources, members))
+    }
+
+    pub fn from_parts(
+        aggregator: &str,
+        items: Vec<ConfigurationItem>,
+        sources: Vec<AggregatorSource>,
+        members: Option<Vec<String>>,
+    ) -> Self {
+        let mut by_place: HashMap<(String, String), Vec<ConfigurationItem>> = HashMap::new();
+        for item in items {
+            let place = (
+                item.account_id.clone().unwrap_or_default(),
+                item.region.clone().unwrap_or_default(),
+            );
+            by_place.entry(place).or_default().push(item);
+        }
+        Aggregated {
+            aggregator: aggregator.to_owned(),
+            by_place,
+            sources,
+            members,
+        }
+    }
+
+    /// The items of `types` at `place`, or why the aggregator's copy cannot stand for the
+    /// account's own there (no source covers it, or its last aggregation did not succeed).
+    pub fn items_at(
+        &self,
+        place: &Place,
+        types: &[&str],
+    ) -> Result<Vec<ConfigurationItem>, String> {
+        let member = |account: &str| {
+            self.members
+                .as_ref()
+                .is_some_and(|members| members.iter().any(|m| m == account))
+        };
+        let covering: Vec<&AggregatorSource> = self
+            .sources
+            .iter()
+            .filter(|source| {
+                source.region == place.region
+                    && if source.organization {
+                        member(&place.account)
+                    } else {
+                        source.source_id == place.account
+                    }
+            })
+            .collect();
+        if let Some(problem) = covering.iter().find_map(|source| source.problem.as_ref()) {
+            return Err(problem.clone());
+        }
+        if covering.is_empty() {
+            return Err(match &self.members {
+                None if self.sources.iter().any(|source| source.organization) => {
+                    "none of its sources is this account in this region (the organization's accounts could not be read)".to_owned()
+                }
+                _ => "none of its sources is this account in this region".to_owned(),
+            });
+        }
+        Ok(self
+            .by_place
+            .get(&(place.account.clone(), place.region.clone()))
+            .map(|items| {
+                items
+                    .iter()
+                    .filter(|item| types.contains(&item.resource_type.as_str()))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
 }
 
 /// Where the items live.

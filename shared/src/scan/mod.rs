@@ -8,7 +8,7 @@ pub mod asff;
 pub mod formats;
 pub mod html;
 
-pub use crate::aws::inventory::{self, Inventory, Place, Unreadable, SCANNED_TYPES};
+pub use crate::aws::inventory::{self, Aggregated, Inventory, Place, Unreadable, SCANNED_TYPES};
 use crate::config::exemption::{self, Exemptions, Standing, Subject};
 use crate::config::periodic::{PeriodicContext, READ_CONCURRENCY};
 use crate::config::{Compliance, ConfigurationItem, Finding, Rule, Severity, Verdict};
