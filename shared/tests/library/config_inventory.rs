@@ -38,25 +38,48 @@ fn function_name(index: usize) -> String {
 /// The item Config keeps of a function: its configuration, and its resource policy in the
 /// supplementary configuration (which advanced queries do not index).
 fn recorded_function(name: &str) -> BaseConfigurationItem {
+    function_item("111122223333", "us-east-1", name)
+}
+
+fn function_item(account: &str, region: &str, name: &str) -> BaseConfigurationItem {
     let policy = json!({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction", "Resource": "*"}]});
     BaseConfigurationItem::builder()
         .version("1.3")
-        .account_id("111122223333")
+        .account_id(account)
         .configuration_item_capture_time(DateTime::from_secs(1_795_168_800))
         .configuration_item_status(ConfigurationItemStatus::Ok)
         .resource_type(ResourceType::from("AWS::Lambda::Function"))
         .resource_id(name)
         .resource_name(name)
-        .arn(format!(
-            "arn:aws:lambda:us-east-1:111122223333:function:{name}"
-        ))
-        .aws_region("us-east-1")
+        .arn(format!("arn:aws:lambda:{region}:{account}:function:{name}"))
+        .aws_region(region)
         .configuration(
-            json!({"functionName": name, "role": format!("arn:aws:iam::111122223333:role/{name}")})
+            json!({"functionName": name, "role": format!("arn:aws:iam::{account}:role/{name}")})
                 .to_string(),
         )
         .supplementary_configuration("Policy", policy.to_string())
         .build()
+}
+
+/// The page of an advanced query's listing of `FUNCTIONS` functions that `next_token` asks for
+/// (100 rows, the 7th function tagged exempt), each row `with` the fields it is given, and the
+/// next page's token.
+fn listing_page(
+    next_token: Option<&str>,
+    with: impl Fn(usize, serde_json::Value) -> serde_json::Value,
+) -> (Vec<String>, Option<String>) {
+    let page: usize = next_token.map_or(0, |t| t.parse().unwrap_or(0));
+    let rows = (page * 100..(page + 1) * 100).map(|i| {
+        let tags = if i == 7 {
+            json!([{"key": "sec2:exempt", "value": "resource-policies"}])
+        } else {
+            json!([])
+        };
+        let row = json!({"resourceId": function_name(i), "resourceType": "AWS::Lambda::Function", "tags": tags});
+        with(i, row).to_string()
+    });
+    let next = (page + 1) * 100 < FUNCTIONS;
+    (rows.collect(), next.then(|| (page + 1).to_string()))
 }
 
 #[tokio::test]
@@ -70,21 +93,11 @@ async fn five_thousand_recorded_functions_are_read_in_a_hundred_calls_with_their
                     == Some("SELECT resourceId, resourceType, tags WHERE resourceType IN ('AWS::Lambda::Function')")
         })
         .then_compute_output(move |req| {
-            let page: usize = req.next_token().map_or(0, |t| t.parse().unwrap_or(0));
             served.fetch_add(1, Ordering::SeqCst);
-            let rows = (page * 100..(page + 1) * 100).map(|i| {
-                let tags = if i == 7 {
-                    json!([{"key": "sec2:exempt", "value": "resource-policies"}])
-                } else {
-                    json!([])
-                };
-                json!({"resourceId": function_name(i), "resourceType": "AWS::Lambda::Function", "tags": tags})
-                    .to_string()
-            });
-            let next = (page + 1) * 100 < FUNCTIONS;
+            let (rows, next) = listing_page(req.next_token(), |_, row| row);
             SelectResourceConfigOutput::builder()
-                .set_results(Some(rows.collect()))
-                .set_next_token(next.then(|| (page + 1).to_string()))
+                .set_results(Some(rows))
+                .set_next_token(next)
                 .build()
         });
     let batch = mock!(Client::batch_get_resource_config).then_compute_output(|req| {
@@ -238,23 +251,6 @@ fn place_of(index: usize) -> (&'static str, &'static str) {
     (ACCOUNTS[index % 5], REGIONS[(index / 5) % 2])
 }
 
-fn aggregated_function(account: &str, region: &str, name: &str) -> BaseConfigurationItem {
-    let item = recorded_function(name);
-    BaseConfigurationItem::builder()
-        .version("1.3")
-        .account_id(account)
-        .aws_region(region)
-        .configuration_item_capture_time(DateTime::from_secs(1_795_168_800))
-        .configuration_item_status(ConfigurationItemStatus::Ok)
-        .resource_type(ResourceType::from("AWS::Lambda::Function"))
-        .resource_id(name)
-        .resource_name(name)
-        .arn(format!("arn:aws:lambda:{region}:{account}:function:{name}"))
-        .set_configuration(item.configuration().map(str::to_owned))
-        .set_supplementary_configuration(item.supplementary_configuration().cloned())
-        .build()
-}
-
 fn organization_source(region: &str, status: AggregatedSourceStatusType) -> AggregatedSourceStatus {
     AggregatedSourceStatus::builder()
         .source_id("o-exampleorgid")
@@ -288,22 +284,15 @@ async fn an_organization_s_five_thousand_functions_are_read_through_its_aggregat
                 })
         })
         .then_compute_output(|req| {
-            let page: usize = req.next_token().map_or(0, |t| t.parse().unwrap_or(0));
-            let rows = (page * 100..(page + 1) * 100).map(|i| {
+            let (rows, next) = listing_page(req.next_token(), |i, mut row| {
                 let (account, region) = place_of(i);
-                let tags = if i == 7 {
-                    json!([{"key": "sec2:exempt", "value": "resource-policies"}])
-                } else {
-                    json!([])
-                };
-                json!({"resourceId": function_name(i), "resourceType": "AWS::Lambda::Function",
-                       "accountId": account, "awsRegion": region, "tags": tags})
-                .to_string()
+                row["accountId"] = json!(account);
+                row["awsRegion"] = json!(region);
+                row
             });
-            let next = (page + 1) * 100 < FUNCTIONS;
             SelectAggregateResourceConfigOutput::builder()
-                .set_results(Some(rows.collect()))
-                .set_next_token(next.then(|| (page + 1).to_string()))
+                .set_results(Some(rows))
+                .set_next_token(next)
                 .build()
         });
     let batch = mock!(Client::batch_get_aggregate_resource_config)
@@ -313,11 +302,7 @@ async fn an_organization_s_five_thousand_functions_are_read_through_its_aggregat
                 .resource_identifiers()
                 .iter()
                 .map(|id| {
-                    aggregated_function(
-                        id.source_account_id(),
-                        id.source_region(),
-                        id.resource_id(),
-                    )
+                    function_item(id.source_account_id(), id.source_region(), id.resource_id())
                 })
                 .collect();
             BatchGetAggregateResourceConfigOutput::builder()
@@ -496,11 +481,7 @@ async fn an_account_list_too_long_for_a_query_is_filtered_after_it() {
             .collect();
         assert_eq!(ids, ["asked-for"]);
         BatchGetAggregateResourceConfigOutput::builder()
-            .base_configuration_items(aggregated_function(
-                "100000000007",
-                "us-east-1",
-                "asked-for",
-            ))
+            .base_configuration_items(function_item("100000000007", "us-east-1", "asked-for"))
             .build()
     });
     let client = mock_client!(aws_sdk_config, RuleMode::MatchAny, [&query, &batch]);
