@@ -82,6 +82,17 @@ fn listing_page(
     (rows.collect(), next.then(|| (page + 1).to_string()))
 }
 
+/// The 7th function carries the tag the listing gave it, and its item the policy the rule
+/// judges, read whole.
+fn assert_tagged_and_whole(items: &[ConfigurationItem]) {
+    let tagged = items
+        .iter()
+        .find(|item| item.resource_id == function_name(7))
+        .unwrap();
+    assert_eq!(tagged.tags["sec2:exempt"], "resource-policies");
+    assert!(tagged.supplementary.contains_key("Policy"), "{tagged:?}");
+}
+
 #[tokio::test]
 async fn five_thousand_recorded_functions_are_read_in_a_hundred_calls_with_their_tags() {
     let pages = Arc::new(AtomicUsize::new(0));
@@ -118,13 +129,7 @@ async fn five_thousand_recorded_functions_are_read_in_a_hundred_calls_with_their
     // 50 pages of the query and 50 batch reads, where the service APIs take 5,005.
     assert_eq!((query.num_calls(), batch.num_calls()), (50, 50));
     assert_eq!(pages.load(Ordering::SeqCst), 50);
-    let tagged = items
-        .iter()
-        .find(|item| item.resource_id == function_name(7))
-        .unwrap();
-    assert_eq!(tagged.tags["sec2:exempt"], "resource-policies");
-    // The policy the rule judges is in the item, read whole.
-    assert!(tagged.supplementary.contains_key("Policy"), "{tagged:?}");
+    assert_tagged_and_whole(&items);
 }
 
 #[tokio::test]
@@ -365,12 +370,7 @@ async fn an_organization_s_five_thousand_functions_are_read_through_its_aggregat
     let items = aggregated
         .items_at(&place(account, region), &["AWS::Lambda::Function"])
         .unwrap();
-    let tagged = items
-        .iter()
-        .find(|item| item.resource_id == function_name(7))
-        .unwrap();
-    assert_eq!(tagged.tags["sec2:exempt"], "resource-policies");
-    assert!(tagged.supplementary.contains_key("Policy"), "{tagged:?}");
+    assert_tagged_and_whole(&items);
     // A type the account's recorder does not record is not taken from the aggregator.
     assert!(aggregated
         .items_at(&place(account, region), &["AWS::SQS::Queue"])
