@@ -381,11 +381,7 @@ async fn aggregated(
         list.dedup();
     }
     // An organization's aggregator covers its members: a scan of the organization knows them.
-    let members = if args.organization {
-        Some(accounts.clone())
-    } else {
-        home.active_accounts().await.ok()
-    };
+    let members = args.organization.then(|| accounts.clone());
     let types = scanned_types(kinds);
     match Aggregated::read(
         home.config(),
@@ -397,6 +393,10 @@ async fn aggregated(
     )
     .await
     {
+        // Listed only when an organization source needs them and the scan did not list them.
+        Ok(aggregated) if aggregated.needs_members() => Ok(Some(
+            aggregated.with_members(home.active_accounts().await.ok()),
+        )),
         Ok(aggregated) => Ok(Some(aggregated)),
         Err(error) => {
             eprintln!(

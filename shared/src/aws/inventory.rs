@@ -159,6 +159,15 @@ impl Aggregated {
         Ok(Aggregated::from_parts(aggregator, items, sources, members))
     }
 
+    /// Whether an organization source needs the organization's accounts, not given yet.
+    pub fn needs_members(&self) -> bool {
+        self.members.is_none() && self.sources.iter().any(|source| source.organization)
+    }
+
+    pub fn with_members(self, members: Option<Vec<String>>) -> Self {
+        Aggregated { members, ..self }
+    }
+
     pub fn from_parts(
         aggregator: &str,
         items: Vec<ConfigurationItem>,

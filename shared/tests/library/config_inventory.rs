@@ -446,6 +446,14 @@ fn the_aggregator_stands_only_for_the_accounts_and_regions_it_aggregated() {
         .items_at(&place("999988887777", "us-east-1"), &functions)
         .is_err());
     let unknown = Aggregated::from_parts("organization", vec![item], vec![organization], None);
+    // Only an organization's source without its members known asks for them to be listed.
+    assert!(unknown.needs_members() && !members.needs_members() && !aggregated.needs_members());
+    let listed = unknown
+        .clone()
+        .with_members(Some(strings(&["111122223333"])));
+    assert!(listed
+        .items_at(&place("111122223333", "us-east-1"), &functions)
+        .is_ok());
     let why = unknown
         .items_at(&place("111122223333", "us-east-1"), &functions)
         .unwrap_err();
